@@ -1,0 +1,257 @@
+"""Fixtures for browser tests: the real app on a free loopback port, driven by Chromium.
+
+Modelled on Streamlit's own ``e2e_playwright/conftest.py``, with one addition: the
+browser may talk to this machine only. Every request to another host is aborted
+and recorded, and a test that caused one fails at teardown, because the dashboard
+must work on a command-centre network without internet.
+
+Use::
+
+    def test_something(start_app, open_app):
+        url, _ = start_app({"DATABASE_URL": db_url})
+        page = open_app(url)
+        expect(page.get_by_text("网格")).to_be_visible()
+
+Chromium is Debian's (``make system`` installs it); without it these tests skip.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO
+from urllib.parse import urlsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+E2E_DIR = Path(__file__).resolve().parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",  # we run as root in CI
+    "--disable-gpu",
+    # No update checks, safe-browsing lists or sync: Chromium's own calls out
+    # would not pass through the request routing below, but should not happen.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# Schemes that never leave the browser.
+LOCAL_SCHEMES = frozenset({"data", "blob", "about", "chrome", "chrome-extension"})
+APP_START_TIMEOUT_S = 60
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "e2e: browser test: starts the Streamlit app and drives Chromium (tests/e2e/)"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Everything in this folder is a browser test, marked or not: `-m "not e2e"` works.
+    for item in items:
+        if E2E_DIR in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+# --- the app ------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in LOCAL_SCHEMES or parts.hostname in LOCAL_HOSTS
+
+
+def _wait_for_health(url: str, process: subprocess.Popen, log: IO[str]) -> None:
+    deadline = time.monotonic() + APP_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"streamlit exited with {process.returncode} before answering:\n{_read(log)}"
+            )
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"streamlit did not answer {url}/_stcore/health in {APP_START_TIMEOUT_S} s:\n{_read(log)}")
+
+
+def _read(log: IO[str]) -> str:
+    log.flush()
+    log.seek(0)
+    return log.read()
+
+
+def launch_app(
+    env: dict[str, str],
+    script: str | os.PathLike[str],
+    log: IO[str],
+    extra_args: tuple[str, ...] = (),
+) -> tuple[str, subprocess.Popen]:
+    """Start ``streamlit run SCRIPT`` from the repo root; return its URL once healthy."""
+    port = free_port()
+    # The repo root on PYTHONPATH, as `make run` does: Streamlit puts only the
+    # script's own folder on sys.path, and pages import dashboard/geodata.
+    pythonpath = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(script),
+        "--server.address", "127.0.0.1",
+        "--server.port", str(port),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+        *extra_args,
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        cwd=REPO,  # Streamlit reads .streamlit/config.toml from here
+        env={**os.environ, "PYTHONPATH": pythonpath, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,  # its own process group, so stopping it stops all of it
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_health(url, process, log)
+    except BaseException:
+        stop_app(process)
+        raise
+    return url, process
+
+
+def stop_app(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@pytest.fixture
+def start_app(tmp_path: Path) -> Iterator[Callable[..., tuple[str, subprocess.Popen]]]:
+    """``start_app(env, script="dashboard/app.py", extra_args=()) -> (url, process)``.
+
+    Starts the app with ``env`` added to this environment (e.g. DATABASE_URL) on a
+    free loopback port and waits for ``/_stcore/health``; stops it after the test
+    and prints its log, which pytest shows when the test fails.
+    """
+    started: list[tuple[subprocess.Popen, IO[str]]] = []
+
+    def _start(
+        env: dict[str, str] | None = None,
+        script: str | os.PathLike[str] = "dashboard/app.py",
+        extra_args: tuple[str, ...] = (),
+    ) -> tuple[str, subprocess.Popen]:
+        log = (tmp_path / f"streamlit-{len(started)}.log").open("w+", encoding="utf-8")
+        try:
+            url, process = launch_app(env or {}, script, log, extra_args)
+        except BaseException:
+            log.close()
+            raise
+        started.append((process, log))
+        return url, process
+
+    yield _start
+
+    for process, log in started:
+        stop_app(process)
+        print(f"--- streamlit log ({' '.join(map(str, process.args[3:5]))}) ---")
+        print(_read(log))
+        log.close()
+
+
+# --- the browser ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: browser tests need Debian's chromium (`make system` installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that can reach this machine only; fails the test if anything tried more."""
+    context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN")
+    blocked: list[str] = []
+
+    def only_local(route) -> None:
+        if is_local(route.request.url):
+            route.continue_()
+        else:
+            blocked.append(f"{route.request.method} {route.request.url}")
+            route.abort("blockedbyclient")
+
+    def refuse_socket(ws) -> None:
+        blocked.append(f"WebSocket {ws.url}")
+        ws.close()
+
+    # Context-wide, so requests from the map's iframe are caught too.
+    context.route("**/*", only_local)
+    context.route_web_socket(lambda url: not is_local(url), refuse_socket)
+    page = context.new_page()
+
+    yield page
+
+    context.close()
+    if blocked:
+        pytest.fail(
+            f"the page tried to reach {len(blocked)} non-local address(es); "
+            "the dashboard must work offline:\n  " + "\n  ".join(dict.fromkeys(blocked)),
+            pytrace=False,
+        )
+
+
+def wait_for_app_run(page, timeout_ms: int = 30_000) -> None:
+    """Wait until the app is connected and its script has finished a run."""
+    app = page.locator("[data-testid='stApp']")
+    app.and_(page.locator("[data-test-connection-state='CONNECTED']")).wait_for(
+        state="attached", timeout=timeout_ms
+    )
+    app.and_(page.locator("[data-test-script-state='notRunning']")).wait_for(
+        state="attached", timeout=timeout_ms
+    )
+
+
+@pytest.fixture
+def open_app(page) -> Callable[[str], object]:
+    """``open_app(url) -> page``: load the app and wait for its first run to finish."""
+
+    def _open(url: str):
+        response = page.goto(url)
+        assert response is not None and response.ok, f"{url} answered {response and response.status}"
+        wait_for_app_run(page)
+        return page
+
+    return _open
