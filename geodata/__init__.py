@@ -1,0 +1,1 @@
+"""gridwatch domain and storage: models, the single write path, hierarchy, rules. No Streamlit, no files."""
