@@ -64,7 +64,9 @@ run: venv system assets db
 	PYTHONPATH=$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH} $(VENV)/bin/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $${PORT:-8501}
 
 test: venv system assets
-	@if command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h $(PG_HOST) -p $(PG_PORT); then \
+	@check="exec 3<>/dev/tcp/$(PG_HOST)/$(PG_PORT)"; \
+	if command -v pg_isready >/dev/null 2>&1; then check="pg_isready -q -h $(PG_HOST) -p $(PG_PORT)"; fi; \
+	if (eval "$$check") 2>/dev/null; then \
 	    echo "test: PostgreSQL answers on $(PG_HOST):$(PG_PORT): PostgreSQL tests will run"; \
 	else \
 	    echo "test: PostgreSQL does NOT answer on $(PG_HOST):$(PG_PORT): PostgreSQL tests will be skipped"; \
