@@ -1,0 +1,35 @@
+"""Exports as a permissioned, logged read: the layer frame an actor may take out of the system."""
+from __future__ import annotations
+
+import pandas as pd
+
+from geodata.db import Store
+from geodata.extract import PERSON_LEVEL_LAYERS, layer_frame
+from geodata.hierarchy import unit_by_code
+from geodata.scope import PermissionDenied, can_read, require_persons
+from geodata.writes import Actor, write
+
+
+def export_layer(store: Store, actor: Actor, layer: str, *, scope_code: str | None, fmt: str) -> pd.DataFrame:
+    """Rows of `layer` under `scope_code` (default: the actor's own scope), checked and logged.
+
+    Person-level layers need person-level permission for the whole scope; every export leaves an event.
+    """
+    with store.read() as s:
+        if scope_code is None and actor.scope_path is not None:
+            from geodata.models import Unit
+
+            scope_code = s.execute(
+                Unit.__table__.select().with_only_columns(Unit.code).where(Unit.path == actor.scope_path)
+            ).scalar_one()
+        path = unit_by_code(s, scope_code).path if scope_code else None
+        if path is not None and not can_read(actor, path):
+            raise PermissionDenied("超出您的管辖范围", "outside your scope")
+        if layer in PERSON_LEVEL_LAYERS:
+            require_persons(actor, path)
+        frame = layer_frame(s, layer, scope_code)
+
+    write(store, actor, lambda ctx: ctx.record(
+        "export", layer, scope_code, path=path, new={"format": fmt, "rows": len(frame)},
+        reason="人员明细导出 person-level export" if layer in PERSON_LEVEL_LAYERS else None))
+    return frame

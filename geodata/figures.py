@@ -1,0 +1,229 @@
+"""Read models for the map and the wall: figures per unit at the level in view, buildings, checkpoints, KPIs.
+
+Cost follows what is on screen: a call reads the children of one unit (a few to a few thousand rows) plus the
+roll-up counters, never the whole city's buildings. Date-dependent figures (new today, last 7 days, releases
+due) are computed at read time from small tables (cases, observations), so they are right for any `on` date.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from geodata.checkpoints import staffing_status
+from geodata.hierarchy import ancestors, path_upper_bound, unit_by_code
+from geodata.models import Unit
+from geodata.rules_config import get_setting
+from geodata.stats import STAT_COLUMNS
+from geodata.vocab import LEADER_TITLES, Level
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    id: int
+    code: str
+    name: str
+    level: int
+    path: str
+    kind: str | None
+
+
+def ref(unit: Unit) -> UnitRef:
+    return UnitRef(unit.id, unit.code, unit.name, unit.level, unit.path, unit.kind)
+
+
+def breadcrumb(session: Session, code: str) -> list[UnitRef]:
+    return [ref(u) for u in ancestors(session, unit_by_code(session, code))]
+
+
+def _range(path: str) -> dict[str, str]:
+    return {"lo": path, "hi": path_upper_bound(path)}
+
+
+def _geoms(values) -> np.ndarray:
+    out = []
+    for v in values:
+        if isinstance(v, shapely.Geometry):
+            out.append(v)
+        elif isinstance(v, str):
+            out.append(shapely.from_wkb(bytes.fromhex(v)))
+        else:
+            out.append(shapely.from_wkb(bytes(v)))
+    return np.array(out, dtype=object)
+
+
+def _geom_sql(session: Session, col: str) -> str:
+    return f"ST_AsBinary({col})" if getattr(session.connection().dialect, "gridwatch_postgis", False) else col
+
+
+def _child_of(paths: pd.Series, depth: int) -> pd.Series:
+    """The id at `depth` (0 = root) of each path: which child of the unit in view a row falls under."""
+    parts = paths.str.strip("/").str.split("/")
+    return parts.map(lambda p: int(p[depth]) if len(p) > depth else -1)
+
+
+def child_units(session: Session, parent: UnitRef) -> gpd.GeoDataFrame:
+    """The children of `parent` with geometry, leaders and roll-up counters."""
+    sql = (f"SELECT u.id, u.code, u.name, u.level, u.path, u.kind, u.leader_name, u.leader_phone, u.control_state, "
+           f"{_geom_sql(session, 'u.geom')} AS geom, s.* FROM units u LEFT JOIN unit_stats s ON s.unit_id = u.id "
+           f"WHERE u.parent_id = :pid ORDER BY u.code")
+    frame = pd.read_sql_query(text(sql), session.connection(), params={"pid": parent.id})
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    geoms = _geoms(frame.pop("geom"))
+    frame = frame.drop(columns=["unit_id"], errors="ignore")
+    frame[STAT_COLUMNS] = frame[STAT_COLUMNS].fillna(0).astype("int64")
+    title = LEADER_TITLES.get(Level(parent.level + 1)) if parent.level < Level.COMPOUND else None
+    frame["leader_title"] = title[0] if title else ""
+    return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")
+
+
+def daily_figures(session: Session, parent: UnitRef, on: dt.date) -> pd.DataFrame:
+    """Per child of `parent`: new cases on `on`, cases in the 7 days to `on`, releases due/overdue."""
+    depth = len(parent.path.strip("/").split("/"))
+    conn = session.connection()
+    params = {**_range(parent.path), "d7": on - dt.timedelta(days=6), "on": on}
+    cases = pd.read_sql_query(text(
+        "SELECT path, reported_on FROM cases WHERE kind IN ('confirmed','asymptomatic') "
+        "AND path >= :lo AND path < :hi AND reported_on >= :d7 AND reported_on <= :on"), conn, params=params)
+    obs = pd.read_sql_query(text(
+        "SELECT path, planned_end FROM observations WHERE released_on IS NULL AND path >= :lo AND path < :hi "
+        "AND planned_end <= :on"), conn, params=params)
+    out = pd.DataFrame(columns=["id", "new_cases_today", "cases_7d", "releases_due_today", "releases_overdue"])
+    parts = []
+    if not cases.empty:
+        cases["id"] = _child_of(cases["path"], depth)
+        cases["today"] = pd.to_datetime(cases["reported_on"]).dt.date == on
+        parts.append(cases.groupby("id").agg(new_cases_today=("today", "sum"), cases_7d=("path", "size")))
+    if not obs.empty:
+        obs["id"] = _child_of(obs["path"], depth)
+        end = pd.to_datetime(obs["planned_end"]).dt.date
+        obs["due"] = end == on
+        obs["overdue"] = end < on
+        parts.append(obs.groupby("id").agg(releases_due_today=("due", "sum"), releases_overdue=("overdue", "sum")))
+    if parts:
+        out = pd.concat(parts, axis=1).fillna(0).astype("int64").reset_index()
+    for col in ("new_cases_today", "cases_7d", "releases_due_today", "releases_overdue"):
+        if col not in out.columns:
+            out[col] = 0
+    return out
+
+
+def checkpoint_figures(session: Session, parent: UnitRef) -> pd.DataFrame:
+    """Per child of `parent`: entrances open, under-staffed and unstaffed checkpoints, by the norms."""
+    depth = len(parent.path.strip("/").split("/"))
+    frame = pd.read_sql_query(text(
+        "SELECT path, kind, status, is_24h, staff_day, staff_night FROM checkpoints WHERE path >= :lo AND path < :hi"),
+        session.connection(), params=_range(parent.path))
+    cols = ["id", "checkpoints_understaffed", "checkpoints_unstaffed", "entrances_open"]
+    if frame.empty:
+        return pd.DataFrame(columns=cols)
+    frame["staffing"] = staffing_status(frame, get_setting(session, "staffing"))
+    frame["id"] = _child_of(frame["path"], depth)
+    frame["under"] = frame["staffing"] == "under"
+    frame["unstaffed"] = frame["staffing"] == "unstaffed"
+    frame["open_entrance"] = (frame["status"] == "open") & (frame["kind"] == "compound_entrance")
+    return frame.groupby("id").agg(
+        checkpoints_understaffed=("under", "sum"), checkpoints_unstaffed=("unstaffed", "sum"),
+        entrances_open=("open_entrance", "sum")).reset_index()
+
+
+def children_with_figures(session: Session, parent: UnitRef, on: dt.date) -> gpd.GeoDataFrame:
+    """Everything the map and the table beside it show for the children of `parent`."""
+    units = child_units(session, parent)
+    if units.empty:
+        return units
+    for extra in (daily_figures(session, parent, on), checkpoint_figures(session, parent)):
+        if not extra.empty:
+            units = units.merge(extra, on="id", how="left")
+    for col in ("new_cases_today", "cases_7d", "releases_due_today", "releases_overdue",
+                "checkpoints_understaffed", "checkpoints_unstaffed", "entrances_open"):
+        if col not in units.columns:
+            units[col] = 0
+        units[col] = units[col].fillna(0).astype("int64")
+    units["obs_total"] = units[["obs_home", "obs_central", "obs_self", "obs_temporary"]].sum(axis=1)
+    return units
+
+
+def buildings_in(session: Session, unit: UnitRef, on: dt.date) -> gpd.GeoDataFrame:
+    """Building points under a grid or compound, with observations and cases per building."""
+    conn = session.connection()
+    params = {**_range(unit.path), "on": on}
+    frame = pd.read_sql_query(text(
+        "SELECT b.id, b.code, b.name, b.address, b.households, b.population, b.party_members, b.vulnerable, "
+        "b.leader_name, b.leader_phone, b.control_state, b.control_reason, b.lon, b.lat, b.floors, b.stair_units "
+        "FROM buildings b WHERE b.path >= :lo AND b.path < :hi ORDER BY b.code"), conn, params=params)
+    obs = pd.read_sql_query(text(
+        "SELECT p.building_id AS id, count(*) AS obs_total FROM observations o JOIN persons p ON p.id = o.person_id "
+        "WHERE o.released_on IS NULL AND o.path >= :lo AND o.path < :hi GROUP BY p.building_id"), conn, params=params)
+    cases = pd.read_sql_query(text(
+        "SELECT building_id AS id, count(*) AS cases FROM cases WHERE kind IN ('confirmed','asymptomatic') "
+        "AND path >= :lo AND path < :hi AND reported_on <= :on GROUP BY building_id"), conn, params=params)
+    frame = frame.merge(obs, on="id", how="left").merge(cases, on="id", how="left")
+    frame[["obs_total", "cases"]] = frame[["obs_total", "cases"]].fillna(0).astype("int64")
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
+
+
+def checkpoints_in(session: Session, unit: UnitRef) -> gpd.GeoDataFrame:
+    frame = pd.read_sql_query(text(
+        "SELECT id, code, name, kind, status, is_24h, staff_day, staff_night, leader_name, leader_phone, lon, lat "
+        "FROM checkpoints WHERE path >= :lo AND path < :hi ORDER BY code"), session.connection(),
+        params=_range(unit.path))
+    frame["staffing"] = staffing_status(frame, get_setting(session, "staffing")) if len(frame) else []
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
+
+
+def outlines(session: Session, level: int, within: UnitRef | None = None) -> gpd.GeoDataFrame:
+    """Polygons of one level (e.g. districts) for orientation when there is no tile server."""
+    params: dict[str, object] = {"level": level}
+    where = ""
+    if within is not None:
+        where = " AND path >= :lo AND path < :hi"
+        params.update(_range(within.path))
+    frame = pd.read_sql_query(text(
+        f"SELECT code, name, label_lon, label_lat, {_geom_sql(session, 'geom')} AS geom FROM units "
+        f"WHERE level = :level{where}"), session.connection(), params=params)
+    geoms = _geoms(frame.pop("geom"))
+    return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")
+
+
+def unit_totals(session: Session, unit: UnitRef, on: dt.date) -> dict[str, int]:
+    """The KPI strip for one unit: roll-up counters plus today's figures."""
+    row = session.execute(text("SELECT * FROM unit_stats WHERE unit_id = :id"), {"id": unit.id}).mappings().first()
+    totals = {c: int(row[c]) if row else 0 for c in STAT_COLUMNS}
+    params = {**_range(unit.path), "d7": on - dt.timedelta(days=6), "on": on}
+    conn = session.connection()
+    totals["new_cases_today"] = conn.execute(text(
+        "SELECT count(*) FROM cases WHERE kind IN ('confirmed','asymptomatic') AND path >= :lo AND path < :hi "
+        "AND reported_on = :on"), params).scalar_one()
+    totals["cases_7d"] = conn.execute(text(
+        "SELECT count(*) FROM cases WHERE kind IN ('confirmed','asymptomatic') AND path >= :lo AND path < :hi "
+        "AND reported_on >= :d7 AND reported_on <= :on"), params).scalar_one()
+    totals["releases_due_today"] = conn.execute(text(
+        "SELECT count(*) FROM observations WHERE released_on IS NULL AND path >= :lo AND path < :hi "
+        "AND planned_end = :on"), params).scalar_one()
+    totals["releases_overdue"] = conn.execute(text(
+        "SELECT count(*) FROM observations WHERE released_on IS NULL AND path >= :lo AND path < :hi "
+        "AND planned_end < :on"), params).scalar_one()
+    cps = checkpoint_figures(session, UnitRef(0, "", "", 0, "/", None)) if unit.level == Level.CITY else None
+    if cps is not None and len(cps):
+        totals["checkpoints_understaffed"] = int(cps["checkpoints_understaffed"].sum())
+    else:
+        parent_like = UnitRef(unit.id, unit.code, unit.name, unit.level, unit.path, unit.kind)
+        frame = pd.read_sql_query(text(
+            "SELECT kind, status, is_24h, staff_day, staff_night FROM checkpoints WHERE path >= :lo AND path < :hi"),
+            conn, params=_range(parent_like.path))
+        totals["checkpoints_understaffed"] = int(
+            (staffing_status(frame, get_setting(session, "staffing")) .isin(["under", "unstaffed"])).sum()
+        ) if len(frame) else 0
+    return totals
+
+
+def root_unit(session: Session) -> UnitRef | None:
+    unit = session.execute(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id)).scalars().first()
+    return ref(unit) if unit else None

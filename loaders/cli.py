@@ -1,0 +1,234 @@
+"""Command line: `python -m loaders {demo,check,import,export,users} …`.
+
+Every command takes `--db URL` (default: DATABASE_URL, else the SQLite file under data/). Exit status is 0 on
+success, 1 when the data has problems (rejected import, failed check), 2 on usage errors.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from geodata.config import load_settings
+from geodata.db import Store, open_store
+from geodata.layers import LAYERS
+from geodata.problems import Rejected
+from geodata.writes import Actor, write
+
+UNIT_AND_LEDGER_LAYERS = sorted(LAYERS)
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return open_store(args.db or load_settings().database_url)
+
+
+def _actor(store: Store, username: str | None) -> Actor:
+    """The CLI acts as the system unless --as names a user (then that user's role and scope apply)."""
+    if not username:
+        return Actor.system("cli")
+    from sqlalchemy import select
+
+    from geodata.models import Unit, User
+
+    with store.read() as s:
+        user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            raise SystemExit(f"用户不存在 / no such user: {username}")
+        path = s.get(Unit, user.scope_unit_id).path if user.scope_unit_id else None
+    return Actor(user.username, user.role, path)
+
+
+# -- demo -----------------------------------------------------------------------------------------------------
+def cmd_demo(args: argparse.Namespace) -> int:
+    from loaders.demo import generate
+    from loaders.demo_store import counts, store_demo
+
+    store = _store(args)
+    if not store.is_empty():
+        if args.if_missing:
+            print(f"数据库已有数据，跳过演示数据 / database already holds data, demo skipped: {store}")
+            return 0
+        print(f"数据库不为空 / database is not empty: {store}. 请使用空数据库 / use an empty database.", file=sys.stderr)
+        return 1
+    print(f"生成演示城市 / generating demo city: scale={args.scale} seed={args.seed}")
+    t0 = time.perf_counter()
+    city = generate(args.scale, seed=args.seed)
+    t_gen = time.perf_counter() - t0
+    print(f"  generate       {t_gen:6.1f} s  " + ", ".join(f"{k}={v:,}" for k, v in counts(city).items()))
+    print(f"写入 / storing into {store}")
+    store_demo(store, city, scale=args.scale, seed=args.seed)
+    print(f"完成 / done in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+# -- check ----------------------------------------------------------------------------------------------------
+def cmd_check(args: argparse.Namespace) -> int:
+    from geodata.integrity import check
+
+    store = _store(args)
+    t0 = time.perf_counter()
+    with store.read() as s:
+        report = check(s, geometry=not args.no_geometry)
+    print("  ".join(f"{k}={v:,}" for k, v in report.counts.items()))
+    if report.ok:
+        print(f"检查通过：不漏社区、不漏户、不漏人 / check passed ({time.perf_counter() - t0:.1f} s)")
+        return 0
+    print(f"发现 {len(report.problems)} 类问题 / {len(report.problems)} kinds of problem:")
+    for p in report.problems:
+        print(f"  - {p}")
+    return 1
+
+
+# -- import ---------------------------------------------------------------------------------------------------
+def cmd_import(args: argparse.Namespace) -> int:
+    from geodata.bulk import upsert_layer
+    from loaders.readers import read_layer
+
+    mapping = None
+    if args.mapping:
+        from loaders.readers.columns import load_mapping
+
+        mapping = load_mapping(Path(args.mapping))
+    result = read_layer(Path(args.path), args.layer, crs=args.crs, mapping=mapping)
+    problems = list(result.problems)
+    print(f"读取 / read {result.rows_read:,} 行 rows from {args.path}"
+          f" (crs={result.source_crs}, encoding={result.encoding})")
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        _print_problems(problems, getattr(result, "total_problems", len(problems)))
+        print("未写入任何数据 / nothing was written", file=sys.stderr)
+        return 1
+    store = _store(args)
+    actor = _actor(store, args.as_user)
+
+    class DryRun(Exception):
+        pass
+
+    outcome = {}
+
+    def run(ctx):
+        outcome["r"] = upsert_layer(ctx, args.layer, result.frame, source=Path(args.path).name)
+        if args.dry_run:
+            raise DryRun
+
+    try:
+        write(store, actor, run)
+    except DryRun:
+        pass
+    except Rejected as rej:
+        _print_problems(problems + rej.problems, len(problems) + len(rej.problems))
+        print("未写入任何数据 / nothing was written", file=sys.stderr)
+        return 1
+    r = outcome["r"]
+    _print_problems(problems + r.problems, len(problems) + len(r.problems))
+    verb = "试运行，未写入 / dry run, nothing written" if args.dry_run else "已写入 / written"
+    print(f"{verb}: 新增 inserted {r.inserted:,}, 更新 updated {r.updated:,}, 未变 unchanged {r.unchanged:,}")
+    return 0
+
+
+def _print_problems(problems, total: int) -> None:
+    for p in problems[:200]:
+        print(f"  {p}")
+    if total > 200:
+        print(f"  … 共 {total} 个问题 / {total} problems in all")
+
+
+# -- export ---------------------------------------------------------------------------------------------------
+def cmd_export(args: argparse.Namespace) -> int:
+    from geodata.exports import export_layer
+    from loaders.export import write_layer
+
+    store = _store(args)
+    actor = _actor(store, args.as_user)
+    frame = export_layer(store, actor, args.layer, scope_code=args.scope, fmt=args.format)
+    out = write_layer(frame, args.layer, args.format, Path(args.out))
+    print(f"已导出 / exported {len(frame):,} 行 rows of {args.layer} → {out}")
+    return 0
+
+
+# -- users ----------------------------------------------------------------------------------------------------
+def cmd_users(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from geodata.accounts import ROLES, create_user, reset_password
+    from geodata.models import Unit, User
+
+    store = _store(args)
+    if args.users_cmd == "list":
+        with store.read() as s:
+            rows = s.execute(select(User, Unit.code).outerjoin(Unit, Unit.id == User.scope_unit_id)
+                             .order_by(User.username)).all()
+        for user, code in rows:
+            print(f"{user.username:<16} {ROLES[user.role][0]:<10} {code or '-':<24} {user.display_name}")
+        return 0
+    try:
+        if args.users_cmd == "add":
+            write(store, Actor.system("cli"), lambda ctx: create_user(
+                ctx, args.username, args.name or args.username, args.role, args.scope, args.password))
+            print(f"已创建用户 / user created: {args.username}")
+        else:
+            write(store, Actor.system("cli"), lambda ctx: reset_password(ctx, args.username, args.password))
+            print(f"已重置密码 / password reset: {args.username}")
+    except Rejected as rej:
+        for p in rej.problems:
+            print(f"  {p}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m loaders", description="gridwatch 数据工具 / data tools")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--db", help="database URL (default: $DATABASE_URL or data/gridwatch.sqlite)")
+        return p
+
+    p = with_db(sub.add_parser("demo", help="生成演示城市 / generate the demo city"))
+    p.add_argument("--scale", choices=["street", "district", "city"], default="district")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--if-missing", action="store_true", help="do nothing when the database already has data")
+    p.set_defaults(fn=cmd_demo)
+
+    p = with_db(sub.add_parser("check", help="完整性检查 / integrity check (不漏社区、不漏户、不漏人)"))
+    p.add_argument("--no-geometry", action="store_true", help="skip the polygon tiling checks (faster)")
+    p.set_defaults(fn=cmd_check)
+
+    p = with_db(sub.add_parser("import", help="导入文件 / import a file"))
+    p.add_argument("path")
+    p.add_argument("--layer", required=True, choices=UNIT_AND_LEDGER_LAYERS)
+    p.add_argument("--crs", help="source CRS: EPSG:nnnn, wgs84, cgcs2000, gcj02 or bd09")
+    p.add_argument("--mapping", help="JSON or TOML file: {\"source header\": \"field\"}")
+    p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    p.add_argument("--as", dest="as_user", help="act as this user (their scope applies)")
+    p.set_defaults(fn=cmd_import)
+
+    p = with_db(sub.add_parser("export", help="导出图层 / export a layer"))
+    p.add_argument("out")
+    p.add_argument("--layer", required=True, choices=UNIT_AND_LEDGER_LAYERS)
+    p.add_argument("--format", required=True, choices=["geojson", "gpkg", "shp", "csv", "xlsx"])
+    p.add_argument("--scope", help="unit code: only what lies under this street/community/grid")
+    p.add_argument("--as", dest="as_user", help="act as this user (their scope and permissions apply)")
+    p.set_defaults(fn=cmd_export)
+
+    p = sub.add_parser("users", help="用户管理 / manage users")
+    usub = p.add_subparsers(dest="users_cmd", required=True)
+    a = with_db(usub.add_parser("add"))
+    a.add_argument("username")
+    a.add_argument("--role", required=True, choices=["command", "supervisor", "community_head", "grid_leader",
+                                                     "health", "viewer"])
+    a.add_argument("--scope", help="unit code of the user's scope (none = whole city)")
+    a.add_argument("--name", help="display name")
+    a.add_argument("--password", required=True)
+    r = with_db(usub.add_parser("reset-password"))
+    r.add_argument("username")
+    r.add_argument("--password", required=True)
+    with_db(usub.add_parser("list"))
+    p.set_defaults(fn=cmd_users)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.fn(args)

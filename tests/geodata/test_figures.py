@@ -1,0 +1,48 @@
+"""Read models for the map: children figures, buildings, checkpoints, KPIs."""
+from __future__ import annotations
+
+import datetime as dt
+
+from geodata.figures import breadcrumb, buildings_in, checkpoints_in, children_with_figures, root_unit, unit_totals
+from geodata.hierarchy import unit_by_code
+from geodata.figures import ref
+from tests.factories import TODAY, load_small_city
+
+
+def test_children_of_the_street_carry_rolled_up_and_daily_figures(store):
+    load_small_city(store)
+    with store.read() as s:
+        street = ref(unit_by_code(s, "S1"))
+        kids = children_with_figures(s, street, TODAY).set_index("code")
+    assert list(kids.index) == ["C1", "C2"]
+    assert kids.at["C2", "cases_confirmed"] == 1 and kids.at["C2", "new_cases_today"] == 1
+    assert kids.at["C1", "cases_7d"] == 0
+    assert kids.at["C1", "obs_home"] == 1 and kids.at["C2", "obs_central"] == 1
+    # O2 started 14 days ago: its planned end is today
+    assert kids.at["C2", "releases_due_today"] == 1
+    assert kids.at["C1", "households"] == 4 * 201
+    assert kids.at["C1", "leader_title"] == "社区书记"
+
+
+def test_the_next_day_shows_the_release_as_overdue_and_no_new_case(store):
+    load_small_city(store)
+    with store.read() as s:
+        street = ref(unit_by_code(s, "S1"))
+        kids = children_with_figures(s, street, TODAY + dt.timedelta(days=1)).set_index("code")
+    assert kids.at["C2", "releases_overdue"] == 1 and kids.at["C2", "releases_due_today"] == 0
+    assert kids.at["C2", "new_cases_today"] == 0 and kids.at["C2", "cases_7d"] == 1
+
+
+def test_grid_buildings_checkpoints_breadcrumb_and_kpis(store):
+    load_small_city(store)
+    with store.read() as s:
+        grid = ref(unit_by_code(s, "G11"))
+        b = buildings_in(s, grid, TODAY).set_index("code")
+        cps = checkpoints_in(s, grid)
+        crumbs = [u.code for u in breadcrumb(s, "G11K1")]
+        city = root_unit(s)
+        totals = unit_totals(s, city, TODAY)
+    assert len(b) == 4 and b.at["G11K1B1", "obs_total"] == 1
+    assert list(cps["staffing"]) == ["ok"]
+    assert crumbs == ["420100", "D1", "S1", "C1", "G11", "G11K1"]
+    assert totals["cases_confirmed"] == 1 and totals["new_cases_today"] == 1 and totals["buildings"] == 16
