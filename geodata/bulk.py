@@ -109,9 +109,10 @@ def _blank(series: pd.Series) -> np.ndarray:
 
 
 def _text(series: pd.Series) -> pd.Series:
-    return series.where(~pd.Series(_blank(series), index=series.index), None).map(
-        lambda v: None if v is None else str(v).strip()
-    )
+    """Stripped text with every kind of blank (None, NaN, pandas NA, "") as None, in an object column."""
+    blank = _blank(series)
+    values = [None if b else str(v).strip() for v, b in zip(series.tolist(), blank, strict=True)]
+    return pd.Series(values, index=series.index, dtype=object)
 
 
 def _int_or_none(v: Any) -> int | None:
