@@ -1,0 +1,126 @@
+"""The few folium elements mapview emits: each one a line of JavaScript calling the runtime (runtime.js).
+
+Only `script` macros are used, never `header`/`html`: streamlit-folium executes just the script macros of a
+FeatureGroup passed as `feature_group_to_add`, so anything a layer needs (CSS, runtime, legend) has to
+arrive through its script. Every element that needs the runtime carries it; the runtime defines itself
+once per page.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from branca.element import MacroElement
+from folium.map import Layer
+from folium.template import Template
+
+from dashboard.mapview.geojson import dumps, script_safe
+
+_HERE = Path(__file__).parent
+
+
+@lru_cache(maxsize=1)
+def runtime_script() -> str:
+    """runtime.js without comment lines and indentation, plus the CSS it installs."""
+    lines = []
+    for line in (_HERE / "runtime.js").read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("//"):
+            lines.append(stripped)
+    css = " ".join(
+        s.strip() for s in (_HERE / "map.css").read_text(encoding="utf-8").splitlines() if s.strip()
+    )
+    return "\n".join(lines) + "\nGW.css(" + script_safe(dumps(css)) + ");"
+
+
+class Runtime(MacroElement):
+    """Defines `window.GW` (once per page) and installs the map CSS."""
+
+    _template = Template("{% macro script(this, kwargs) %}\n{{ this.code }}\n{% endmacro %}")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "GwRuntime"
+        self.code = runtime_script()
+
+
+class Chrome(MacroElement):
+    """Background colour of a map without tiles, and panes mapview draws into."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}\n"
+        "GW.chrome({{ this._parent.get_name() }}, {{ this.opts }});\n"
+        "{% for name, z in this.panes %}"
+        "GW.pane({{ this._parent.get_name() }}, {{ name|tojson }}, {{ z }});\n"
+        "{% endfor %}"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, *, background: str, dark: bool, panes: list[tuple[str, int]]) -> None:
+        super().__init__()
+        self._name = "GwChrome"
+        self.opts = script_safe(dumps({"background": background, "dark": dark}))
+        self.panes = panes
+
+
+class GeoJsonLayer(Layer):
+    """An L.GeoJSON built by `GW.layer` from a prepared, compact FeatureCollection text."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}\n"
+        "var {{ this.get_name() }} = GW.layer({{ this.data }}, {{ this.opts }});\n"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, data: str, opts: dict[str, Any], *, bounds: list[list[float]] | None = None,
+                 name: str | None = None, show: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=False, show=show)
+        self._name = "GwLayer"
+        self.data = script_safe(data)
+        self.opts = script_safe(dumps(opts))
+        self._bounds = bounds
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        return self._bounds or [[None, None], [None, None]]
+
+
+class Labels(Layer):
+    """Permanent name labels placed by `GW.Labels`: from `minZoom` on, in `priority` order across all label
+    layers of the map, never over another label. `sizes` are the font px of `classes` (map.css)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}\n"
+        "var {{ this.get_name() }} = new GW.Labels({{ this.points }}, {{ this.opts }});\n"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, points: list[list[Any]], *, classes: list[str], sizes: list[int], priority: int = 1,
+                 max_labels: int = 300) -> None:
+        super().__init__(name=None, overlay=True, control=False, show=True)
+        self._name = "GwLabels"
+        self.points = script_safe(dumps(points))
+        self.opts = script_safe(dumps({"classes": classes, "sizes": sizes, "priority": priority, "max": max_labels}))
+
+
+class Legend(Layer):
+    """A legend box (a Leaflet control that comes and goes with the layer group holding it).
+
+    It carries the runtime itself: a legend is often added straight to a map built elsewhere.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}\n"
+        "{{ this.runtime }}\n"
+        "var {{ this.get_name() }} = new GW.Legend({{ this.html }}, {{ this.opts }});\n"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, html: str, *, dark: bool, position: str = "bottomleft") -> None:
+        super().__init__(name=None, overlay=True, control=False, show=True)
+        self._name = "GwLegend"
+        self.runtime = runtime_script()
+        self.html_text = html  # escaped HTML, kept for tests and for pages that show it elsewhere
+        self.html = script_safe(dumps(html))
+        self.opts = script_safe(dumps({"className": f"gw-legend {'gw-dark' if dark else 'gw-light'}",
+                                       "position": position}))

@@ -1,0 +1,275 @@
+// gridwatch map runtime: defined once per page, used by every layer the mapview package emits.
+// Rule: data reaches the page only as text. Tooltips and labels set names, codes, addresses and phone
+// numbers with textContent; the one innerHTML (the legend) receives HTML escaped in Python (legend.py).
+// So a name like <img src=x onerror=...> is shown as those characters and never runs.
+(function () {
+  if (window.GW) return;
+  var GW = (window.GW = {});
+  var MISSING = "\u2014";
+
+  GW.css = function (text) {
+    if (document.getElementById("gw-css")) return;
+    var s = document.createElement("style");
+    s.id = "gw-css";
+    s.textContent = text;
+    document.head.appendChild(s);
+  };
+
+  function blank(v) {
+    return v === null || v === undefined || v === "" || (typeof v === "number" && v !== v);
+  }
+  function num(v) {
+    return blank(v) ? MISSING : Number(v).toLocaleString("zh-CN");
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  GW.num = num;
+
+  // Tooltip content as a DOM element (streamlit-folium reads its innerText on click).
+  // spec: {badges: [[prop, table]], sub: prop, rows: [[label, [[src, idx, prefix], ...], sumFirst]],
+  //        flag: [prop, text]}; src "v" = numbers array, "x" = texts array.
+  GW.tip = function (p, spec) {
+    var root = el("div", "gw-tipbox");
+    var title = el("div", "gw-t", blank(p.n) ? MISSING : String(p.n));
+    if (!blank(p.code)) title.appendChild(el("span", "gw-code", String(p.code)));
+    root.appendChild(title);
+    var badges = spec.badges || [];
+    if (badges.length) {
+      var line = el("div", "gw-badges");
+      for (var i = 0; i < badges.length; i++) {
+        var entry = badges[i][1][p[badges[i][0]]];
+        if (!entry) continue;
+        var b = el("span", "gw-badge");
+        if (entry[1]) {
+          var dot = el("span", "gw-dot");
+          dot.style.background = entry[1];
+          b.appendChild(dot);
+        }
+        b.appendChild(document.createTextNode(entry[0]));
+        line.appendChild(b);
+      }
+      root.appendChild(line);
+    }
+    if (spec.sub && !blank(p[spec.sub])) root.appendChild(el("div", "gw-sub", String(p[spec.sub])));
+    if (spec.flag && p[spec.flag[0]]) root.appendChild(el("div", "gw-warn", spec.flag[1]));
+    var table = el("table");
+    var rows = spec.rows || [];
+    for (var r = 0; r < rows.length; r++) {
+      var parts = [], sum = null, any = false;
+      var fields = rows[r][1];
+      for (var j = 0; j < fields.length; j++) {
+        var src = p[fields[j][0]] || [];
+        var v = src[fields[j][1]];
+        if (!blank(v)) any = true;
+        if (fields[j][0] === "v" && !blank(v)) sum = (sum || 0) + Number(v);
+        var shown = fields[j][0] === "v" ? num(v) : blank(v) ? MISSING : String(v);
+        parts.push(fields[j][2] ? fields[j][2] + " " + shown : shown);
+      }
+      if (!any && rows[r][3]) continue; // optional row with nothing to show
+      var text = rows[r][2] ? num(sum) + (any ? "\uff08" + parts.join(" \u00b7 ") + "\uff09" : "") : parts.join(" \u00b7 ");
+      var tr = el("tr");
+      tr.appendChild(el("td", "gw-l", rows[r][0]));
+      tr.appendChild(el("td", "gw-v", text));
+      table.appendChild(tr);
+    }
+    root.appendChild(table);
+    return root;
+  };
+
+  // A diamond-shaped canvas marker: checkpoints must not look like buildings (circles).
+  GW.Diamond = L.CircleMarker.extend({
+    _updatePath: function () {
+      var r = this._renderer;
+      if (!r._ctx) return r._updateCircle(this); // SVG renderer: fall back to a circle
+      if (!r._drawing || this._empty()) return;
+      var p = this._point, s = Math.max(Math.round(this._radius), 1), ctx = r._ctx;
+      ctx.beginPath();
+      ctx.moveTo(p.x, p.y - s);
+      ctx.lineTo(p.x + s, p.y);
+      ctx.lineTo(p.x, p.y + s);
+      ctx.lineTo(p.x - s, p.y);
+      ctx.closePath();
+      r._fillStroke(ctx, this);
+    },
+  });
+
+  // Packed polygons (geojson.py) back to GeoJSON: integer coordinates of 1/s degree, each ring's first
+  // point relative to the origin o, then deltas; rings closed again here.
+  GW.unpack = function (d) {
+    if (!d.f) return d;
+    var ox = d.o[0], oy = d.o[1], s = d.s, out = new Array(d.f.length);
+    function ring(a) {
+      var n = a.length / 2, r = new Array(n + 1), x = ox, y = oy;
+      for (var i = 0; i < n; i++) {
+        x += a[2 * i];
+        y += a[2 * i + 1];
+        r[i] = [x / s, y / s];
+      }
+      r[n] = r[0];
+      return r;
+    }
+    function poly(p) {
+      return p.map(ring);
+    }
+    for (var i = 0; i < d.f.length; i++) {
+      var g = d.f[i][0], geom;
+      if (g[0] === 1) geom = { type: "Point", coordinates: [(ox + g[1][0]) / s, (oy + g[1][1]) / s] };
+      else if (g[0] === 6) geom = { type: "MultiPolygon", coordinates: g[1].map(poly) };
+      else geom = { type: "Polygon", coordinates: poly(g[1]) };
+      out[i] = { type: "Feature", geometry: geom, properties: d.f[i][1] };
+    }
+    return { type: "FeatureCollection", features: out };
+  };
+
+  GW.pane = function (map, name, zIndex) {
+    var pane = map.getPane(name) || map.createPane(name);
+    pane.style.zIndex = zIndex;
+    pane.style.pointerEvents = "none";
+    return pane;
+  };
+
+  // One GeoJSON layer: styles by class index p.k, optional dashed overlay for p.m (report missing),
+  // optional point markers, tooltip and hover highlight. Returns an L.GeoJSON (a FeatureGroup), so
+  // streamlit-folium's click handler sees e.layer = the feature and reports its GeoJSON.
+  GW.layer = function (data, o) {
+    var S = o.styles;
+    var opts = {
+      style: function (f) {
+        var p = f.properties, s = S[p.k] || S[0];
+        return p.m && o.missing ? L.extend({}, s, o.missing) : s;
+      },
+      interactive: o.interactive !== false,
+    };
+    if (o.pane) {
+      opts.pane = o.pane;
+      opts.renderer = L.canvas({ pane: o.pane });
+    }
+    if (o.marker) {
+      var Marker = o.marker === "diamond" ? GW.Diamond : L.CircleMarker;
+      opts.pointToLayer = function (f, ll) {
+        var p = f.properties;
+        return new Marker(ll, { radius: p.r || (S[p.k] || S[0]).radius || 6 });
+      };
+    }
+    var lyr = L.geoJson(GW.unpack(data), opts);
+    if (o.tip) {
+      lyr.bindTooltip(
+        function (l) {
+          return GW.tip(l.feature.properties, o.tip);
+        },
+        { sticky: true, className: "gw-tip", opacity: 1, direction: "right", offset: [16, 0] }
+      );
+    }
+    if (o.highlight) {
+      lyr.on("mouseover", function (e) {
+        var l = e.layer;
+        if (l && l.setStyle) {
+          l.setStyle(o.highlight);
+          if (l.bringToFront) l.bringToFront();
+        }
+      });
+      lyr.on("mouseout", function (e) {
+        if (e.layer) lyr.resetStyle(e.layer);
+      });
+    }
+    return lyr;
+  };
+
+  // Permanent name labels: points [lat, lng, text, minZoom, classIndex]. All label layers of a map are
+  // placed together, in priority order (districts and streets before units), each only where its text
+  // does not cover an earlier one: a heap of overlapping names is unreadable from three metres.
+  GW.placeLabels = function (map) {
+    var layers = map._gwLabels || [], used = {}, cell = 12;
+    for (var i = 0; i < layers.length; i++) layers[i]._place(used, cell);
+  };
+  GW.Labels = L.Layer.extend({
+    options: { max: 300, priority: 1, classes: ["gw-label"], sizes: [18] },
+    initialize: function (points, options) {
+      this._pts = points;
+      L.setOptions(this, options);
+      this._group = L.layerGroup();
+    },
+    onAdd: function (map) {
+      this._group.addTo(map);
+      var all = (map._gwLabels = map._gwLabels || []);
+      all.push(this);
+      all.sort(function (a, b) { return a.options.priority - b.options.priority; });
+      if (!map._gwLabelHook) {
+        map._gwLabelHook = function () { GW.placeLabels(map); };
+        map.on("zoomend moveend resize", map._gwLabelHook);
+      }
+      GW.placeLabels(map);
+    },
+    onRemove: function (map) {
+      var all = map._gwLabels || [];
+      if (all.indexOf(this) >= 0) all.splice(all.indexOf(this), 1);
+      this._group.clearLayers();
+      map.removeLayer(this._group);
+    },
+    _place: function (used, cell) {
+      var map = this._map, g = this._group, o = this.options;
+      if (!map) return;
+      g.clearLayers();
+      var z = map.getZoom(), view = map.getBounds(), size = map.getSize(), placed = 0;
+      for (var i = 0; i < this._pts.length && placed < o.max; i++) {
+        var p = this._pts[i];
+        if (z < p[3]) continue;
+        var ll = L.latLng(p[0], p[1]);
+        if (!view.contains(ll)) continue;
+        var pt = map.latLngToContainerPoint(ll), px = o.sizes[p[4] || 0] || 18;
+        // CJK glyphs are ~1 em wide, Latin digits/letters ~0.6 em; plus the halo
+        var w = 8, text = String(p[2]);
+        for (var c = 0; c < text.length; c++) w += text.charCodeAt(c) > 0x2e80 ? px : 0.6 * px;
+        var x0 = Math.floor((pt.x - w / 2) / cell), x1 = Math.floor((pt.x + w / 2) / cell);
+        var y0 = Math.floor((pt.y - px * 0.7) / cell), y1 = Math.floor((pt.y + px * 0.7) / cell);
+        if (pt.x - w / 2 < 0 || pt.x + w / 2 > size.x || pt.y < px || pt.y > size.y - px) continue;
+        var free = true;
+        for (var x = x0; x <= x1 && free; x++) for (var y = y0; y <= y1; y++) if (used[x + ":" + y]) { free = false; break; }
+        if (!free) continue;
+        for (x = x0; x <= x1; x++) for (y = y0; y <= y1; y++) used[x + ":" + y] = 1;
+        var span = document.createElement("span");
+        span.textContent = text;
+        g.addLayer(
+          L.tooltip({ permanent: true, direction: "center", interactive: false, opacity: 1,
+                      className: o.classes[p[4] || 0] })
+            .setLatLng(ll)
+            .setContent(span)
+        );
+        placed++;
+      }
+    },
+  });
+
+  // A legend that behaves as a layer: it appears and disappears with the FeatureGroup it belongs to
+  // (streamlit-folium's feature_group_to_add swaps groups without rebuilding the map).
+  GW.Legend = L.Layer.extend({
+    initialize: function (html, options) {
+      this._html = html; // built and escaped in Python
+      L.setOptions(this, options);
+    },
+    onAdd: function (map) {
+      var html = this._html, cls = this.options.className;
+      this._control = L.control({ position: this.options.position || "bottomleft" });
+      this._control.onAdd = function () {
+        var div = L.DomUtil.create("div", cls);
+        div.innerHTML = html;
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        return div;
+      };
+      this._control.addTo(map);
+    },
+    onRemove: function (map) {
+      if (this._control) map.removeControl(this._control);
+    },
+  });
+
+  GW.chrome = function (map, o) {
+    map.getContainer().style.background = o.background;
+    map.getContainer().classList.add(o.dark ? "gw-dark" : "gw-light");
+  };
+})();
