@@ -85,6 +85,8 @@ def base_map(
     """
     cfg = theme_config(config)
     west, south, east, north = (float(b) for b in bounds)
+    if not all(np.isfinite([west, south, east, north])):
+        raise ValueError(f"map bounds must be finite, got {list(bounds)} (an empty frame has no bounds)")
     m = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=11,

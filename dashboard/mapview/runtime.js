@@ -161,7 +161,7 @@
         function (l) {
           return GW.tip(l.feature.properties, o.tip);
         },
-        { sticky: true, className: "gw-tip", opacity: 1, direction: "right", offset: [16, 0] }
+        { sticky: true, className: "gw-tip", opacity: 1, direction: "auto", offset: [16, 0] }
       );
     }
     if (o.highlight) {
@@ -184,6 +184,15 @@
   // does not cover an earlier one: a heap of overlapping names is unreadable from three metres.
   GW.placeLabels = function (map) {
     var layers = map._gwLabels || [], used = {}, cell = 12;
+    // the legend and other controls count as taken: a name half hidden under a legend helps nobody
+    var box = map.getContainer().getBoundingClientRect();
+    var controls = map.getContainer().querySelectorAll(".leaflet-control");
+    for (var c = 0; c < controls.length; c++) {
+      var r = controls[c].getBoundingClientRect();
+      for (var x = Math.floor((r.left - box.left) / cell); x <= Math.floor((r.right - box.left) / cell); x++)
+        for (var y = Math.floor((r.top - box.top) / cell); y <= Math.floor((r.bottom - box.top) / cell); y++)
+          used[x + ":" + y] = 1;
+    }
     for (var i = 0; i < layers.length; i++) layers[i]._place(used, cell);
   };
   GW.Labels = L.Layer.extend({
@@ -262,6 +271,7 @@
         return div;
       };
       this._control.addTo(map);
+      if (map._gwLabelHook) map._gwLabelHook(); // labels move out from under the new box
     },
     onRemove: function (map) {
       if (this._control) map.removeControl(this._control);

@@ -78,15 +78,16 @@ DEFAULT_CONFIG: dict = {
     },
     "buildings": {
         # severity order normal < lifted < closed < sealed < epidemic spot; yellow/orange/vermillion differ in
-        # lightness too, so they stay apart for deuteranopes
+        # lightness too, so they stay apart for deuteranopes. Lifted is near-white, not green: green is the
+        # usual fill of an S0 unit, and a marker must never take the colour of the ground it stands on
         "colors": {
             "normal": OKABE_ITO["sky_blue"],
-            "lifted": OKABE_ITO["bluish_green"],
+            "lifted": "#F5F5F5",
             "closed": OKABE_ITO["yellow"],
             "sealed": OKABE_ITO["orange"],
             "epidemic_spot": OKABE_ITO["vermillion"],
         },
-        "outline": {"color": "#10161f", "weight": 1.5},
+        "outline": {"color": "#10161f", "weight": 2},
         # the two most severe states get a second channel: a white ring, thicker for an epidemic spot
         "ring": {"sealed": {"color": "#ffffff", "weight": 2.5}, "epidemic_spot": {"color": "#ffffff", "weight": 4}},
         "fill_opacity": 0.95,

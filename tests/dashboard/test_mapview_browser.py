@@ -1,0 +1,171 @@
+"""dashboard.mapview in a real browser: a saved map page, Leaflet from the vendored copy, nothing else.
+
+What only a browser can show: that a hostile name is *displayed* as text (no element, no alert), that the
+map draws with every non-local request blocked, and that a click hands streamlit-folium the feature's
+code the way its frontend reads it (`e.layer.toGeoJSON()` on the propagated click). Skips without Debian
+Chromium, the playwright package or `make assets`.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dashboard.mapview import (
+    base_map,
+    building_layer,
+    checkpoint_layer,
+    control_state_styles,
+    legend,
+    situation_theme,
+    unit_layer,
+)
+from tests.dashboard.test_mapview import (
+    EVIL,
+    SCHEME,
+    buildings_frame,
+    checkpoints_frame,
+    outline_frame,
+    units_frame,
+)
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+REPO = Path(__file__).resolve().parents[2]
+LEAFLET = REPO / "dashboard" / "static" / "vendor" / "leaflet"
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium (make system)"),
+    pytest.mark.skipif(not (LEAFLET / "leaflet.js").exists(), reason="needs vendored Leaflet (make assets)"),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A loopback HTTP server whose /app/static/vendor/leaflet/ is the vendored Leaflet, like Streamlit's."""
+    root = tmp_path_factory.mktemp("site")
+    shutil.copytree(LEAFLET, root / "app" / "static" / "vendor" / "leaflet")
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", root
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def map_page(site, browser):
+    """The full wall map (outline, units, buildings, checkpoints, legends) with hostile names in it."""
+    import folium
+
+    from dashboard.offline_assets import use_local_assets
+
+    saved = folium.Map.default_js, folium.Map.default_css
+    use_local_assets()
+    try:
+        units = units_frame(400, seed=7)
+        units.loc[0, "name"] = EVIL
+        buildings = buildings_frame(300)
+        buildings.loc[0, "name"] = EVIL
+        outline = outline_frame()
+        m = base_map(units.total_bounds, tile_url=None, tile_attr="", dark=True, outline=outline)
+        theme = situation_theme(units, SCHEME)
+        unit_layer(units, theme).add_to(m)
+        building_layer(buildings).add_to(m)
+        checkpoint_layer(checkpoints_frame(100)).add_to(m)
+        legend(theme.legend, theme.title).add_to(m)
+        legend(control_state_styles().legend, "楼栋", position="bottomright").add_to(m)
+        html = m.get_root().render()
+    finally:
+        folium.Map.default_js, folium.Map.default_css = saved
+    url, root = site
+    (root / "map.html").write_text(html, encoding="utf-8")
+
+    page = browser.new_page(viewport={"width": 1600, "height": 900})
+    seen = {"blocked": [], "errors": [], "dialogs": []}
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+
+    def route(r):
+        if r.request.url.startswith("http://127.0.0.1"):
+            r.continue_()
+        else:
+            seen["blocked"].append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(f"{url}/map.html")
+    page.wait_for_selector(".leaflet-container")
+    page.wait_for_function("Object.keys(window).some(k => k.startsWith('map_'))")
+    page.evaluate("void (window.__map = window[Object.keys(window).find(k => k.startsWith('map_'))])")
+    # what streamlit-folium's frontend does on load: a click handler on every layer of the map
+    page.evaluate("""Object.values(__map._layers).forEach(l => l.on && l.on('click', e => {
+        if (e.layer && e.layer.toGeoJSON) window.__lastActiveDrawing = e.layer.toGeoJSON(); }))""")
+    yield page, seen
+    page.close()
+
+
+def _screen_point(page, code: str) -> list[float]:
+    """Zoom to the feature with `code` and return a point inside it, in page pixels."""
+    return page.evaluate(
+        """code => { let hit = null;
+            __map.eachLayer(l => { if (!hit && l.feature && l.feature.properties.code === code) hit = l; });
+            __map.fitBounds(hit.getBounds(), {animate: false, maxZoom: 14});
+            const c = __map.latLngToContainerPoint(hit.getCenter());
+            const r = __map.getContainer().getBoundingClientRect();
+            return [r.left + c.x, r.top + c.y]; }""",
+        code,
+    )
+
+
+def test_map_draws_offline_without_errors(map_page):
+    page, seen = map_page
+    assert seen["blocked"] == [] and seen["errors"] == []
+    assert page.locator(".gw-legend").count() == 2
+    assert page.locator(".leaflet-tooltip.gw-label").count() > 0  # district/street names for orientation
+    assert page.evaluate("Object.values(__map._layers).filter(l => l instanceof GW.Diamond).length") == 100
+
+
+def test_hostile_name_is_shown_as_text(map_page):
+    page, seen = map_page
+    x, y = _screen_point(page, "3104000000")
+    page.mouse.move(x, y)
+    page.mouse.move(x + 1, y + 1)
+    tip = page.locator(".leaflet-tooltip.gw-tip")
+    tip.wait_for()
+    assert EVIL in tip.inner_text()
+    assert page.locator(".leaflet-tooltip img").count() == 0
+    assert page.locator(".leaflet-container img[src=x]").count() == 0
+    assert seen["dialogs"] == []
+
+
+def test_click_reports_the_feature_code_like_streamlit_folium(map_page):
+    page, _ = map_page
+    x, y = _screen_point(page, "3104000005")
+    page.mouse.click(x, y)
+    drawing = page.evaluate("window.__lastActiveDrawing")
+    assert drawing["properties"]["code"] == "3104000005"
+    assert drawing["geometry"]["type"] in ("Polygon", "MultiPolygon")
