@@ -216,7 +216,7 @@ def build_residents(
         "building_code": np.where(pb >= 0, bldg.code[np.maximum(pb, 0)], None),
         "compound_code": compounds.code[pc],
         "resident_type": resident_type,
-        "tags": o(tags),
+        "tags": np.where(o(tags) == "", None, o(tags)),  # no category: blank, not ""
     })
 
     # the household head is its eldest recorded member

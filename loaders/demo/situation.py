@@ -4,7 +4,8 @@ Cases are concentrated so that the situation ladder of the domain file §2.2 has
 - S2 communities (社区传播): 2–3 confirmed/asymptomatic cases of unknown source within the last 10 days, their
   buildings sealed (硬隔离, a cluster: ≥2 cases within a week, §2.2 `000` §3) and every compound closed;
 - S1 communities (出现病例): one confirmed case of known source, its building an epidemic spot (疫点); the first
-  S1 community has instead two confirmed cases in the same stair unit (the "同一单元≥2例" rule, scenario 3);
+  S1 community has instead two confirmed cases in the same stair unit (the "同一单元≥2例" rule, scenario 3), the
+  second is the demo logins' community with the case in their grid;
 - one community with a suspected case only, and on the district/city scales one village with a confirmed case
   (its natural village sealed, scenario 23) and one community whose 18–20-day-old case is lifted (已解除).
 Close contacts are family members (and a few neighbours) of the cases, under centralised observation; returnees
@@ -22,6 +23,7 @@ from . import names
 from .buildings import Buildings
 from .residents import Residents
 from .units import UnitTree
+from .users import first_urban
 
 OBSERVATION_DAYS = 14
 # (S2 communities, S1 communities) per scale
@@ -49,7 +51,10 @@ def plan_cases(
     urban = np.flatnonzero(~tree.communities.rural & (np.bincount(comm_of_b, minlength=tree.communities.size) > 2))
     n_s2, n_s1 = _AFFECTED[scale]
     extra = 1 if scale == "street" else 2  # suspected-only (+ lifted on the larger scales)
-    picks = rng.choice(urban, min(urban.size, n_s2 + n_s1 + extra), replace=False)
+    # the demo logins' community (and grid) is the second S1 community: their map should not be empty
+    _, login_comm, login_grid = first_urban(tree)
+    others = rng.choice(urban[urban != login_comm], min(urban.size - 1, n_s2 + n_s1 + extra - 1), replace=False)
+    picks = np.insert(others, min(n_s2 + 1, others.size), login_comm)
     rows: list[dict] = []
 
     def add(cluster: int, role: str, kind: str, b: int, slot: int, reported: dt.date, known: bool,
@@ -71,6 +76,9 @@ def plan_cases(
 
     cluster = 0
     buildings_of = {int(c): np.flatnonzero(comm_of_b == c) for c in picks}
+    in_login_grid = np.flatnonzero(tree.compounds.parent[bldg.compound] == login_grid)
+    if in_login_grid.size:
+        buildings_of[login_comm] = in_login_grid
     for c in picks[:n_s2]:
         n_cases = int(rng.integers(2, 4))
         for i, b in enumerate(rng.choice(buildings_of[int(c)], n_cases, replace=False)):

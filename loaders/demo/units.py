@@ -140,6 +140,8 @@ def build_units(rng: np.random.Generator, scale: str) -> UnitTree:
     if scale != "street":  # one rural township: a large street far from the city centre
         far = shapely.distance(shapely.centroid(s_geom), shapely.Point(CITY_CENTER))
         s_rural[int(np.argmax(far * shapely.area(s_geom)))] = True
+        last = np.lexsort((s_rural, s_parent))  # the township after its district's streets, as its code sorts
+        s_geom, s_parent, s_rural = s_geom[last], s_parent[last], s_rural[last]
     streets = UnitLevel(Level.STREET, s_geom, s_parent, rural=s_rural)
 
     # communities / villages
@@ -206,13 +208,17 @@ def _name_units(rng: np.random.Generator, tree: UnitTree) -> None:
     stems = names.place_stems(rng, streets.size + communities.size)
     s_stem, c_stem = stems[: streets.size], stems[streets.size:]
 
-    streets.code = np.char.add(districts.code[streets.parent].astype(str), _pad(_rank_in_parent(streets.parent), 3))
+    # division-code convention: 街道 001–099, 镇 100–199, 乡 200–299; 社区 001–199, 村 200–399
     town = np.where(rng.random(streets.size) < 0.7, "镇", "乡")
+    s_rank = _rank_in_parent(streets.parent)
+    s_rank = np.where(streets.rural, np.where(town == "镇", 101, 201), s_rank)  # there is one township at most
+    streets.code = np.char.add(districts.code[streets.parent].astype(str), _pad(s_rank, 3))
     streets.name = np.where(streets.rural, np.char.add(s_stem, town), np.char.add(s_stem, "街道")).astype(object)
     streets.kind = np.where(streets.rural, "rural", "urban").astype(object)
 
+    c_rank = _rank_in_parent(communities.parent)
     communities.code = np.char.add(
-        streets.code[communities.parent].astype(str), _pad(_rank_in_parent(communities.parent), 3)
+        streets.code[communities.parent].astype(str), _pad(np.where(communities.rural, 200 + c_rank, c_rank), 3)
     )
     communities.name = np.where(communities.rural, np.char.add(c_stem, "村"), np.char.add(c_stem, "社区")).astype(object)
     communities.kind = np.where(communities.rural, "rural", "urban").astype(object)

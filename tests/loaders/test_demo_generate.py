@@ -231,6 +231,14 @@ def test_one_demo_user_per_role(street):
     assert (street.users["password"] == "demo1234").all()
 
 
+def test_the_scoped_logins_see_a_case_in_their_grid(street):
+    scope = street.users.set_index("username")["scope_code"]
+    grid = scope["grid"]
+    assert grid.startswith(scope["head"]) and scope["head"].startswith(scope["supervisor"])
+    confirmed = street.cases[street.cases["kind"] == "confirmed"]
+    assert confirmed["compound_code"].str.startswith(grid).any()
+
+
 def test_same_seed_gives_identical_frames(street):
     again = generate("street", seed=7, today=TODAY)
     for name in ("units", "buildings", "households", "persons", "observations", "cases", "checkpoints", "shifts",
@@ -251,6 +259,8 @@ def test_district_scale_has_a_rural_township_without_buildings(district):
     streets = units[units["level"] == int(Level.STREET)]
     township = streets[streets["kind"] == "rural"]
     assert len(township) == 1 and township["name"].iloc[0][-1] in "镇乡"
+    assert township["code"].iloc[0][-3:] in ("101", "201")  # 镇 1xx, 乡 2xx after the 街道 0xx
+    assert district.users.set_index("username").loc["supervisor", "scope_code"] != township["code"].iloc[0]
     villages = units[units["kind"] == "natural_village"]
     assert len(villages) > 0
     assert villages["households"].notna().all() and villages["population"].notna().all()
@@ -259,4 +269,6 @@ def test_district_scale_has_a_rural_township_without_buildings(district):
     grid_hh = villages.groupby("parent_code")["households"].sum()
     assert grid_hh.between(300, 1000).all()
     assert district.persons["compound_code"].isin(villages["code"]).any()
-    assert (units.loc[units["level"] == int(Level.COMMUNITY), "name"].str.endswith("村")).sum() >= 6
+    village_rows = units[(units["level"] == int(Level.COMMUNITY)) & (units["kind"] == "rural")]
+    assert len(village_rows) >= 6 and village_rows["name"].str.endswith("村").all()
+    assert (village_rows["code"].str[-3:].astype(int) > 200).all()
