@@ -66,7 +66,8 @@ DEFAULT_CONFIG: dict = {
             "light": ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"],
         },
         # zero is its own class: "nobody under observation" must never look like "a few"
-        "zero": {"dark": {"fillColor": "#1c2633", "fillOpacity": 0.35}, "light": {"fillColor": "#f7f7f7", "fillOpacity": 0.3}},
+        "zero": {"dark": {"fillColor": "#1c2633", "fillOpacity": 0.35},
+                 "light": {"fillColor": "#f7f7f7", "fillOpacity": 0.3}},
     },
     "checkpoints": {
         "colors": {
@@ -368,14 +369,16 @@ def checkpoints_theme(units: pd.DataFrame, *, dark: bool = True, lang: str = "zh
     styles = [_unit_style(cfg, colors[name], dark) for name in STAFFING_CLASSES]
     counts = np.bincount(classes[classes >= 0], minlength=len(STAFFING_CLASSES))
     legend = [
-        LegendEntry(t(f"staffing.{name}", lang), colors[name], int(counts[i])) for i, name in enumerate(STAFFING_CLASSES)
+        LegendEntry(t(f"staffing.{name}", lang), colors[name], int(counts[i]))
+        for i, name in enumerate(STAFFING_CLASSES)
     ]
     if np.any(classes < 0):
         styles.append(_unit_style(cfg, cfg["no_data_color"], dark))
         legend.append(LegendEntry(t("legend.no_data", lang), cfg["no_data_color"], int(np.sum(classes < 0))))
         classes = np.where(classes < 0, len(styles) - 1, classes)
     _add_report_missing(units, legend, cfg, lang, dark)
-    return UnitTheme("checkpoints", t("theme.checkpoints", lang), classes, tuple(styles), tuple(legend), None, cfg, dark)
+    title = t("theme.checkpoints", lang)
+    return UnitTheme("checkpoints", title, classes, tuple(styles), tuple(legend), None, cfg, dark)
 
 
 UNIT_THEMES = {"situation": situation_theme, "observations": observations_theme, "checkpoints": checkpoints_theme}

@@ -218,7 +218,8 @@ def test_packed_polygons_round_trip_to_the_rounded_geometry():
         [(121.3, 31.1), (121.31, 31.1), (121.31, 31.11), (121.3, 31.11)],
         [[(121.302, 31.102), (121.304, 31.102), (121.304, 31.104), (121.302, 31.104)]],
     )
-    two_parts = shapely.MultiPolygon([shapely.box(121.4, 31.2, 121.401, 31.201), shapely.box(121.5, 31.3, 121.5012345, 31.3012345)])
+    two_parts = shapely.MultiPolygon([shapely.box(121.4, 31.2, 121.401, 31.201),
+                                      shapely.box(121.5, 31.3, 121.5012345, 31.3012345)])
     text = packed_polygons(np.array([square_with_hole, two_parts, None], dtype=object),
                            [{"code": "a"}, {"code": "b"}, {"code": "missing"}])
     fc = unpack(text)
