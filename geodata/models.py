@@ -331,3 +331,82 @@ class Event(Base):
     old: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     new: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+# --- situation and risk engine (issue 4): records the lift guard and the alerts need ----------------------
+
+
+class Disinfection(Base):
+    """消毒记录: 随时消毒 (routine), 终末消毒 (terminal, clears a 疫点) or 公共区域消毒 (public areas, ≥2 a day in a
+    sealed natural village) of a building or a compound/natural village (domain file §2.3, §3.2, §3.5)."""
+
+    __tablename__ = "disinfections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_kind: Mapped[str] = mapped_column(String(16))  # building | compound
+    target_code: Mapped[str] = mapped_column(String(64), index=True)
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), index=True)
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    path: Mapped[str] = mapped_column(String(200), index=True)
+    done_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    area: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ExpertAssessment(Base):
+    """专家评估: the assessment (市卫健委 experts) a lift needs before the command centre decides (§2.2, 000 §3)."""
+
+    __tablename__ = "expert_assessments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_kind: Mapped[str] = mapped_column(String(16))
+    target_code: Mapped[str] = mapped_column(String(64), index=True)
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), index=True)
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    path: Mapped[str] = mapped_column(String(200), index=True)
+    assessed_on: Mapped[dt.date] = mapped_column(Date)
+    experts: Mapped[str] = mapped_column(String(300))
+    conclusion: Mapped[str] = mapped_column(String(16))  # lift | keep
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LiftDecision(Base):
+    """指挥部决定解除: the command centre's decision that ends a building's or village's sealing (§2.2, 000 §3)."""
+
+    __tablename__ = "lift_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_kind: Mapped[str] = mapped_column(String(16))
+    target_code: Mapped[str] = mapped_column(String(64), index=True)
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), index=True)
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    path: Mapped[str] = mapped_column(String(200), index=True)
+    decided_on: Mapped[dt.date] = mapped_column(Date)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("expert_assessments.id"))
+    previous_state: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Alert(Versioned, Base):
+    """An alert raised by a rule (聚集性病例 to the city, 社区传播, symptoms under observation), acknowledged by
+    the command centre (§3.1 "立即报告", §5.3)."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    path: Mapped[str] = mapped_column(String(200), index=True)
+    subject_code: Mapped[str | None] = mapped_column(String(64))
+    raised_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    raised_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    raised_by: Mapped[str] = mapped_column(String(64))
+    title_zh: Mapped[str] = mapped_column(Text)
+    title_en: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    __mapper_args__ = {"version_id_col": Versioned.version}
