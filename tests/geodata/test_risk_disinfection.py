@@ -1,0 +1,61 @@
+"""Disinfection records and the ≥2-a-day rule for a sealed natural village (domain file §3.2/§3.5, scenario 22)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from geodata.cases import record_case
+from geodata.control import set_control
+from geodata.disinfection import disinfection_compliance, record_disinfection
+from geodata.history import explain
+from geodata.problems import Rejected
+from geodata.rules_config import set_setting
+from geodata.scope import PermissionDenied
+from tests.factories import load_small_city
+from tests.risk_helpers import COMMAND, GRID, HEAD, VIEWER, day, load_rural_county, run
+
+
+def compliance(store, on):
+    with store.read() as s:
+        return disinfection_compliance(s, on).set_index("code")
+
+
+def test_sealed_natural_village_with_one_public_area_disinfection_today_is_flagged(store):
+    load_rural_county(store)
+    run(store, HEAD, record_case, kind="confirmed", reported_on=day(1), compound_code="RN1", code="R1")
+    run(store, GRID, record_disinfection, "RN1", "public_area", on=day(2), area="村口、公厕")
+
+    today = compliance(store, day(2))
+    assert list(today.index) == ["RN1"]  # RN2 and RN3 are not sealed
+    assert today.loc["RN1", ["public_area_today", "required", "short"]].tolist() == [1, 2, True]
+
+    run(store, GRID, record_disinfection, "RN1", "公共区域消毒", on=day(2), area="晒谷场")
+    assert not compliance(store, day(2)).loc["RN1", "short"]
+    assert compliance(store, day(3)).loc["RN1", "public_area_today"] == 0  # a new day starts at zero
+    assert compliance(store, day(3)).loc["RN1", "short"]
+    with store.read() as s:
+        log = explain(s, "RN1")
+    assert list(log["action"]).count("disinfection.record") == 2
+
+
+def test_the_daily_number_is_a_setting_and_buildings_are_unchecked_by_default(store):
+    load_small_city(store)
+    run(store, HEAD, set_control, "G11K1B1", "sealed", "封锁", on=day(1))
+    assert not compliance(store, day(1)).loc["G11K1B1", "short"]  # the seeds give no number for buildings
+    run(store, COMMAND, set_setting, "disinfection", {"sealed_building_per_day": 3})
+    run(store, HEAD, record_disinfection, "G11K1B1", "public_area", on=day(1))
+    row = compliance(store, day(1)).loc["G11K1B1"]
+    assert row[["public_area_today", "required", "short", "terminal_done"]].tolist() == [1, 3, True, False]
+
+
+def test_disinfection_needs_a_known_kind_a_past_date_and_a_role_that_may_record_it(store):
+    load_rural_county(store)
+    with pytest.raises(Rejected):
+        run(store, GRID, record_disinfection, "RN1", "熏蒸", on=day(1))
+    with pytest.raises(Rejected):
+        run(store, GRID, record_disinfection, "RN1", "routine", on=dt.date.today() + dt.timedelta(days=1))
+    with pytest.raises(PermissionDenied):
+        run(store, VIEWER, record_disinfection, "RN1", "routine", on=day(1))
+    with pytest.raises(Rejected):
+        run(store, GRID, record_disinfection, "NOPE", "routine", on=day(1))
