@@ -183,6 +183,13 @@ def normalise(header: object) -> str:
 
 
 def _unit_synonyms(layer: str) -> dict[str, list[str]]:
+    """Headers qualified by the level (网格编码, grid_code) — more specific than the schema's generic 编码 — and
+    then the generic ones."""
+    specific = _unit_specific(layer)
+    return {name: [*specific.get(name, ()), *_GENERIC.get(name, ())] for name in {*specific, *_GENERIC}}
+
+
+def _unit_specific(layer: str) -> dict[str, list[str]]:
     zh_words, en_words = _LEVEL_WORDS[layer]
     out: dict[str, list[str]] = {
         "code": [f"{w}{s}" for w in zh_words for s in ("编码", "代码", "编号")] + [f"{w}code" for w in en_words],
@@ -200,22 +207,26 @@ def _unit_synonyms(layer: str) -> dict[str, list[str]]:
                                                                                           "网格员"]
     out["leader_phone"] = [f"{title_zh}电话", f"{title_zh}联系电话", f"{title_zh}手机"] + [
         f"{w}负责人电话" for w in zh_words]
-    for name, generic in _GENERIC.items():
-        out.setdefault(name, []).extend(generic)
     return out
 
 
 def synonyms(layer: str) -> dict[str, list[str]]:
     """field → accepted headers (normalised), best first, for one layer (geometry inputs included)."""
     schema = LAYERS[layer]
-    table = _unit_synonyms(layer) if layer in UNIT_LAYERS else {k: list(v) for k, v in _LAYER_TABLES[layer].items()}
+    if layer in UNIT_LAYERS:  # level-qualified first: the schema's own 编码 is the generic word there
+        specific = _unit_specific(layer)
+        table = {name: [*specific.get(name, ()), *_GENERIC.get(name, ())] for name in specific.keys() | _GENERIC}
+        first = specific
+    else:
+        table = {k: list(v) for k, v in _LAYER_TABLES[layer].items()}
+        first = {}
     out: dict[str, list[str]] = {}
     for f in schema.fields:
         if f.kind == "geometry" and f.name not in table:
             continue
         seen: list[str] = []
         # f.name[:10]: shapefiles cut field names to 10 characters (parent_code → parent_cod)
-        for s in (f.zh, f.name, f.name[:10], *table.get(f.name, ())):
+        for s in (*first.get(f.name, ()), f.zh, f.name, f.name[:10], *table.get(f.name, ())):
             n = normalise(s)
             if n and n not in seen:
                 seen.append(n)

@@ -299,7 +299,8 @@ def _arrow_chunk(batch, geom_col: str, rename: dict[str, str], offset: int, reco
 
 # KML from phone apps: attributes live in the description, as "key：value" lines or a two-column HTML table.
 _TAG = re.compile(r"<[^>]+>")
-_PAIR = re.compile(r"^\s*([^:：=]{1,20}?)\s*[:：=]\s*(.*?)\s*$")
+# a key is a short label without sentence punctuation; "早上8:00开" is a time in free text, not a key
+_PAIR = re.compile(r"^\s*([^:：=，,。；;]{1,20}?)(?<!\d)\s*[:：=]\s*(.*?)\s*$")
 _TD_PAIR = re.compile(r"<t[dh][^>]*>(.*?)</t[dh]>\s*<td[^>]*>(.*?)</td>", re.IGNORECASE | re.DOTALL)
 
 

@@ -222,6 +222,8 @@ def parse_int(series: pd.Series, name: str = "") -> Parsed:
     num_np = num.to_numpy(dtype="float64", na_value=np.nan)
     with np.errstate(invalid="ignore"):
         fast = present & np.isfinite(num_np) & (num_np >= 0) & (np.floor(num_np) == num_np) & (num_np < 2**53)
+    if series.dtype == object:  # TRUE in a count column is a mistake, not 1
+        fast &= ~series.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy(dtype=bool)
     # "12.0" text is fine, but "1e3" is not how anyone writes a count: text cells take the fast path only as digits
     is_text = _text_mask(series) & fast
     if is_text.any():
