@@ -133,7 +133,7 @@ def checkpoint_figures(session: Session, parent: UnitRef) -> pd.DataFrame:
         entrances_open=("open_entrance", "sum")).reset_index()
 
 
-def children_with_figures(session: Session, parent: UnitRef, on: dt.date) -> gpd.GeoDataFrame:
+def children_with_figures(session: Session, parent: UnitRef, on: dt.date, *, lang: str = "zh") -> gpd.GeoDataFrame:
     """Everything the map and the table beside it show for the children of `parent`."""
     units = child_units(session, parent)
     if units.empty:
@@ -147,6 +147,25 @@ def children_with_figures(session: Session, parent: UnitRef, on: dt.date) -> gpd
             units[col] = 0
         units[col] = units[col].fillna(0).astype("int64")
     units["obs_total"] = units[["obs_home", "obs_central", "obs_self", "obs_temporary"]].sum(axis=1)
+    return with_situation(session, units, on, lang=lang)
+
+
+def with_situation(session: Session, units: pd.DataFrame, on: dt.date, *, lang: str = "zh") -> pd.DataFrame:
+    """Add the derived situation (geodata.risk) of each unit: code, label, colour, reason, cluster flag."""
+    from geodata.risk import situation
+
+    if units.empty:
+        return units
+    sit = situation(session, unit_ids=[int(i) for i in units["id"]], on=on)
+    cols = sit[["unit_id", "level_code", "label_zh", "label_en", "colour", "reason_zh", "reason_en", "cluster",
+                "rank"]].rename(columns={
+        "unit_id": "id", "level_code": "situation_code", "label_zh": "situation_label_zh",
+        "label_en": "situation_label_en", "colour": "situation_color", "reason_zh": "situation_reason_zh",
+        "reason_en": "situation_reason_en", "rank": "situation_rank"})
+    units = units.drop(columns=[c for c in cols.columns if c != "id" and c in units.columns]).merge(
+        cols, on="id", how="left")
+    units["situation_label"] = units["situation_label_en" if lang == "en" else "situation_label_zh"]
+    units["situation_reason"] = units["situation_reason_en" if lang == "en" else "situation_reason_zh"]
     return units
 
 

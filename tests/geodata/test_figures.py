@@ -46,3 +46,16 @@ def test_grid_buildings_checkpoints_breadcrumb_and_kpis(store):
     assert list(cps["staffing"]) == ["ok"]
     assert crumbs == ["420100", "D1", "S1", "C1", "G11", "G11K1"]
     assert totals["cases_confirmed"] == 1 and totals["new_cases_today"] == 1 and totals["buildings"] == 16
+
+
+def test_children_carry_the_derived_situation_with_its_reason(store):
+    load_small_city(store)
+    with store.read() as s:
+        street = ref(unit_by_code(s, "S1"))
+        kids = children_with_figures(s, street, TODAY).set_index("code")
+        later = children_with_figures(s, street, TODAY + dt.timedelta(days=60), lang="en").set_index("code")
+    assert kids.at["C1", "situation_code"] == "S0"
+    assert kids.at["C2", "situation_code"] == "S1"
+    assert kids.at["C2", "situation_color"].startswith("#")
+    assert kids.at["C2", "situation_reason"]
+    assert later.at["C2", "situation_code"] == "S0"
