@@ -5,6 +5,7 @@ Chinese headers in CSV/XLSX (the ones ledgers use), UTF-8 with a .cpg beside sha
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,12 +26,13 @@ def _tabular(frame: pd.DataFrame, layer: str) -> pd.DataFrame:
     out = pd.DataFrame(frame.drop(columns=[c for c in ("geometry", "footprint") if c in frame.columns]))
     if isinstance(frame, gpd.GeoDataFrame) and "geometry" in frame.columns:
         if schema.geometry == "point":
-            out["经度"] = shapely.get_x(frame.geometry.values).round(7)
-            out["纬度"] = shapely.get_y(frame.geometry.values).round(7)
+            # full precision: a re-import must find the very same point (round trip, not "moved by 1 cm")
+            out["经度"] = shapely.get_x(frame.geometry.values)
+            out["纬度"] = shapely.get_y(frame.geometry.values)
         else:
-            out["WKT"] = shapely.to_wkt(frame.geometry.values, rounding_precision=7)
+            out["WKT"] = shapely.to_wkt(frame.geometry.values, rounding_precision=-1)
     if "footprint" in frame.columns:
-        out["轮廓WKT"] = [shapely.to_wkt(g, rounding_precision=7) if g is not None else None for g in frame["footprint"]]
+        out["轮廓WKT"] = [shapely.to_wkt(g, rounding_precision=-1) if g is not None else None for g in frame["footprint"]]
     zh = {f.name: f.zh for f in schema.fields}
     return out.rename(columns=zh)
 
@@ -48,14 +50,18 @@ def write_layer(frame: pd.DataFrame, layer: str, fmt: str, out: Path) -> Path:
             raise ValueError(f"图层 {layer} 没有几何，请用 csv 或 xlsx / layer {layer} has no geometry: use csv or xlsx")
         gdf = frame.copy()
         if "footprint" in gdf.columns:
-            gdf["footprint"] = [shapely.to_wkt(g, rounding_precision=7) if g is not None else None
+            gdf["footprint"] = [shapely.to_wkt(g, rounding_precision=-1) if g is not None else None
                                 for g in gdf["footprint"]]
         for col in gdf.columns:
             if col != "geometry" and gdf[col].dtype == object:
                 gdf[col] = gdf[col].map(lambda v: v if v is None or isinstance(v, (str, bool)) else str(v))
         driver = {"geojson": "GeoJSON", "gpkg": "GPKG", "shp": "ESRI Shapefile"}[fmt]
         kwargs = {"encoding": "UTF-8"} if fmt == "shp" else {}
-        gdf.to_file(out, driver=driver, layer=layer if fmt == "gpkg" else None, engine="pyogrio", **kwargs)
+        with warnings.catch_warnings():
+            # Shapefile field names are cut to 10 characters (parent_code → parent_cod); the importer knows
+            # the cut names, so the round trip holds and the warning only adds noise.
+            warnings.filterwarnings("ignore", message="Normalized/laundered field name")
+            gdf.to_file(out, driver=driver, layer=layer if fmt == "gpkg" else None, engine="pyogrio", **kwargs)
     else:
         raise ValueError(f"未知格式 {fmt} / unknown format {fmt}; use one of {', '.join(FORMATS)}")
     return out
