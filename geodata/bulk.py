@@ -293,6 +293,12 @@ def _upsert(
     """Insert new codes, update changed rows (event each), skip identical ones. Returns code → id."""
     table: Table = model.__table__
     session = ctx.session
+    scope = ctx.actor.scope_path
+    if scope is not None:
+        outside = [r["code"] for r in records if r.get("path") and not str(r["path"]).startswith(scope)]
+        if outside:
+            raise Rejected([Problem(f"超出您的管辖范围: {c}", f"outside your scope: {c}", field="code")
+                            for c in outside[:200]])
     codes = [r["code"] for r in records]
     existing = _existing(session, table, codes, compare)
     by_code = {row["code"]: row for row in existing.to_dict("records")}
@@ -378,6 +384,9 @@ def _upsert_units(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> None:
             mask = np.zeros(len(rows.frame), dtype=bool)
             mask[np.flatnonzero(check)[share > OUTSIDE_PARENT_TOLERANCE]] = True
             rows.error(mask, "parent_code", "超出上级单元范围", "lies outside its parent unit")
+    if ctx.actor.scope_path is not None:
+        outside = ~parents["path"].astype(str).str.startswith(ctx.actor.scope_path).to_numpy()
+        rows.error(outside, "parent_code", "超出您的管辖范围", "outside your scope")
     if rows.bad.any():
         return
     frame = rows.frame

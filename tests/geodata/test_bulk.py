@@ -142,3 +142,21 @@ def test_duplicate_codes_in_one_file_name_both_rows(store):
     with pytest.raises(Rejected) as err:
         write(store, Actor("gus"), lambda ctx: upsert_layer(ctx, "persons", frame))
     assert sorted(p.row for p in err.value.errors) == [1, 2]
+
+
+def test_an_import_by_a_scoped_user_outside_their_scope_is_refused_whole(store):
+    load_small_city(store)
+    with store.read() as s:
+        c1 = s.execute(select(Unit).where(Unit.code == "C1")).scalar_one()
+    head = Actor("head1", "community_head", c1.path)
+    frame = building_frame()  # buildings of both communities
+    frame["households"] = 7
+    before = _counts(store)
+    with pytest.raises(Rejected) as err:
+        write(store, head, lambda ctx: upsert_layer(ctx, "buildings", frame))
+    assert all("outside your scope" in p.message_en for p in err.value.errors)
+    assert {p.message_en.split(": ")[1] for p in err.value.errors} == set(frame["code"][frame["code"].str.startswith("G2")])
+    assert _counts(store) == before
+    own = frame[frame["code"].str.startswith("G1")]
+    result = write(store, head, lambda ctx: upsert_layer(ctx, "buildings", own))
+    assert result.updated == len(own)
