@@ -1,0 +1,104 @@
+"""Detail cards: the unit in view, and a building clicked on the map. Counts only: person records need sign-in."""
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.components.breadcrumb import level_label
+from dashboard.i18n import MISSING, t
+from geodata.vocab import CONTROL_STATES, LEADER_TITLES, Level, label
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return MISSING
+    text = str(value).strip()
+    return text or MISSING
+
+
+def _num(value: object) -> str:
+    try:
+        if value is None or value != value:
+            return MISSING
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return MISSING
+
+
+WIDE = "wide"  # third element of a row: the value takes the rest of the line
+
+
+def _card(title: str, subtitle: str, rows: Sequence[tuple[str, ...]], *, key: str, badge: str | None = None) -> str:
+    e = html.escape
+    body = "".join(
+        f'<div class="gw-card-l{" gw-card-wide" if r[2:] == (WIDE,) else ""}">{e(r[0])}</div>'
+        f'<div class="gw-card-v{" gw-card-wide" if r[2:] == (WIDE,) else ""}">{e(r[1])}</div>'
+        for r in rows
+    )
+    badge_html = f'<span class="gw-card-badge">{e(badge)}</span>' if badge else ""
+    return (f'<div class="gw-card" data-card="{e(key)}"><div class="gw-card-t">{e(title)}{badge_html}</div>'
+            f'<div class="gw-card-sub">{e(subtitle)}</div><div class="gw-card-grid">{body}</div></div>')
+
+
+def leader_title(level: int, lang: str) -> str:
+    pair = LEADER_TITLES.get(Level(level)) if level in Level._value2member_map_ else None
+    return t("leader", lang) if pair is None else (pair[1] if lang == "en" else pair[0])
+
+
+def unit_card(name: str, code: str, level: int, totals: Mapping[str, int], row: pd.Series | None,
+              entrances_open: int | None, *, lang: str) -> None:
+    """The unit in view: who is responsible, how many live here, who is under observation, checkpoints."""
+    title = leader_title(level, lang)
+    g = totals.get
+    kinds = ("obs_home", "obs_central", "obs_self", "obs_temporary")
+    obs = " · ".join(f"{t('kpi.' + k, lang)} {_num(g(k))}" for k in kinds)
+    obs_total = sum(int(g(k, 0)) for k in kinds)
+    rows = [
+        (title, _text(row.get("leader_name")) if row is not None else MISSING),
+        (t("phone", lang), _text(row.get("leader_phone")) if row is not None else MISSING),
+        (t("card.households", lang), _num(g("households"))),
+        (t("population", lang), _num(g("population"))),
+        (t("persons", lang), _num(g("persons"))),
+        (t("party_members", lang), _num(g("party_members"))),
+        (t("vulnerable", lang), _num(g("vulnerable"))),
+        (t("obs_total", lang), f"{obs_total:,}（{obs}）", WIDE),
+        (t("card.cases", lang), f"{_num(g('cases_7d'))} / {_num(g('cases_confirmed'))}"),
+        (t("new_cases_today", lang), _num(g("new_cases_today"))),
+        (t("releases_due_today", lang), _num(g("releases_due_today"))),
+        (t("releases_overdue", lang), _num(g("releases_overdue"))),
+        (t("sealed_buildings", lang), _num(g("sealed_buildings"))),
+        (t("card.entrances", lang), f"{_num(entrances_open)} / {_num(g('checkpoints'))}"),
+        (t("checkpoints_understaffed", lang), _num(g("checkpoints_understaffed"))),
+    ]
+    badge = None
+    if row is not None and isinstance(row.get("situation_label"), str):
+        badge = row.get("situation_label")
+    st.html(_card(name, f"{level_label(level, lang)} · {t('card.code', lang)} {code}", rows, key="unit",
+                  badge=badge))
+    st.caption(t("explore.persons_note", lang))
+
+
+def building_card(b: pd.Series, *, lang: str) -> None:
+    """A building: address, its head (楼栋长) and phone, residents, control state and reason, observations, cases."""
+    state = label(CONTROL_STATES, b.get("control_state"), lang) or MISSING
+    floors = f"{_num(b.get('floors'))} / {_num(b.get('stair_units'))}"
+    rows = [
+        (t("address", lang), _text(b.get("address")), WIDE),
+        (t("card.building_leader", lang), _text(b.get("leader_name"))),
+        (t("phone", lang), _text(b.get("leader_phone"))),
+        (t("card.households", lang), _num(b.get("households"))),
+        (t("population", lang), _num(b.get("population"))),
+        (t("party_members", lang), _num(b.get("party_members"))),
+        (t("vulnerable", lang), _num(b.get("vulnerable"))),
+        (t("card.control", lang), state),
+        (t("card.control_reason", lang), _text(b.get("control_reason")), WIDE),
+        (t("card.obs_in_building", lang), _num(b.get("obs_total"))),
+        (t("card.cases_in_building", lang), _num(b.get("cases"))),
+        (t("card.floors", lang), floors),
+    ]
+    st.html(_card(_text(b.get("name")), f"{t('card.building', lang)} · {t('card.code', lang)} {_text(b.get('code'))}",
+                  rows, key="building", badge=state))
+    st.caption(t("explore.persons_note", lang))

@@ -1,0 +1,98 @@
+"""The map frame: a base map that stays the same between reruns, and the layers that change passed beside it.
+
+streamlit-folium keys its component on a hash of the base map's script. As long as `base_map(...)` is built
+from the same inputs, a rerun (the wall's timer, a theme switch) keeps the same Leaflet map in the browser:
+no reload, no flicker, and the zoom and centre people chose stay. What changes travels as
+`feature_group_to_add`, which the component swaps in place. So: nothing that changes with figures, theme or
+language may go into the base map.
+"""
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+from branca.element import MacroElement
+from folium.template import Template
+from streamlit_folium import st_folium
+
+from dashboard.i18n import t
+from dashboard.mapview import (
+    base_map,
+    building_layer,
+    checkpoint_layer,
+    checkpoint_styles,
+    control_state_styles,
+    legend,
+    unit_layer,
+    unit_theme,
+)
+from geodata.config import Settings
+
+#: what the wall never shows: it is read by everyone in the room (counts only, no names of persons)
+WALL_HIDDEN = ("leader_name", "leader_phone")
+
+
+class PlaceLabelsWhenStyled(MacroElement):
+    """Place the name labels again once leaflet.css applies.
+
+    streamlit-folium appends the CSS links and runs the map script without waiting for them, so the labels
+    (permanent tooltips, centred on their width) are first measured as full-width blocks and end up half a
+    map to the left [seen in Chromium 156]. Until mapview's runtime handles this itself, wait for the
+    stylesheet (tooltip pane absolutely positioned) and place them again.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}\n"
+        "(function (map, tries) {\n"
+        "  function styled() { return getComputedStyle(map.getPane('tooltipPane')).position === 'absolute'; }\n"
+        "  (function again() {\n"
+        "    if (!styled() && tries-- > 0) { setTimeout(again, 50); return; }\n"
+        "    setTimeout(function () { if (window.GW && GW.placeLabels) GW.placeLabels(map); }, 0);\n"
+        "  })();\n"
+        "})({{ this._parent.get_name() }}, 200);\n"
+        "{% endmacro %}"
+    )
+
+
+def frame_base(bounds, *, settings: Settings, outline: gpd.GeoDataFrame | None) -> folium.Map:
+    m = base_map(bounds, tile_url=settings.tile_url, tile_attr=settings.tile_attribution,
+                 dark=not settings.tile_url, outline=outline, max_zoom=settings.tile_max_zoom)
+    PlaceLabelsWhenStyled().add_to(m)
+    return m
+
+
+def units_group(units: gpd.GeoDataFrame, theme: str, *, lang: str, dark: bool, label: bool = True
+                ) -> folium.FeatureGroup:
+    """Unit polygons coloured by `theme`, with the theme's legend (it comes and goes with the group)."""
+    th = unit_theme(theme, units, lang=lang, dark=dark)
+    fg = unit_layer(units, th, lang=lang, label=label)
+    legend(th.legend, th.title, dark=dark).add_to(fg)
+    return fg
+
+
+def points_groups(buildings: gpd.GeoDataFrame | None, checkpoints: gpd.GeoDataFrame | None, *, lang: str,
+                  dark: bool) -> list[folium.FeatureGroup]:
+    groups = []
+    if buildings is not None and len(buildings):
+        fg = building_layer(buildings, lang)
+        legend(control_state_styles(lang=lang).legend, t("legend.buildings", lang), dark=dark,
+               note=t("legend.size_note", lang), position="bottomright").add_to(fg)
+        groups.append(fg)
+    if checkpoints is not None and len(checkpoints):
+        fg = checkpoint_layer(checkpoints, lang)
+        legend(checkpoint_styles(lang=lang).legend, t("legend.checkpoints", lang), dark=dark,
+               note=t("legend.hollow_closed", lang), position="topright").add_to(fg)
+        groups.append(fg)
+    return groups
+
+
+def show(m: folium.Map, groups: list[folium.FeatureGroup], *, key: str, height: int,
+         clickable: bool) -> str | None:
+    """Draw the map; return the `code` of the feature clicked last (only when `clickable`)."""
+    out = st_folium(m, key=key, height=height, use_container_width=True,
+                    returned_objects=["last_active_drawing"] if clickable else [],
+                    feature_group_to_add=groups or None)
+    if not clickable or not out:
+        return None
+    drawing = out.get("last_active_drawing") or {}
+    code = (drawing.get("properties") or {}).get("code")
+    return str(code) if code else None
