@@ -1,0 +1,123 @@
+"""gridwatch 网格防控一张图: the entry script (`streamlit run dashboard/app.py`).
+
+Wires the pages together and nothing else: page config, local map assets, the type sizes a wall needs, the
+navigation (hidden on a kiosk wall, `?kiosk=1`) and the controls every page shares (language, day).
+
+    /wall                     the whole city at a glance (default page); ?kiosk=1 ?theme= ?lang= ?on=
+    /explore?code=CODE        drill down city → … → compound → building (?building=CODE), ?focus=COLUMN
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import offline_assets, state
+from dashboard.components import controls
+from dashboard.i18n import t
+
+HERE = Path(__file__).resolve().parent
+
+st.set_page_config(page_title="网格防控一张图", layout="wide", initial_sidebar_state="collapsed")
+offline_assets.use_local_assets()
+
+# Sizes are for the wall, read from three metres: KPI numbers ≥ 48 px, labels ≥ 20 px. The explore page is
+# read at a desk but shares the scale a notch down (it is also shown on the wall during meetings).
+CSS = """
+<style>
+html, body, [data-testid="stAppViewContainer"] { font-size: 18px; }
+[data-testid="stMainBlockContainer"] { padding-top: 4.2rem; padding-bottom: 1rem; max-width: 100%; }
+/* a wall refresh must not fade the old numbers while the new ones are read */
+[data-stale="true"], .stale-element { opacity: 1 !important; transition: none !important; }
+.gw-headline { display: flex; align-items: baseline; gap: 28px; flex-wrap: wrap; }
+.gw-headline h1 { font-size: 34px; font-weight: 800; margin: 0; padding: 0; letter-spacing: 2px; }
+.gw-headline .gw-meta { font-size: 22px; color: #b9c6d3; }
+.gw-headline .gw-past { font-size: 22px; font-weight: 700; color: #0b1220; background: #F0E442;
+  padding: 2px 12px; border-radius: 6px; }
+.gw-kpi { background: #16213A; border: 1px solid #2b3a55; border-radius: 10px; padding: 10px 14px 8px;
+  min-height: 148px; box-sizing: border-box; }
+.gw-kpi-label { font-size: 22px; font-weight: 600; color: #c9d5e1; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+.gw-kpi-value { font-size: 60px; font-weight: 800; line-height: 1.1; color: #f4f8fb;
+  font-variant-numeric: tabular-nums; }
+.gw-kpi-alert .gw-kpi-value { color: #ff8a3d; }
+.gw-kpi-parts { font-size: 20px; color: #b9c6d3; line-height: 1.3; }
+.gw-kpi-parts b { color: #f4f8fb; }
+.gw-kpi-split { display: flex; gap: 18px; }
+.gw-kpi-cell { display: flex; flex-direction: column; }
+.gw-kpi-cell-label { font-size: 20px; color: #c9d5e1; white-space: nowrap; }
+/* the card is one click target: its page link is stretched over it */
+[class*="st-key-kpi-"] { position: relative; gap: 0 !important; overflow: hidden; border-radius: 10px; }
+[class*="st-key-kpi-"] [data-testid="stElementContainer"]:has([data-testid="stPageLink"]) {
+  position: static; height: 0; }
+[class*="st-key-kpi-"] [data-testid="stPageLink"] { position: absolute; right: 6px; top: 2px; }
+[class*="st-key-kpi-"] [data-testid="stPageLink"] a::after { content: ""; position: absolute; inset: -400px; }
+[class*="st-key-kpi-"]:hover .gw-kpi { border-color: #4FC3F7; }
+[class*="st-key-kpi-"] [data-testid="stPageLink"] p { font-size: 30px; line-height: 1; color: #4FC3F7; }
+[class*="st-key-kpi-"] [data-testid="stPageLink"] a { background: transparent; padding: 0 4px; }
+.st-key-kpis-compact .gw-kpi { min-height: 116px; padding: 6px 12px 10px; }
+.st-key-kpis-compact .gw-kpi-label { font-size: 19px; }
+.st-key-kpis-compact .gw-kpi-value { font-size: 40px; }
+.st-key-kpis-compact .gw-kpi-parts, .st-key-kpis-compact .gw-kpi-cell-label { font-size: 16px; }
+/* breadcrumb and cards */
+.st-key-breadcrumb [data-testid="stPageLink"] p { font-size: 22px; }
+.gw-crumb-sep { font-size: 22px; color: #7f93a8; }
+.gw-crumb-here { font-size: 22px; font-weight: 700; }
+.gw-title { font-size: 30px; font-weight: 800; margin: 0; }
+.gw-title .gw-sub { font-size: 20px; font-weight: 400; color: #b9c6d3; margin-left: 14px; }
+.gw-card { background: #16213A; border: 1px solid #2b3a55; border-radius: 10px; padding: 12px 16px; }
+.gw-card-t { font-size: 26px; font-weight: 800; }
+.gw-card-badge { font-size: 18px; font-weight: 700; margin-left: 12px; padding: 2px 10px; border-radius: 6px;
+  background: #2b3a55; }
+.gw-card-sub { font-size: 18px; color: #b9c6d3; margin-bottom: 8px; }
+.gw-card-grid { display: grid; grid-template-columns: max-content 1fr max-content 1fr; gap: 4px 14px;
+  font-size: 19px; }
+.gw-card-l { color: #aebdcc; }
+.gw-card-v { font-weight: 600; font-variant-numeric: tabular-nums; }
+.gw-card-l.gw-card-wide { grid-column: 1; }
+.gw-card-v.gw-card-wide { grid-column: 2 / span 3; }
+[data-testid="stCaptionContainer"] { font-size: 16px; }
+</style>
+"""
+
+# Kiosk: a wall screen shows the page alone. Navigation is hidden by st.navigation(position="hidden"); the
+# rest of Streamlit's chrome by CSS.
+KIOSK_CSS = """
+<style>
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stMainMenu"],
+[data-testid="stStatusWidget"], [data-testid="stBottom"], footer { display: none !important; }
+[data-testid="stMainBlockContainer"] { padding: 0.6rem 1.2rem 0 1.2rem; }
+</style>
+"""
+
+
+def main() -> None:
+    state.mark_entry()
+    cfg = state.settings()
+    lang = state.lang(cfg.default_lang)
+    kiosk = state.kiosk()
+    st.html(CSS)
+    if kiosk:
+        st.html(KIOSK_CSS)
+
+    wall = st.Page(HERE / "pages" / "wall.py", title=t("nav.wall", lang), url_path="wall")
+    explore = st.Page(HERE / "pages" / "explore.py", title=t("nav.explore", lang), url_path="explore")
+
+    def home() -> None:
+        # Streamlit serves its default page at "/" only, never at its url_path; the wall must answer at /wall
+        # (kiosk URLs), so "/" is a hidden page that moves on to /wall with the same query string
+        st.switch_page(wall, query_params=st.query_params.to_dict())
+
+    start = st.Page(home, title=t("nav.wall", lang), url_path="home", default=True, visibility="hidden")
+    page = st.navigation([start, wall, explore], position="hidden" if kiosk else "top")
+
+    if not kiosk:
+        with st.sidebar:
+            st.markdown(f"### {t('app.title', lang)}")
+            controls.language(lang, cfg.default_lang)
+            controls.as_of(state.as_of(), lang)
+    page.run()
+
+
+main()

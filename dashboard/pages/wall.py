@@ -1,0 +1,73 @@
+"""/wall: the whole city at a glance, for the command centre's wall (counts only, never names of persons).
+
+KPI strip + map of every community coloured by the chosen theme, refreshed every WALL_REFRESH_SECONDS by a
+fragment: the base map is rebuilt identically, so the browser keeps its Leaflet map (and the view people set)
+and only swaps the community layer.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import streamlit as st
+
+from dashboard import data, state
+from dashboard.components import controls, kpis, maps
+from dashboard.i18n import t
+from geodata.vocab import Level
+
+MAP_HEIGHT = {True: 800, False: 700}  # kiosk (1080 px screen, no chrome) / with navigation
+
+
+def headline(city: str, on: dt.date, lang: str) -> None:
+    when = (t("as_of.today", lang, day=on.isoformat()) if on == state.today()
+            else None)
+    past = None if when else t("as_of.past", lang, day=on.isoformat())
+    updated = t("updated_at", lang, time=dt.datetime.now().strftime("%H:%M:%S"))
+    st.html(
+        '<div class="gw-headline">'
+        f"<h1>{html.escape(t('app.title', lang))} · {html.escape(city)}</h1>"
+        + (f'<span class="gw-meta">{html.escape(when)}</span>' if when else
+           f'<span class="gw-past">{html.escape(past or "")}</span>')
+        + f'<span class="gw-meta">{html.escape(updated)}</span></div>'
+    )
+
+
+def live(root_code: str, theme: str) -> None:
+    """KPI strip and map; re-run alone by the timer (data version and day are read afresh each time)."""
+    v = state.view()
+    crumbs = data.breadcrumb(v.url, v.version, root_code)
+    if not crumbs:
+        st.rerun()  # the root changed under us (a re-import): start the page again
+    root = crumbs[-1]
+    totals = data.totals(v.url, v.version, root_code, v.on)
+    communities = data.units_at_level(v.url, v.version, root_code, int(Level.COMMUNITY), v.on, v.lang)
+    headline(root.name, v.on, v.lang)
+    link = None if v.kiosk else "pages/explore.py"
+    kpis.strip(kpis.city_kpis(totals, communities, v.lang), link_page=link,
+               params=state.carried_params(code=root_code), lang=v.lang)
+
+    outline = data.outlines(v.url, v.version, root_code, (int(Level.DISTRICT), int(Level.STREET)))
+    bounds = communities.total_bounds if len(communities) else outline.total_bounds
+    base = maps.frame_base(bounds, settings=v.settings, outline=outline)
+    shown = communities.drop(columns=[c for c in maps.WALL_HIDDEN if c in communities.columns])
+    groups = [maps.units_group(shown, theme, lang=v.lang, dark=not v.settings.tile_url)] if len(shown) else []
+    maps.show(base, groups, key="wall-map", height=MAP_HEIGHT[v.kiosk], clickable=False)
+
+
+def main() -> None:
+    state.require_entry()
+    v = state.view()
+    root = data.root(v.url, v.version)
+    if root is None:
+        st.info(t("no_data", v.lang))
+        return
+    communities = data.units_at_level(v.url, v.version, root.code, int(Level.COMMUNITY), v.on, v.lang)
+    theme = state.theme("situation" if data.has_situation(communities) else "observations")
+    if not v.kiosk:
+        with st.sidebar:
+            controls.theme(theme, v.lang)
+    st.fragment(live, run_every=v.settings.wall_refresh_seconds)(root.code, theme)
+
+
+main()
