@@ -142,30 +142,33 @@ def find_header(rows: Sequence[tuple[int, Sequence[object]]],
 
 def skip_mask(frame: pd.DataFrame, header: Header) -> np.ndarray:
     """Rows of a table chunk that are not data: empty, total (合计), footer (填表人：…) or a repeated header.
-    Vectorised per column: a million-row CSV must not call Python per row."""
+
+    Whole-column string operations only (Arrow-backed for CSV): a million-row file must not run Python per cell.
+    The rare candidates (short cells holding 计/total, rows with one or two cells) are looked at more closely.
+    """
     n = len(frame)
     if n == 0 or frame.shape[1] == 0:
         return np.zeros(n, dtype=bool)
-    text = {c: frame[c].where(frame[c].notna(), "").astype(str).str.strip() for c in frame.columns}
-    filled = np.column_stack([(t != "").to_numpy(dtype=bool) for t in text.values()])
+    text = [frame[c].where(frame[c].notna(), "").astype(str).str.strip() for c in frame.columns]
+    filled = np.column_stack([(t != "").to_numpy(dtype=bool) for t in text])
     count = filled.sum(axis=1)
     skip = count == 0
-    for t in list(text.values())[:3]:
-        short = (t.str.len() <= 12).to_numpy(dtype=bool)  # a total label is short: skip the regex for the rest
-        if short.any():
-            words = t[short].str.replace(r"[\s:：]", "", regex=True).str.lower()
-            skip[short] |= words.isin(_TOTAL_WORDS).to_numpy(dtype=bool)
-    first_text = np.full(n, "", dtype=object)
-    for j in range(filled.shape[1] - 1, -1, -1):  # the first non-empty cell of each row
-        col = list(text.values())[j].to_numpy(dtype=object)
-        first_text = np.where(filled[:, j], col, first_text)
-    footer = pd.Series(first_text).str.startswith(_FOOTER_PREFIXES).to_numpy(dtype=bool) & (count <= 2)
-    skip |= footer
-    expected = [n_ if not n_.startswith("(") else "" for n_ in header.names]
-    same = np.ones(n, dtype=bool)
-    for t, e in zip(text.values(), expected, strict=False):
-        same &= (t == e).to_numpy(dtype=bool)
-    skip |= same & (count >= 2)
+    for t in text[:3]:
+        maybe = (t.str.len() <= 12) & t.str.contains("计|汇总|总数|total|sum", case=False, regex=True)
+        maybe = maybe.fillna(False).to_numpy(dtype=bool)
+        if maybe.any():
+            words = t[maybe].str.replace(r"[\s:：]", "", regex=True).str.lower()
+            skip[maybe] |= words.isin(_TOTAL_WORDS).to_numpy(dtype=bool)
+    few = np.flatnonzero(~skip & (count <= 2))
+    for i in few:  # footer lines have one or two cells: few rows, so per-row is fine
+        first = next(t.iat[i] for j, t in enumerate(text) if filled[i, j])
+        skip[i] = first.startswith(_FOOTER_PREFIXES)
+    expected = [name if not name.startswith("(") else "" for name in header.names]
+    same = (text[0] == expected[0]).to_numpy(dtype=bool) & (count >= 2)
+    if same.any():
+        for t, e in zip(text[1:], expected[1:], strict=False):
+            same &= (t == e).to_numpy(dtype=bool)
+        skip |= same
     return skip
 
 

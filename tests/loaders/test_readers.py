@@ -181,8 +181,9 @@ def test_text_in_a_number_column_is_an_error_at_its_row_and_column(tmp_path):
     assert str(r.frame["households"].dtype) == "Int64"
 
 
-def test_duplicate_codes_name_both_rows(tmp_path):
-    r = read_layer(ff.buildings_csv_duplicate_codes(tmp_path), "buildings")
+@pytest.mark.parametrize("chunk_rows", [1, 2, 50_000])
+def test_duplicate_codes_name_both_rows(tmp_path, chunk_rows):
+    r = read_layer(ff.buildings_csv_duplicate_codes(tmp_path), "buildings", chunk_rows=chunk_rows)
     (e,) = r.errors
     assert e.row == 6 and e.column == "楼栋编码" and e.field == "code"
     assert "第 3 行" in e.message_zh and "row 3" in e.message_en and "B002" in e.message_en
