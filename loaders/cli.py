@@ -82,7 +82,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 # -- import ---------------------------------------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
-    from geodata.bulk import upsert_layer
+    from geodata.imports import import_frame
     from loaders.readers import read_layer
 
     mapping = None
@@ -101,26 +101,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 1
     store = _store(args)
     actor = _actor(store, args.as_user)
-
-    class DryRun(Exception):
-        pass
-
-    outcome = {}
-
-    def run(ctx):
-        outcome["r"] = upsert_layer(ctx, args.layer, result.frame, source=Path(args.path).name)
-        if args.dry_run:
-            raise DryRun
-
     try:
-        write(store, actor, run)
-    except DryRun:
-        pass
+        r = import_frame(store, actor, args.layer, result.frame, source=Path(args.path).name, dry_run=args.dry_run)
     except Rejected as rej:
         _print_problems(problems + rej.problems, len(problems) + len(rej.problems))
         print("未写入任何数据 / nothing was written", file=sys.stderr)
         return 1
-    r = outcome["r"]
     _print_problems(problems + r.problems, len(problems) + len(r.problems))
     verb = "试运行，未写入 / dry run, nothing written" if args.dry_run else "已写入 / written"
     print(f"{verb}: 新增 inserted {r.inserted:,}, 更新 updated {r.updated:,}, 未变 unchanged {r.unchanged:,}")
