@@ -1,0 +1,193 @@
+"""/import: upload a file, see how its columns map and where its features fall, dry-run, then confirm.
+
+The page only turns choices into calls: reading is `loaders.readers.read_layer`, checking and writing is
+`geodata.imports.import_frame` (the same command the CLI runs), so nothing here decides what is valid.
+"""
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard import state
+from dashboard.i18n import extend, t
+from dashboard.mapview import base_map, building_layer, checkpoint_layer, unit_layer
+from geodata.imports import import_frame
+from geodata.layers import LAYERS
+from geodata.problems import Problem, Rejected
+from geodata.scope import PermissionDenied
+from loaders.readers import read_layer
+
+extend({
+    "import.title": ("导入数据", "Import data"),
+    "import.file": ("选择文件（GeoJSON、GeoPackage、Shapefile 压缩包、KML/KMZ、CSV、XLSX）",
+                    "Choose a file (GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, CSV, XLSX)"),
+    "import.layer": ("图层", "Layer"),
+    "import.crs": ("坐标系", "Coordinate system"),
+    "import.crs.auto": ("自动识别", "Detect"),
+    "import.crs.other": ("其他 EPSG 代码", "Other EPSG code"),
+    "import.read": ("读取 {rows} 行 · 编码 {enc} · 坐标系 {crs}", "Read {rows} rows · encoding {enc} · CRS {crs}"),
+    "import.mapping": ("列对应关系（可修改）", "Column mapping (editable)"),
+    "import.mapping.source": ("文件中的列", "Column in the file"),
+    "import.mapping.field": ("对应字段", "Field"),
+    "import.mapping.ignore": ("（忽略此列）", "(ignore this column)"),
+    "import.problems": ("发现的问题", "Problems found"),
+    "import.no_problems": ("未发现问题", "No problems found"),
+    "import.preview": ("预览（前 {n} 行）", "Preview (first {n} rows)"),
+    "import.dry_run": ("试导入（不写入）", "Dry run (write nothing)"),
+    "import.confirm": ("确认导入", "Confirm import"),
+    "import.result": ("新增 {inserted} · 更新 {updated} · 未变 {unchanged}",
+                      "Inserted {inserted} · updated {updated} · unchanged {unchanged}"),
+    "import.dry_done": ("试导入通过，未写入任何数据。", "Dry run passed; nothing was written."),
+    "import.done": ("已导入并记入操作日志。", "Imported and recorded in the audit log."),
+    "import.rejected": ("文件被拒绝，未写入任何数据。", "The file was rejected; nothing was written."),
+    "import.sign_in": ("导入需要登录（指挥部、街道督导或社区/网格负责人）。",
+                       "Importing needs a signed-in command-centre, supervisor or community/grid account."),
+    "import.fix_errors": ("请先修正文件中的错误再导入。", "Fix the errors in the file before importing."),
+})
+
+ACCEPT = ["geojson", "json", "gpkg", "zip", "kml", "kmz", "csv", "xlsx", "xls", "txt"]
+CRS_CHOICES = ["auto", "wgs84", "cgcs2000", "gcj02", "bd09", "other"]
+CRS_LABELS = {"wgs84": "WGS-84", "cgcs2000": "CGCS2000", "gcj02": "GCJ-02 (高德/腾讯)", "bd09": "BD-09 (百度)"}
+PREVIEW_ROWS = 200
+MAP_FEATURES = 5000
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _read(digest: str, name: str, data: bytes, layer: str, crs: str | None, mapping: tuple) -> dict:
+    """Read the uploaded bytes once per (file, layer, CRS, mapping); the digest keys the cache."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        result = read_layer(path, layer, crs=crs, mapping=dict(mapping) or None)
+    return {"frame": result.frame, "problems": result.problems, "total": result.total_problems,
+            "crs": result.source_crs, "encoding": result.encoding, "rows": result.rows_read,
+            "columns": result.columns, "errors": result.error_count}
+
+
+def _problem_table(problems: list[Problem], lang: str) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "严重程度 severity": "错误 error" if p.severity == "error" else "警告 warning",
+        "行 row": p.row, "列 column": p.column,
+        "原因 reason": p.message_zh if lang == "zh" else p.message_en,
+        "reason / 原因": p.message_en if lang == "zh" else p.message_zh,
+    } for p in problems])
+
+
+def _preview_map(frame: pd.DataFrame, layer: str, v: state.View) -> None:
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.empty or "geometry" not in frame:
+        return
+    shown = frame.head(MAP_FEATURES).copy()
+    shown = shown[shown.geometry.notna() & ~shown.geometry.is_empty]
+    if shown.empty:
+        return
+    m = base_map(shown.total_bounds, tile_url=v.settings.tile_url, tile_attr=v.settings.tile_attribution,
+                 dark=True, max_zoom=v.settings.tile_max_zoom)
+    if "code" not in shown:
+        shown["code"] = ""
+    if "name" not in shown:
+        shown["name"] = shown["code"]
+    if LAYERS[layer].geometry == "polygon":
+        unit_layer(shown[["code", "name", "geometry"]], "situation", lang=v.lang, figures=False).add_to(m)
+    elif layer == "checkpoints":
+        pts = shown.assign(staffing="ok", status=shown.get("status", "open"))
+        checkpoint_layer(pts, v.lang).add_to(m)
+    else:
+        pts = shown.assign(control_state=shown.get("control_state", "normal"), obs_total=0)
+        building_layer(pts, v.lang).add_to(m)
+    st_folium(m, height=420, use_container_width=True, returned_objects=[], key="import-map")
+
+
+def main() -> None:
+    v = state.view()
+    lang = v.lang
+    st.title(t("import.title", lang))
+    actor = st.session_state.get("actor")
+    if actor is None:
+        st.info(t("import.sign_in", lang))
+
+    layer_names = list(LAYERS)
+    c1, c2, c3 = st.columns([2, 1, 1])
+    with c1:
+        upload = st.file_uploader(t("import.file", lang), type=ACCEPT)
+    with c2:
+        layer = st.selectbox(t("import.layer", lang), layer_names,
+                             format_func=lambda n: f"{LAYERS[n].zh} ({n})" if lang == "zh" else n)
+    with c3:
+        crs_choice = st.selectbox(t("import.crs", lang), CRS_CHOICES,
+                                  format_func=lambda c: t("import.crs.auto", lang) if c == "auto" else
+                                  t("import.crs.other", lang) if c == "other" else CRS_LABELS[c])
+        crs = None if crs_choice == "auto" else crs_choice
+        if crs_choice == "other":
+            code = st.text_input("EPSG", placeholder="4547")
+            crs = f"EPSG:{code.strip()}" if code.strip() else None
+    if upload is None:
+        return
+
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    mapping_key = f"mapping-{digest}-{layer}"
+    mapping = st.session_state.get(mapping_key, {})
+    read = _read(digest, upload.name, data, layer, crs, tuple(sorted(mapping.items())))
+    st.caption(t("import.read", lang, rows=f"{read['rows']:,}", enc=read["encoding"] or "—", crs=read["crs"] or "—"))
+
+    with st.expander(t("import.mapping", lang), expanded=bool(read["errors"])):
+        ignore = t("import.mapping.ignore", lang)
+        options = [ignore, *LAYERS[layer].names]
+        changed = dict(mapping)
+        for source, field in read["columns"].items():
+            current = mapping.get(source, field) or ""
+            choice = st.selectbox(source, options, index=options.index(current) if current in options else 0,
+                                  key=f"map-{digest}-{layer}-{source}")
+            target = "" if choice == ignore else choice
+            if target != (field or ""):
+                changed[source] = target
+        if changed != mapping:
+            st.session_state[mapping_key] = changed
+            st.rerun()
+
+    problems = list(read["problems"])
+    st.subheader(t("import.problems", lang))
+    if problems:
+        st.dataframe(_problem_table(problems, lang), hide_index=True, use_container_width=True)
+    else:
+        st.success(t("import.no_problems", lang))
+
+    frame = read["frame"]
+    st.subheader(t("import.preview", lang, n=min(PREVIEW_ROWS, len(frame))))
+    table = pd.DataFrame(frame.drop(columns=[c for c in ("geometry", "footprint") if c in frame.columns]))
+    st.dataframe(table.head(PREVIEW_ROWS), hide_index=True, use_container_width=True)
+    _preview_map(frame, layer, v)
+
+    if read["errors"]:
+        st.error(t("import.fix_errors", lang))
+        return
+    if actor is None:
+        return
+    b1, b2 = st.columns(2)
+    dry = b1.button(t("import.dry_run", lang), use_container_width=True)
+    go = b2.button(t("import.confirm", lang), type="primary", use_container_width=True)
+    if not (dry or go):
+        return
+    try:
+        result = import_frame(v.store, actor, layer, frame, source=upload.name, dry_run=dry)
+    except Rejected as rej:
+        st.error(t("import.rejected", lang))
+        st.dataframe(_problem_table(rej.problems, lang), hide_index=True, use_container_width=True)
+        return
+    except PermissionDenied as exc:
+        st.error(exc.problem.message_zh if lang == "zh" else exc.problem.message_en)
+        return
+    st.success((t("import.dry_done", lang) if dry else t("import.done", lang)) + " " +
+               t("import.result", lang, inserted=f"{result.inserted:,}", updated=f"{result.updated:,}",
+                 unchanged=f"{result.unchanged:,}"))
+    if result.warnings:
+        st.dataframe(_problem_table(result.warnings, lang), hide_index=True, use_container_width=True)
+
+
+main()
