@@ -325,8 +325,8 @@ def _canonical(raw: RawChunk, plan: _Plan, log: ProblemLog) -> pd.DataFrame:
         geometry, footprint = _geometry(raw, plan, report)
 
     for name in schema.required:
-        if name == "geometry" or name not in out:
-            continue
+        if name == "geometry" or name not in out or (name == "code" and plan.generate_code):
+            continue  # a generated code is empty only where its parts are, and those are reported
         empty = out[name].isna().to_numpy(dtype=bool)
         if name in failed:
             empty[failed[name]] = False  # already reported as unreadable

@@ -170,7 +170,7 @@ def parse_text(series: pd.Series, name: str = "") -> Parsed:
             wide = text.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).to_numpy(dtype=bool)
             if wide.any():
                 text[wide] = text[wide].map(lambda v: unicodedata.normalize("NFKC", v).strip())
-        return Parsed(text.reset_index(drop=True).set_axis(series.index))
+        return Parsed(text)
     out = np.full(len(series), None, dtype=object)
     out[present] = [v.strip() if isinstance(v, str) else _number_text(v)
                     for v in series.to_numpy(dtype=object)[present]]
