@@ -387,8 +387,15 @@ def _open_csv(path: Path, label: str, score: Score) -> Source:
     notes = [decision.note] if decision.note else []
     with path.open("rb") as fh:
         head = fh.read(256 * 1024)
+        fh.seek(-min(2, path.stat().st_size), 2)
+        tail = fh.read()
     if not head.strip():
         raise UnreadableFile("文件是空的", "the file is empty")
+    if not tail.endswith((b"\n", b"\r", b"\n\x00")):
+        # every spreadsheet program ends the last line; a file that stops mid-line was cut off in transfer
+        notes.append((WARNING, "文件最后一行没有结束符，文件可能不完整（下载或复制中断？），请核对最后一行",
+                      "the last line is not terminated: the file may be cut off (interrupted download or copy?); "
+                      "check the last row"))
     text = head.decode(enc, errors="replace")
     lines = text.splitlines()
     if len(head) == 256 * 1024 and lines:

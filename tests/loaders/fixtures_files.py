@@ -415,3 +415,11 @@ def mapping_toml(folder: Path, text: str) -> Path:
     path = _dir(folder) / "mapping.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def truncated_copy(src: Path, fraction: float) -> Path:
+    """The first `fraction` of a file's bytes, as an interrupted download leaves it."""
+    data = Path(src).read_bytes()
+    out = Path(src).with_name("cut_" + Path(src).name)
+    out.write_bytes(data[: int(len(data) * fraction)])
+    return out

@@ -355,6 +355,22 @@ def test_truncated_files_are_one_plain_error(tmp_path, make, layer, words):
     assert len(r.frame) == 0 and r.rows_read == 0
 
 
+@pytest.mark.parametrize("make, layer", [
+    (ff.observation_ledger_xlsx, "observations"), (ff.checkpoints_kml, "checkpoints"),
+    (ff.checkpoints_kmz, "checkpoints"), (ff.buildings_gpkg, "buildings"), (ff.persons_csv_gbk, "persons"),
+])
+@pytest.mark.parametrize("fraction", [0.3, 0.8])
+def test_every_format_cut_short_is_reported_not_raised(tmp_path, make, layer, fraction):
+    r = read_layer(ff.truncated_copy(make(tmp_path), fraction), layer)
+    assert r.problems, "a cut-off file must not pass silently"
+    if layer != "persons":
+        (e,) = r.problems
+        assert e.severity == "error" and e.row is None
+        _bilingual(e)
+    else:  # a CSV cut mid-line: the rows before the cut are fine, the file is flagged
+        assert any(p.row is None and "cut off" in p.message_en for p in r.problems)
+
+
 def test_a_missing_file_is_one_error(tmp_path):
     r = read_layer(tmp_path / "nope.csv", "cases")
     (e,) = r.problems
