@@ -85,12 +85,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     from geodata.imports import import_frame
     from loaders.readers import read_layer
 
-    mapping = None
-    if args.mapping:
-        from loaders.readers.columns import load_mapping
+    from loaders.readers import resolve_layer
 
-        mapping = load_mapping(Path(args.mapping))
-    result = read_layer(Path(args.path), args.layer, crs=args.crs, mapping=mapping)
+    # a broken mapping file is reported by the reader as a problem, like any other bad input
+    try:
+        layer = resolve_layer(args.layer)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    result = read_layer(Path(args.path), layer, crs=args.crs, mapping=Path(args.mapping) if args.mapping else None)
     problems = list(result.problems)
     print(f"读取 / read {result.rows_read:,} 行 rows from {args.path}"
           f" (crs={result.source_crs}, encoding={result.encoding})")
@@ -102,7 +105,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     store = _store(args)
     actor = _actor(store, args.as_user)
     try:
-        r = import_frame(store, actor, args.layer, result.frame, source=Path(args.path).name, dry_run=args.dry_run)
+        r = import_frame(store, actor, layer, result.frame, source=Path(args.path).name, dry_run=args.dry_run)
     except Rejected as rej:
         _print_problems(problems + rej.problems, len(problems) + len(rej.problems))
         print("未写入任何数据 / nothing was written", file=sys.stderr)
@@ -183,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_db(sub.add_parser("import", help="导入文件 / import a file"))
     p.add_argument("path")
-    p.add_argument("--layer", required=True, choices=UNIT_AND_LEDGER_LAYERS)
+    p.add_argument("--layer", required=True,
+                   help=f"{', '.join(UNIT_AND_LEDGER_LAYERS)} (also: entrances, residents, quarantine, 网格 …)")
     p.add_argument("--crs", help="source CRS: EPSG:nnnn, wgs84, cgcs2000, gcj02 or bd09")
     p.add_argument("--mapping", help="JSON or TOML file: {\"source header\": \"field\"}")
     p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
