@@ -28,10 +28,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geodata import authority
-from geodata.history import CONTROL_ACTION, building_control_as_of, compound_control_as_of
+from geodata.history import CONTROL_ACTION, compound_control_as_of, state_counts
 from geodata.models import Building, Case, Disinfection, ExpertAssessment, LiftDecision, Observation, Person, Unit
 from geodata.problems import Problem, Rejected
-from geodata.risk import ancestor_at, select_units
+from geodata.risk import common_path, ancestor_at, select_units
 from geodata.rules_config import get_setting, observation_days
 from geodata.scope import PermissionDenied
 from geodata.stats import SEALED_STATES, apply_delta
@@ -341,25 +341,27 @@ def control_summary(session: Session, unit_ids: list[int] | None = None, *, leve
     from the event log), the worst state, and `sealed` (buildings + villages under 疫点/封锁). Derived from the
     buildings and villages each time, so a parent's counts are always the sum of its children's."""
     units = select_units(session, unit_ids, level=level, parent=parent)
-    bl = building_control_as_of(session, on)
-    cp = compound_control_as_of(session, on)
-    villages = cp[cp["kind"] == "natural_village"]
+    scope = common_path(units["path"]) if len(units) else None
+    counts = {kind: state_counts(session, kind, on, scope) for kind in ("building", "village")}
     parts = []
     for lvl, group in units.groupby("level"):
-        counts = []
-        for frame, prefix in ((bl, "buildings"), (villages, "villages")):
+        wides = []
+        for kind, prefix in (("building", "buildings"), ("village", "villages")):
+            frame = counts[kind]
             keyed = frame.assign(_key=ancestor_at(frame["path"], int(lvl)))
             keyed = keyed[keyed["_key"].isin(group["id"])]
-            wide = pd.crosstab(keyed["_key"], keyed["state"]).reindex(columns=list(STATES), fill_value=0)
+            wide = keyed.pivot_table(index="_key", columns="state", values="n", aggfunc="sum", fill_value=0)
+            wide = wide.reindex(columns=list(STATES), fill_value=0)
             wide.columns = [f"{prefix}_{s}" for s in wide.columns]
-            counts.append(wide)
-        out = group.merge(pd.concat(counts, axis=1), left_on="id", right_index=True, how="left")
-        parts.append(out)
+            wides.append(wide)
+        parts.append(group.merge(pd.concat(wides, axis=1), left_on="id", right_index=True, how="left"))
     out = pd.concat(parts, ignore_index=True) if parts else units
     count_cols = [f"{p}_{s}" for p in ("buildings", "villages") for s in STATES]
     for col in count_cols:
         out[col] = out[col].fillna(0).astype("int64") if col in out.columns else 0
-    own = cp.set_index("id")["state"]
+    compounds = out.loc[out["level"] == int(Level.COMPOUND), "id"].tolist()
+    own = compound_control_as_of(session, on, scope).set_index("id")["state"] if compounds else pd.Series(
+        dtype=object)
     out["own_state"] = out["id"].map(own).where(out["level"] == int(Level.COMPOUND))
     rank = pd.Series(0, index=out.index)
     for s in STATES:
@@ -371,4 +373,3 @@ def control_summary(session: Session, unit_ids: list[int] | None = None, *, leve
     out["worst_state"] = rank.map(by_rank)
     out["sealed"] = sum(out[f"{p}_{s}"] for p in ("buildings", "villages") for s in SEALED_STATES)
     return out.rename(columns={"id": "unit_id", "level": "unit_level"})
-

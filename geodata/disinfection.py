@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from geodata import authority
 from geodata.control import GUARDED, resolve_target
-from geodata.history import building_control_as_of, compound_control_as_of
+from geodata.history import targets_in_states
 from geodata.models import Disinfection
 from geodata.problems import Problem, Rejected
 from geodata.rules_config import get_setting
@@ -61,13 +61,11 @@ def disinfection_compliance(session: Session, on: dt.date | None = None, *, scop
     disinfections than required), terminal_done (a terminal disinfection on or before `on`)."""
     on = on or dt.date.today()
     norms = get_setting(session, "disinfection")
-    bl = building_control_as_of(session, on).assign(target_kind="building", is_village=False)
-    cp = compound_control_as_of(session, on)
+    bl = targets_in_states(session, on, "building", tuple(GUARDED), scope_path).assign(
+        target_kind="building", is_village=False)
+    cp = targets_in_states(session, on, "compound", tuple(GUARDED), scope_path)
     cp = cp.assign(target_kind="compound", is_village=cp["kind"] == "natural_village")
     frame = pd.concat([bl, cp], ignore_index=True)
-    frame = frame[frame["state"].isin(GUARDED)]
-    if scope_path:
-        frame = frame[frame["path"].str.startswith(scope_path)]
     cols = ["target_kind", "code", "path", "state", "is_village", "public_area_today", "required", "short",
             "terminal_done"]
     if frame.empty:

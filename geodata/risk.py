@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from geodata.db import Store
 from geodata.hierarchy import path_ids, path_upper_bound, unit_by_code
-from geodata.history import SITUATION_ACTION, announced_situation
+from geodata.history import SITUATION_ACTION, announced_situation, rows_frame
 from geodata.models import Unit
 from geodata.rules_config import DEFAULTS, get_setting
 from geodata.vocab import Level
@@ -132,7 +132,7 @@ def load_cases(session: Session, on: dt.date, th: Thresholds, path: str | None =
         params.update(lo=path, hi=path_upper_bound(path))
     sql = (f"SELECT {', '.join(CASE_COLUMNS)} FROM cases WHERE kind IN ({', '.join(':' + k for k in kinds)}) "
            f"AND reported_on >= :lo_d AND reported_on <= :on{where}")
-    frame = pd.DataFrame(session.execute(text(sql), params).all(), columns=CASE_COLUMNS)
+    frame = rows_frame(session, text(sql), CASE_COLUMNS, params)
     frame["reported_on"] = pd.to_datetime(frame["reported_on"]).dt.date
     frame["source_known"] = frame["source_known"].astype(bool)
     frame["worksite"] = frame["worksite"].where(frame["worksite"].fillna("").astype(str).str.strip() != "", None)
@@ -140,7 +140,14 @@ def load_cases(session: Session, on: dt.date, th: Thresholds, path: str | None =
 
 
 def _codes_per_key(frame: pd.DataFrame, key: str) -> pd.Series:
-    return frame.groupby(key)["code"].agg(lambda s: sorted(s))
+    """Per key: the sorted case codes (sort once and split: no Python call per group)."""
+    if frame.empty:
+        return pd.Series(dtype=object)
+    f = frame[[key, "code"]].sort_values([key, "code"])
+    keys = f[key].astype("int64").to_numpy()
+    uniq, first = np.unique(keys, return_index=True)
+    parts = np.split(f["code"].to_numpy(dtype=object), first[1:])
+    return pd.Series([list(p) for p in parts], index=pd.Index(uniq, name=key), dtype=object)
 
 
 def _same_place(active: pd.DataFrame, key: str, cols: list[str], k: int) -> pd.Series:
@@ -148,11 +155,8 @@ def _same_place(active: pd.DataFrame, key: str, cols: list[str], k: int) -> pd.S
     sub = active.dropna(subset=cols)
     if sub.empty:
         return pd.Series(dtype=object)
-    groups = sub.groupby([key, *cols])["code"].agg(list)
-    hits = groups[groups.map(len) >= k]
-    if hits.empty:
-        return pd.Series(dtype=object)
-    return hits.groupby(level=0).agg(lambda s: sorted(c for codes in s for c in codes))
+    size = sub.groupby([key, *cols])["code"].transform("size")
+    return _codes_per_key(sub[size.to_numpy() >= k], key)
 
 
 def evaluate(cases: pd.DataFrame, key: str, on: dt.date, th: Thresholds) -> pd.DataFrame:
@@ -225,16 +229,20 @@ def select_units(session: Session, unit_ids: list[int] | None = None, *, level: 
     if parent is not None:
         ppath = unit_by_code(session, parent).path if isinstance(parent, str) else parent.path
         q = q.where(Unit.path >= ppath, Unit.path < path_upper_bound(ppath))
-    return pd.DataFrame(session.execute(q.order_by(Unit.code)).all(), columns=["id", "code", "name", "level", "path"])
+    return rows_frame(session, q.order_by(Unit.code), ["id", "code", "name", "level", "path"])
 
 
 def ancestor_at(paths: pd.Series, level: int) -> pd.Series:
     """The id of the ancestor at `level` of each path (the unit itself when it is at that level), else NA."""
-    parts = paths.str.strip("/").str.split("/")
-    return parts.map(lambda p: int(p[level - 1]) if len(p) >= level else pd.NA).astype("Int64")
+    if paths.empty:
+        return pd.Series([], index=paths.index, dtype="Int64")
+    parts = paths.astype(str).str.split("/", expand=True)  # "/1/7/93/" → "", "1", "7", "93", ""
+    if level >= parts.shape[1]:
+        return pd.Series(pd.NA, index=paths.index, dtype="Int64")
+    return pd.to_numeric(parts[level].replace("", None), errors="coerce").astype("Int64")
 
 
-def _common_path(paths: pd.Series) -> str | None:
+def common_path(paths: pd.Series) -> str | None:
     """The deepest unit path every path lies under (None: the whole city), to narrow the case query."""
     if paths.empty:
         return None
@@ -265,7 +273,7 @@ def _own(units: pd.DataFrame, cases: pd.DataFrame, level: int, on: dt.date, th: 
 
 def _rollup(session: Session, units: pd.DataFrame, level: int, on: dt.date, th: Thresholds,
             cases: pd.DataFrame) -> pd.DataFrame:
-    scope = _common_path(units["path"])
+    scope = common_path(units["path"])
     comms = select_units(session, level=Level.COMMUNITY)
     if scope is not None:
         comms = comms[comms["path"].str.startswith(scope)]
@@ -314,7 +322,7 @@ def situation(session: Session, unit_ids: list[int] | None = None, *, level: int
     units = select_units(session, unit_ids, level=level, parent=parent)
     if units.empty:
         return pd.DataFrame(columns=OUTPUT_COLUMNS)
-    cases = load_cases(session, on, th, _common_path(units["path"]))
+    cases = load_cases(session, on, th, common_path(units["path"]))
     parts = []
     for lvl, group in units.groupby("level"):
         if lvl >= Level.COMMUNITY:
@@ -333,6 +341,7 @@ def _decorate(out: pd.DataFrame, sch: dict[str, Any], th: Thresholds) -> pd.Data
     out["label_en"] = ranks.map(lambda r: levels[r]["en"])
     out["colour"] = ranks.map(lambda r: levels[r]["colour"])
     reasons = []
+    memo: dict[tuple[str, int], tuple[str, str]] = {}
     for rule, n, r0, r1, r2 in zip(out["rule"], out["n_cases"], out["n_rank0"], out["n_rank1"], out["n_rank2"],
                                    strict=True):
         if rule == "rollup":
@@ -340,7 +349,10 @@ def _decorate(out: pd.DataFrame, sch: dict[str, Any], th: Thresholds) -> pd.Data
             reasons.append(("下辖社区 " + "、".join(f"{code}×{c}" for code, c in counts),
                             "communities below: " + ", ".join(f"{code}×{c}" for code, c in counts)))
         else:
-            reasons.append(reason(rule, th, int(n)))
+            key = (rule, int(n))
+            if key not in memo:
+                memo[key] = reason(rule, th, int(n))
+            reasons.append(memo[key])
     out["reason_zh"] = [r[0] for r in reasons]
     out["reason_en"] = [r[1] for r in reasons]
     czh = CLUSTER_TEXT[0].format(days=th.cluster_window_days, k=th.cluster_min_cases)
