@@ -197,23 +197,14 @@ def live_figures(session: Session, unit: Unit | UnitRef, on: dt.date) -> pd.Data
 
 
 def _sealed_buildings(session: Session, unit: Unit | UnitRef, on: dt.date) -> pd.Series:
-    """Sealed buildings (疫点 + 封锁/硬隔离) per community on `on`: the stored state for today, the state replayed
-    from the event log for a past day (geodata.history)."""
-    lo, hi = unit.path, path_upper_bound(unit.path)
-    if on >= dt.date.today():
-        rows = session.execute(text(
-            "SELECT path FROM buildings WHERE path >= :lo AND path < :hi AND control_state IN ('sealed', "
-            "'epidemic_spot')"), {"lo": lo, "hi": hi}).all()
-        paths = pd.Series([r[0] for r in rows], dtype=object)
-    else:
-        from geodata.history import building_control_as_of
+    """Sealed buildings (疫点 + 封锁/硬隔离) per community on `on`: the stored states corrected by the control
+    events effective by then (geodata.history), so a past day's report form is right too."""
+    from geodata.history import targets_in_states
 
-        frame = building_control_as_of(session, on)
-        inside = (frame["path"] >= lo) & (frame["path"] < hi) & frame["state"].isin(SEALED_STATES)
-        paths = frame.loc[inside, "path"]
-    if paths.empty:
+    frame = targets_in_states(session, on, "building", SEALED_STATES, unit.path)
+    if frame.empty:
         return pd.Series(dtype="int64")
-    return _community_id(paths.astype(str)).value_counts()
+    return _community_id(frame["path"].astype(str)).value_counts()
 
 
 def _community(session: Session, code: str) -> Unit:

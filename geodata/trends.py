@@ -93,7 +93,7 @@ def _sealed_counts(session: Session, unit: UnitRef, days: pd.DatetimeIndex, dept
     sealed_now = pd.DataFrame(session.execute(text(
         "SELECT code, path FROM buildings WHERE path >= :lo AND path < :hi AND control_state IN ('sealed', "
         "'epidemic_spot')"), _range(unit)).all(), columns=["code", "path"])
-    ev = control_events(session, "building")
+    ev = control_events(session, "building", unit.path)
     ev = ev[ev["effective"].notna()]
     changed = pd.DataFrame(columns=["code", "path"])
     if len(ev):
