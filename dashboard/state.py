@@ -163,3 +163,16 @@ def require_entry() -> None:
 
     PagesManager.uses_pages_directory = False
     st.rerun()
+
+
+def echo_query_string() -> None:
+    """Put this run's query string in the address bar (a history entry when it differs).
+
+    `st.page_link` to the page already shown (a breadcrumb crumb, a KPI card on /explore) reruns the page with
+    the link's query string but leaves the address bar as it was: Streamlit 1.67 pushes a history entry only
+    when the page changes. Re-sending the query string from the script makes the browser push it, so the
+    URL stays shareable and Back returns to where the link was clicked. When the address bar already shows
+    it, nothing happens.
+    """
+    if st.query_params:
+        st.query_params.from_dict(st.query_params.to_dict())

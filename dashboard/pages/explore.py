@@ -82,6 +82,7 @@ def main() -> None:
     if root is None:
         st.info(t("no_data", lang))
         return
+    state.echo_query_string()
     code = st.query_params.get("code") or root.code
     crumbs = data.breadcrumb(v.url, v.version, code)
     if crumbs is None:
