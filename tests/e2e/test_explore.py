@@ -1,0 +1,218 @@
+"""/explore in Chromium: click polygons from the city down to a building, Back goes up one level at a time,
+breadcrumb links and deep links open any unit, and a hostile name stays text (no alert, no element).
+
+AppTest cannot click inside the folium map (tests/dashboard/test_pages.py covers the rest of the page).
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import expect
+
+from geodata.bulk import upsert_layer
+from geodata.db import open_store
+from geodata.writes import Actor, write
+from loaders.demo import generate
+from loaders.demo_store import store_demo
+from tests.e2e.conftest import launch_app, stop_app, wait_for_app_run
+from tests.factories import building_frame, unit_frames
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+EVIL = "<img src=x onerror=alert(1)>"
+PATH = ["420100", "420106", "420106001", "420106001001", "420106001001G01"]
+NAMES = ["武汉市", "武昌区", "明山街道", "利楼社区", "利楼第1网格"]
+
+# the container point of a feature's centre, to click it like a person would (the map draws on a canvas)
+POINT_OF = """code => { let hit = null; window.map.eachLayer(l => {
+    if (!hit && l.feature && l.feature.properties.code === code) hit = l; });
+  const ll = hit.getLatLng ? hit.getLatLng() : hit.getBounds().getCenter();
+  const p = window.map.latLngToContainerPoint(ll); return [p.x, p.y]; }"""
+FIRST_BUILDING = """() => { let code = null; window.map.eachLayer(l => {
+    if (!code && l.feature && l.feature.properties.code && !l.feature.properties.level && l instanceof L.CircleMarker
+        && !(l instanceof GW.Diamond)) code = l.feature.properties.code; }); return code; }"""
+
+
+def _server(env: dict[str, str], log_dir) -> tuple[str, object, object]:
+    log = (log_dir / "streamlit.log").open("w+", encoding="utf-8")
+    url, process = launch_app(env, "dashboard/app.py", log)
+    return url, process, log
+
+
+@pytest.fixture(scope="module")
+def street_app(tmp_path_factory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("explore")
+    db = f"sqlite:///{root / 'street.sqlite'}"
+    store = open_store(db)
+    store_demo(store, generate("street", seed=0), scale="street", seed=0, log=lambda _msg: None)
+    store.dispose()
+    url, process, log = _server({"DATABASE_URL": db}, root)
+    yield url
+    stop_app(process)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def evil_app(tmp_path_factory) -> Iterator[str]:
+    """tests/factories.py's small city with a community and a building named like an HTML injection."""
+    root = tmp_path_factory.mktemp("evil")
+    db = f"sqlite:///{root / 'evil.sqlite'}"
+    store = open_store(db)
+    frames = unit_frames()
+    frames["communities"].loc[frames["communities"]["code"] == "C1", "name"] = EVIL
+    buildings = building_frame()
+    buildings.loc[0, "name"] = EVIL  # G11K1B1
+
+    def fill(ctx):
+        for layer, frame in frames.items():
+            upsert_layer(ctx, layer, frame, recompute=False)
+        upsert_layer(ctx, "buildings", buildings)
+
+    write(store, Actor.system("e2e"), fill)
+    store.dispose()
+    url, process, log = _server({"DATABASE_URL": db}, root)
+    yield url
+    stop_app(process)
+    log.close()
+
+
+@pytest.fixture
+def no_dialogs(page):
+    """Any alert/confirm/prompt is a failure: a name must never run as code."""
+    fired: list[str] = []
+    page.on("dialog", lambda d: (fired.append(d.message), d.dismiss()))
+    yield page
+    assert not fired, f"a dialog fired: {fired}"
+
+
+# --- helpers -----------------------------------------------------------------------------------------------
+
+
+def settle(page) -> None:
+    wait_for_app_run(page)
+    time.sleep(0.3)  # a rerun triggered by the last one (navigation) may start just after
+    wait_for_app_run(page)
+
+
+def map_frame(page):
+    frame = page.locator(MAP_FRAME).element_handle(timeout=30_000).content_frame()
+    frame.wait_for_function("() => window.map && window.GW && Object.keys(window.map._layers).length > 3")
+    return frame
+
+
+def click_feature(page, code: str) -> None:
+    frame = map_frame(page)
+    frame.wait_for_function(f"() => {{ let f = false; window.map.eachLayer(l => {{ if (l.feature && "
+                            f"l.feature.properties.code === {code!r}) f = true; }}); return f; }}")
+    x, y = frame.evaluate(POINT_OF, code)
+    box = page.locator(MAP_FRAME).bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+
+
+def crumbs(page) -> list[str]:
+    return [t.strip() for t in page.locator(".st-key-breadcrumb").inner_text().split("›") if t.strip()]
+
+
+def expect_unit(page, code: str, names: list[str]) -> None:
+    """The page shows `code` (in the URL; the root may have none) with this breadcrumb."""
+    if code != PATH[0]:
+        page.wait_for_function(f"() => new URLSearchParams(location.search).get('code') === {code!r}",
+                               timeout=15_000)
+    settle(page)
+    page.wait_for_function(
+        "n => { const b = document.querySelector('.st-key-breadcrumb'); return b && "
+        "b.innerText.split('›').map(s => s.trim()).filter(Boolean).join('|') === n; }",
+        arg="|".join(names), timeout=15_000)
+    assert crumbs(page) == names
+
+
+# --- tests -------------------------------------------------------------------------------------------------
+
+
+def test_drill_from_city_to_a_building_and_back(street_app, no_dialogs):
+    page = no_dialogs
+    page.goto(f"{street_app}/explore")
+    settle(page)
+    assert crumbs(page) == NAMES[:1]
+    for depth in range(1, len(PATH)):
+        click_feature(page, PATH[depth])
+        expect_unit(page, PATH[depth], NAMES[: depth + 1])
+
+    # grid level: buildings and checkpoints are drawn; a building opens its card
+    frame = map_frame(page)
+    frame.wait_for_function(FIRST_BUILDING)
+    building = frame.evaluate(FIRST_BUILDING)
+    assert frame.evaluate("() => { let n = 0; window.map.eachLayer(l => { if (l instanceof GW.Diamond) n++; }); "
+                          "return n; }") > 0, "checkpoints drawn"
+    click_feature(page, building)
+    page.wait_for_function(f"() => location.search.includes('building={building}')", timeout=15_000)
+    settle(page)
+    card = page.locator("[data-card='building']")
+    expect(card).to_be_visible()
+    expect(card).to_contain_text(building)
+    expect(card).to_contain_text("楼栋长")
+    assert len(crumbs(page)) == len(NAMES) + 1
+
+    # Back: the card closes, then one level up per step, and no click replays itself
+    page.go_back()
+    expect_unit(page, PATH[-1], NAMES)
+    expect(page.locator("[data-card='unit']")).to_be_visible()
+    for depth in range(len(PATH) - 2, -1, -1):
+        page.go_back()
+        if depth == 0:
+            page.wait_for_function("() => !new URLSearchParams(location.search).get('code')", timeout=15_000)
+        expect_unit(page, PATH[depth], NAMES[: depth + 1])
+
+
+def test_deep_link_and_breadcrumb_links(street_app, no_dialogs):
+    page = no_dialogs
+    page.goto(f"{street_app}/explore?code={PATH[3]}")
+    settle(page)
+    assert crumbs(page) == NAMES[:4]
+    expect(page.locator("[data-card='unit']")).to_contain_text("社区书记")
+    # a crumb is a link: it goes up, and Back comes down again
+    page.locator(".st-key-breadcrumb").get_by_role("link", name=NAMES[1]).first.click()
+    expect_unit(page, PATH[1], NAMES[:2])
+    page.go_back()
+    expect_unit(page, PATH[3], NAMES[:4])
+
+
+def test_hostile_name_is_text_in_tooltip_breadcrumb_and_card(evil_app, no_dialogs):
+    page = no_dialogs
+    page.goto(f"{evil_app}/explore?code=S1")
+    settle(page)
+    frame = map_frame(page)
+    x, y = frame.evaluate(POINT_OF, "C1")
+    box = page.locator(MAP_FRAME).bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    tip = frame.locator(".gw-tip")
+    expect(tip).to_contain_text(EVIL)  # shown as characters
+    assert frame.locator("img[src='x']").count() == 0
+
+    page.mouse.click(box["x"] + x, box["y"] + y)  # drill into the hostile community
+    expect_unit(page, "C1", ["测试市", "江岸区", "大智街道", EVIL])
+    expect(page.locator("[data-card='unit'] .gw-card-t")).to_contain_text(EVIL)
+
+    page.goto(f"{evil_app}/explore?code=G11K1&building=G11K1B1")
+    settle(page)
+    expect(page.locator("[data-card='building'] .gw-card-t")).to_contain_text(EVIL)
+    assert crumbs(page)[3] == EVIL and crumbs(page)[-1] == EVIL
+    assert page.locator("img[src='x']").count() == 0
+
+
+def test_chinese_search_filters_the_table_and_a_row_drills_down(street_app, no_dialogs):
+    page = no_dialogs
+    page.goto(f"{street_app}/explore?code={PATH[2]}")
+    settle(page)
+    table = page.locator("[data-testid='stDataFrame']")
+    expect(table.locator("[role=row]")).to_have_count(1 + 8)  # header + the street's 8 communities
+    page.get_by_role("searchbox", name="按名称或编码查找").fill("利楼")
+    expect(table.locator("[role=row]")).to_have_count(1 + 1, timeout=10_000)
+    settle(page)
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)  # the selection cell of the only row
+    expect_unit(page, PATH[3], NAMES[:4])
+    page.go_back()
+    expect_unit(page, PATH[2], NAMES[:3])

@@ -1,0 +1,135 @@
+"""/wall in Chromium: a kiosk boots straight into it, the map is drawn offline, a theme switch and the timer's
+refresh update the map in place (same Leaflet map, same view) and show new figures.
+
+The street demo city is built once for the module; every test's page may reach this machine only (the
+`page` fixture of conftest.py fails a test that tried anything else).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import text
+
+from geodata.bulk import upsert_layer
+from geodata.db import open_store
+from geodata.writes import Actor, write
+from loaders.demo import generate
+from loaders.demo_store import store_demo
+from tests.e2e.conftest import launch_app, stop_app, wait_for_app_run
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+REFRESH_S = 2
+COMMUNITIES = 8  # street demo
+
+# counts what a canvas map cannot show in the DOM: the community polygons Leaflet holds
+COUNT_UNITS = "() => { let n = 0; window.map.eachLayer(l => { if (l.feature && l.feature.properties.level === 4) n++; }); return n; }"
+LEGEND_TITLE = "() => (document.querySelector('.gw-legend .gw-h') || {}).textContent"
+
+
+@pytest.fixture(scope="module")
+def street_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('wall') / 'street.sqlite'}"
+    store = open_store(url)
+    store_demo(store, generate("street", seed=0), scale="street", seed=0, log=lambda _msg: None)
+    store.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def wall_server(street_url, tmp_path_factory) -> Iterator[str]:
+    """One app for the refresh/theme tests, refreshing every REFRESH_S seconds."""
+    log = (tmp_path_factory.mktemp("wall-log") / "streamlit.log").open("w+", encoding="utf-8")
+    url, process = launch_app({"DATABASE_URL": street_url, "WALL_REFRESH_SECONDS": str(REFRESH_S)},
+                              "dashboard/app.py", log)
+    yield url
+    stop_app(process)
+    log.close()
+
+
+def map_frame(page):
+    frame = page.locator(MAP_FRAME).element_handle(timeout=30_000).content_frame()
+    frame.wait_for_function("() => window.map && window.GW", timeout=30_000)
+    return frame
+
+
+def css_px(page, selector: str, prop: str = "font-size") -> float:
+    return page.eval_on_selector(selector, f"e => parseFloat(getComputedStyle(e)['{prop}'])")
+
+
+def test_kiosk_wall_boots_into_wall_without_chrome(start_app, street_url, page):
+    # the very first request of a fresh server is the kiosk URL (a wall PC after a restart)
+    url, _ = start_app({"DATABASE_URL": street_url})
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{url}/wall?kiosk=1")
+    wait_for_app_run(page)
+    frame = map_frame(page)
+    frame.wait_for_function(f"{COUNT_UNITS.replace('return n;', 'return n === ' + str(COMMUNITIES) + ';')}")
+
+    assert page.url.endswith("/wall?kiosk=1")
+    for chrome in ("stSidebar", "stHeader", "stToolbar", "stSidebarCollapsedControl", "stExpandSidebarButton",
+                   "stMainMenu", "stStatusWidget"):
+        expect(page.locator(f"[data-testid='{chrome}']")).not_to_be_visible()
+    expect(page.locator("[data-testid='stNavSectionHeader'], [data-testid='stTopNavLinkContainer']")).to_have_count(0)
+    # readable from three metres
+    expect(page.locator("[data-kpi='cases_7d']")).to_be_visible()
+    assert css_px(page, "[data-kpi='cases_7d'] .gw-kpi-value") >= 48
+    assert css_px(page, "[data-kpi='cases_7d'] .gw-kpi-label") >= 20
+    # the map: Leaflet served from this app, district/street outlines labelled, a legend
+    assert frame.evaluate("L.version") == "1.9.3"
+    assert frame.evaluate(COUNT_UNITS) == COMMUNITIES
+    assert frame.locator(".gw-label-lg").count() >= 1
+    assert frame.evaluate(LEGEND_TITLE)
+    # labels sit on the map, not half a map to the left (leaflet.css arriving after the script)
+    frame.wait_for_function("""() => [...document.querySelectorAll('.gw-label')].every(e => {
+        const r = e.getBoundingClientRect(); return r.left >= 0 && r.right <= window.innerWidth; })""", timeout=5_000)
+
+
+def test_theme_switch_changes_the_legend_and_keeps_the_map(wall_server, page):
+    page.goto(f"{wall_server}/wall")
+    wait_for_app_run(page)
+    frame = map_frame(page)
+    frame.wait_for_function(LEGEND_TITLE)
+    assert frame.evaluate(LEGEND_TITLE) == "疫情形势"
+    frame.evaluate("() => { window.__sameMap = true; window.map.setZoom(window.map.getZoom() + 1, {animate: false}); }")
+    zoom = frame.evaluate("window.map.getZoom()")
+
+    page.locator("[data-testid='stExpandSidebarButton']").click()
+    page.locator("[data-testid='stSidebar']").get_by_role("radio", name="卡点值守").click()
+    frame.wait_for_function("() => document.querySelector('.gw-legend .gw-h').textContent === '卡点值守'",
+                            timeout=15_000)
+    assert "theme=checkpoints" in page.url
+    # same document (no reload, no flicker), same view
+    assert frame.evaluate("window.__sameMap === true")
+    assert frame.evaluate("window.map.getZoom()") == zoom
+    assert frame.evaluate(COUNT_UNITS) == COMMUNITIES
+
+
+def test_refresh_shows_a_new_case_and_keeps_the_view(wall_server, street_url, page):
+    page.goto(f"{wall_server}/wall?kiosk=1")
+    wait_for_app_run(page)
+    frame = map_frame(page)
+    frame.wait_for_function(COUNT_UNITS.replace("return n;", f"return n === {COMMUNITIES};"))
+    frame.evaluate("() => { window.__sameMap = true; window.map.setView([30.556, 114.312], 16.5, {animate: false}); }")
+    view = frame.evaluate("() => [window.map.getZoom(), window.map.getCenter().lat, window.map.getCenter().lng]")
+    before = int(page.locator("[data-kpi='new_cases_today'] .gw-kpi-value").inner_text().replace(",", ""))
+
+    store = open_store(street_url, migrate=False)
+    with store.read() as s:
+        person = s.execute(text("SELECT code FROM persons ORDER BY code LIMIT 1")).scalar_one()
+    write(store, Actor.system("e2e"), lambda ctx: upsert_layer(ctx, "cases", pd.DataFrame([
+        {"code": "E2E-CASE-1", "kind": "confirmed", "reported_on": dt.date.today(), "person_code": person}])))
+    store.dispose()
+
+    expect(page.locator("[data-kpi='new_cases_today'] .gw-kpi-value")).to_have_text(str(before + 1),
+                                                                                   timeout=REFRESH_S * 5000)
+    time.sleep(REFRESH_S + 1)  # and one more quiet refresh
+    assert frame.evaluate("window.__sameMap === true"), "the map was reloaded"
+    assert frame.evaluate(
+        "() => [window.map.getZoom(), window.map.getCenter().lat, window.map.getCenter().lng]") == view
+    assert frame.evaluate(COUNT_UNITS) == COMMUNITIES
