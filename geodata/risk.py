@@ -86,7 +86,7 @@ class Thresholds:
         return max(self.active_days, self.cluster_window_days, self.transmission_window_days)
 
 
-def scheme(session: Session, name: str | None = None) -> dict[str, Any]:
+def map_scheme(session: Session, name: str | None = None) -> dict[str, Any]:
     """The named map scheme (default: the active one) with its `name`, `levels` and `rules`."""
     cfg = get_setting(session, "schemes")
     name = name or cfg["active"]
@@ -97,13 +97,13 @@ def scheme(session: Session, name: str | None = None) -> dict[str, Any]:
 
 def scheme_legend(session: Session, name: str | None = None, lang: str = "zh") -> list[tuple[str, str, str]]:
     """(code, label, colour) per rank, lowest first: what the map legend lists."""
-    levels = scheme(session, name)["levels"]
+    levels = map_scheme(session, name)["levels"]
     return [(levels[r]["code"], levels[r][lang if lang in ("zh", "en") else "zh"], levels[r]["colour"])
             for r in ("0", "1", "2")]
 
 
-def thresholds(session: Session, scheme_name: str | None = None) -> Thresholds:
-    cfg = {**get_setting(session, "situation"), **scheme(session, scheme_name).get("rules", {})}
+def thresholds(session: Session, scheme: str | None = None) -> Thresholds:
+    cfg = {**get_setting(session, "situation"), **map_scheme(session, scheme).get("rules", {})}
     return Thresholds(
         case_kinds=tuple(cfg["case_kinds"]),
         active_days=int(cfg["downgrade_after_days"]),
@@ -307,7 +307,7 @@ OUTPUT_COLUMNS = ["unit_id", "code", "name", "unit_level", "rank", "level_code",
 
 
 def situation(session: Session, unit_ids: list[int] | None = None, *, level: int | None = None,
-              parent: Any = None, on: dt.date | None = None, scheme_name: str | None = None) -> pd.DataFrame:
+              parent: Any = None, on: dt.date | None = None, scheme: str | None = None) -> pd.DataFrame:
     """Situation level and cluster flag of units on `on` (default today), named and coloured by the scheme.
 
     Select units by `unit_ids`, or by `level` (default: communities) optionally under `parent`. One row per
@@ -317,8 +317,8 @@ def situation(session: Session, unit_ids: list[int] | None = None, *, level: int
     unit itself for community, grid, compound — so a parent's counts are the sum of its children's).
     """
     on = on or dt.date.today()
-    sch = scheme(session, scheme_name)
-    th = thresholds(session, scheme_name)
+    sch = map_scheme(session, scheme)
+    th = thresholds(session, scheme)
     units = select_units(session, unit_ids, level=level, parent=parent)
     if units.empty:
         return pd.DataFrame(columns=OUTPUT_COLUMNS)
@@ -464,7 +464,7 @@ def community_of(session: Session, path: str) -> Unit:
 
 def pending_transitions(session: Session, on: dt.date) -> pd.DataFrame:
     """Communities whose level or cluster flag on `on` differs from the last one logged up to `on`."""
-    cur = situation(session, level=Level.COMMUNITY, on=on, scheme_name="seeds")
+    cur = situation(session, level=Level.COMMUNITY, on=on, scheme="seeds")
     ann = announced_situation(session, on)
     merged = cur.merge(ann.rename(columns={"rank": "old_rank", "cluster": "old_cluster"}), on="code", how="left")
     merged["old_rank"] = merged["old_rank"].fillna(0).astype("int64")

@@ -47,9 +47,9 @@ def run(store: Store, actor: Actor, fn: Callable[..., Any], *args: Any, **kwargs
     return write(store, actor, lambda ctx: fn(ctx, *args, **kwargs))
 
 
-def situation_of(store: Store, code: str, on: dt.date, scheme_name: str | None = None) -> dict[str, Any]:
+def situation_of(store: Store, code: str, on: dt.date, scheme: str | None = None) -> dict[str, Any]:
     with store.read() as s:
-        frame = situation(s, [unit_by_code(s, code).id], on=on, scheme_name=scheme_name)
+        frame = situation(s, [unit_by_code(s, code).id], on=on, scheme=scheme)
     return frame.iloc[0].to_dict()
 
 

@@ -243,7 +243,7 @@ def test_switching_the_scheme_recolours_the_map(store):
     run(store, COMMAND, set_setting, "schemes", {"active": "zones"})
     zones = (situation_of(store, "C1", day(1)), situation_of(store, "C2", day(1)))
     assert [(s["label_zh"], s["colour"]) for s in zones] == [("管控区", "#E69F00"), ("防范区", "#56B4E9")]
-    assert situation_of(store, "C1", day(1), scheme_name="risk")["label_zh"] == "中风险"
+    assert situation_of(store, "C1", day(1), scheme="risk")["label_zh"] == "中风险"
     with store.read() as s:
         assert [c for c, _, _ in scheme_legend(s)] == ["prevention", "controlled", "sealed"]
         ev = s.execute(select(Event).where(Event.action == "setting.change")).scalar_one()
