@@ -1,0 +1,239 @@
+"""Checkpoint rules (domain file §2.7, §1.2; scenarios 9 and 10): the staffing norm at its edges, the single
+entrance of a closed compound, open entrances of sealed/controlled zones, gaps in the 24-hour roster, and who may
+change checkpoints."""
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+from sqlalchemy import select
+
+from geodata import checkpoints as cpr
+from geodata.bulk import insert_shifts, upsert_layer
+from geodata.control import set_control
+from geodata.coverage import load_area
+from geodata.models import Event
+from geodata.planning import check_rules, norm_staffing
+from geodata.rosters import set_shift
+from geodata.rules_config import DEFAULTS
+from geodata.scope import PermissionDenied
+from geodata.stats import compute_all, stored_all
+from geodata.writes import Actor, write
+from tests.factories import TODAY, X0, Y0, load_small_city
+
+NORMS = DEFAULTS["staffing"]
+SYSTEM = Actor.system("test")
+
+
+def _frame(**cols) -> pd.DataFrame:
+    n = max(len(v) for v in cols.values() if isinstance(v, list))
+    base = {"status": ["open"] * n, "is_24h": [True] * n}
+    return pd.DataFrame({**base, **cols})
+
+
+# --- the norm at its edges (pure) ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["compound_entrance", "community_checkpoint"])
+@pytest.mark.parametrize(("day", "night", "expected"), [
+    (4, 2, "ok"), (3, 2, "under"),  # ≥4 by day: 3 is one short
+    (4, 1, "under"), (5, 2, "ok"),  # ≥2 by night: 1 is one short
+    (3, 1, "under"), (0, 0, "unstaffed"),
+])
+def test_entrance_norm_is_four_by_day_and_two_by_night(kind, day, night, expected):
+    frame = _frame(kind=[kind], staff_day=[day], staff_night=[night])
+    assert cpr.staffing_status(frame, NORMS).tolist() == [expected]
+
+
+def test_an_entrance_guarded_by_day_only_needs_no_night_shift():
+    frame = _frame(kind=["compound_entrance"] * 2, staff_day=[4, 3], staff_night=[0, 0], is_24h=[False, False])
+    assert cpr.staffing_status(frame, NORMS).tolist() == ["ok", "under"]
+
+
+@pytest.mark.parametrize(("kind", "day", "night", "expected"), [
+    ("police_urban", 6, 4, "ok"), ("police_urban", 5, 4, "under"),  # ≥10 a day
+    ("police_border", 10, 0, "ok"), ("police_border", 9, 0, "under"),
+    ("highway", 12, 8, "ok"), ("highway", 12, 7, "under"),  # highway station ≥20 a day
+])
+def test_police_norm_is_ten_a_day_and_twenty_at_a_highway_station(kind, day, night, expected):
+    frame = _frame(kind=[kind], staff_day=[day], staff_night=[night])
+    assert cpr.staffing_status(frame, NORMS).tolist() == [expected]
+
+
+def test_closed_checkpoints_are_closed_whatever_their_staff():
+    frame = _frame(kind=["compound_entrance", "highway"], staff_day=[0, 3], staff_night=[0, 0],
+                   status=["closed", "closed"])
+    assert cpr.staffing_status(frame, NORMS).tolist() == ["closed", "closed"]
+
+
+def test_shortfall_counts_the_missing_people_and_the_norm_prices_a_checkpoint():
+    frame = _frame(kind=["compound_entrance", "police_urban", "highway"], staff_day=[3, 5, 20], staff_night=[1, 2, 0])
+    short = cpr.staffing_shortfall(frame, NORMS)
+    assert short["short_day"].tolist() == [1, 0, 0]
+    assert short["short_night"].tolist() == [1, 0, 0]
+    assert short["short_per_day"].tolist() == [2, 3, 0]
+    assert cpr.people_per_day(["compound_entrance", "community_checkpoint", "police_urban", "highway"],
+                              NORMS).tolist() == [6, 6, 10, 20]
+
+
+def test_changed_norms_change_the_verdict():
+    frame = _frame(kind=["compound_entrance"], staff_day=[4], staff_night=[2])
+    stricter = {**NORMS, "entrance_day": 5}
+    assert cpr.staffing_status(frame, stricter).tolist() == ["under"]
+
+
+# --- rules on a real database ----------------------------------------------------------------------------------
+
+
+def _entrance(code, compound, dx, dy, *, day=4, night=2, status="open", is_24h=True, kind="compound_entrance"):
+    return {"code": code, "name": f"{code}门", "kind": kind, "unit_code": compound, "status": status,
+            "staff_day": day, "staff_night": night, "is_24h": is_24h,
+            "geometry": Point(X0 + dx, Y0 + dy)}
+
+
+def add_checkpoints(store, rows, shifts=True):
+    """Checkpoints of the small city plus a full week's roster that meets the norm of their kind (so that only the
+    standing staffing is judged unless a test changes a shift)."""
+    def fill(ctx):
+        upsert_layer(ctx, "checkpoints", gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326"))
+        if shifts:
+            insert_shifts(ctx, pd.DataFrame([
+                {"checkpoint_code": r["code"], "date": TODAY + dt.timedelta(days=k), "shift": s, "staff": n,
+                 "leader_name": "值班长"}
+                for r in rows if r.get("status", "open") == "open" and r.get("is_24h", True)
+                for k in range(7) for s, n in zip(("day", "night"), norm_staffing(r["kind"], NORMS))]))
+    write(store, SYSTEM, fill)
+
+
+def _rules(store, **kw):
+    with store.read() as s:
+        area = load_area(s, "S1", TODAY)
+    return check_rules(area, radius_m=kw.get("radius_m", 150))
+
+
+def test_three_guards_by_day_is_flagged_and_a_fourth_clears_it(store):
+    """Scenario 9: a village entrance with 3 guards on the day shift is non-compliant; a fourth clears it."""
+    load_small_city(store)
+    add_checkpoints(store, [_entrance("E2", "G11K2", 0.025, 0.005, day=3, night=2)])
+    bad = _rules(store)
+    assert bad.loc[bad["code"] == "E2", "rule"].tolist() == ["understaffed"]
+    assert "白班 3 人（≥4）" in bad.loc[bad["code"] == "E2", "detail_zh"].iloc[0]
+
+    write(store, Actor("sup", "supervisor", None), lambda ctx: cpr.set_staffing(ctx, "E2", staff_day=4))
+    assert "E2" not in set(_rules(store).query("rule == 'understaffed'")["code"])
+    with store.read() as s:
+        ev = s.execute(select(Event).where(Event.action == "checkpoint.staffing")).scalars().one()
+    assert (ev.entity_code, ev.old, ev.new, ev.actor) == ("E2", {"staff_day": 3}, {"staff_day": 4}, "sup")
+
+
+def test_one_guard_at_night_is_flagged_two_are_enough(store):
+    load_small_city(store)
+    add_checkpoints(store, [_entrance("E2", "G11K2", 0.025, 0.005, day=4, night=1)])
+    assert _rules(store).query("code == 'E2'")["rule"].tolist() == ["understaffed"]
+    write(store, SYSTEM, lambda ctx: cpr.set_staffing(ctx, "E2", staff_night=2))
+    assert _rules(store).query("code == 'E2'").empty
+
+
+def test_police_checkpoint_below_ten_a_day_is_flagged(store):
+    load_small_city(store)
+    add_checkpoints(store, [_entrance("J1", "C1", 0.01, 0.02, day=5, night=4, kind="police_urban"),
+                            _entrance("J2", "C2", 0.06, 0.02, day=12, night=7, kind="highway")])
+    bad = _rules(store).query("rule == 'understaffed'").set_index("code")
+    assert set(bad.index) == {"J1", "J2"}
+    assert "标准 ≥20 人/天" in bad.at["J2", "detail_zh"]
+
+
+def test_second_open_entrance_of_a_closed_compound_is_flagged_until_one_closes(store):
+    """Scenario 10: a compound under 封闭管理 keeps one entrance ("只留设一个出入口")."""
+    load_small_city(store)
+    write(store, SYSTEM, lambda ctx: set_control(ctx, "G11K1", "closed", "封闭管理", on=TODAY))
+    assert _rules(store).query("rule == 'single_entrance'").empty  # E1 alone
+    add_checkpoints(store, [_entrance("E1B", "G11K1", 0.015, 0.001)])
+    bad = _rules(store).query("rule == 'single_entrance'")
+    assert bad["code"].tolist() == ["G11K1"] and "E1、E1B" in bad["detail_zh"].iloc[0]
+
+    write(store, Actor("sup", "supervisor", None), lambda ctx: cpr.set_checkpoint_status(ctx, "E1B", "关闭"))
+    assert _rules(store).query("rule == 'single_entrance'").empty
+
+
+def test_open_entrance_of_a_controlled_zone_needs_a_staffed_checkpoint_nearby(store):
+    """C2 has a confirmed case today (S1 → controlled): its unguarded open entrance is flagged until a staffed
+    checkpoint stands within the radius."""
+    load_small_city(store)
+    add_checkpoints(store, [_entrance("E9", "G21K1", 0.045, 0.001, day=0, night=0, is_24h=False),
+                            _entrance("E8", "G11K2", 0.025, 0.001, day=0, night=0, is_24h=False)])
+    bad = _rules(store).query("rule == 'uncovered_entrance'")
+    assert bad["code"].tolist() == ["E9"]  # E8 lies in C1 (prevention zone): an unguarded gate there is allowed
+    write(store, Actor("sup", "supervisor", None),
+          lambda ctx: cpr.add_checkpoint(ctx, lon=X0 + 0.0455, lat=Y0 + 0.0015, name="临时卡点"))
+    assert _rules(store).query("rule == 'uncovered_entrance'").empty
+    assert _rules(store, radius_m=20).query("rule == 'uncovered_entrance'")["code"].tolist() == ["E9"]
+
+
+def test_an_under_staffed_post_still_covers_but_an_unguarded_one_does_not(store):
+    load_small_city(store)
+    add_checkpoints(store, [_entrance("E9", "G21K1", 0.045, 0.001, day=2, night=1)])
+    assert _rules(store).query("rule == 'uncovered_entrance'").empty
+    write(store, SYSTEM, lambda ctx: cpr.set_staffing(ctx, "E9", staff_day=0, staff_night=0, is_24h=False))
+    assert _rules(store).query("rule == 'uncovered_entrance'")["code"].tolist() == ["E9"]
+
+
+def test_a_missing_night_shift_is_a_roster_gap_and_a_short_shift_is_flagged(store):
+    load_small_city(store)
+    add_checkpoints(store, [_entrance("E2", "G11K2", 0.025, 0.005)])
+    write(store, SYSTEM, lambda ctx: set_shift(ctx, "E2", TODAY + dt.timedelta(days=2), "night", 0))
+    write(store, SYSTEM, lambda ctx: set_shift(ctx, "E2", TODAY + dt.timedelta(days=3), "day", 3))
+    bad = _rules(store).query("code == 'E2'").set_index("rule")
+    day2, day3 = TODAY + dt.timedelta(days=2), TODAY + dt.timedelta(days=3)
+    assert bad.at["shift_gap", "detail_zh"] == f"{day2:%m-%d} 夜班"
+    assert bad.at["shift_under", "detail_zh"] == f"{day3:%m-%d} 3+2人"
+    write(store, SYSTEM, lambda ctx: set_shift(ctx, "E2", day2, "night", 2))
+    write(store, SYSTEM, lambda ctx: set_shift(ctx, "E2", day3, "day", 4))
+    assert _rules(store).query("code == 'E2'").empty
+
+
+def test_the_factory_entrance_has_no_roster_and_shows_the_whole_week_as_gaps(store):
+    load_small_city(store)  # E1 comes without shifts
+    bad = _rules(store).query("code == 'E1'")
+    assert bad["rule"].tolist() == ["shift_gap"]
+    assert bad["detail_zh"].iloc[0].count("全天") == 7
+
+
+def test_only_supervisors_and_command_change_checkpoints_within_their_scope(store):
+    load_small_city(store)
+    with store.read() as s:
+        from geodata.hierarchy import unit_by_code
+        c2 = unit_by_code(s, "C2").path
+    with pytest.raises(PermissionDenied):
+        write(store, Actor("head", "community_head", None), lambda ctx: cpr.set_staffing(ctx, "E1", staff_day=5))
+    with pytest.raises(PermissionDenied):  # E1 stands in C1
+        write(store, Actor("sup2", "supervisor", c2), lambda ctx: cpr.set_staffing(ctx, "E1", staff_day=5))
+    with pytest.raises(PermissionDenied):
+        write(store, Actor("sup2", "supervisor", c2),
+              lambda ctx: cpr.add_checkpoint(ctx, lon=X0 + 0.001, lat=Y0 + 0.002))
+    write(store, Actor("cmd", "command", None), lambda ctx: cpr.set_staffing(ctx, "E1", staff_day=5))
+
+
+def test_commands_keep_the_roll_up_counters_in_step(store):
+    load_small_city(store)
+    actor = Actor("sup", "supervisor", None)
+    write(store, actor, lambda ctx: cpr.add_checkpoint(ctx, lon=X0 + 0.03, lat=Y0 + 0.005))
+    write(store, actor, lambda ctx: cpr.set_checkpoint_status(ctx, "E1", "closed"))
+    write(store, actor, lambda ctx: cpr.move_checkpoint(ctx, "G11K2K1", lon=X0 + 0.05, lat=Y0 + 0.03))
+    with store.read() as s:
+        assert compute_all(s).equals(stored_all(s).loc[compute_all(s).index])
+        moved = cpr.checkpoint_by_code(s, "G11K2K1")
+        from geodata.models import Unit
+        assert s.get(Unit, moved.unit_id).code == "G22K1"  # it joined the compound it now stands in
+        events = s.execute(select(Event.action).where(Event.entity == "checkpoint")
+                           .order_by(Event.id)).scalars().all()
+    assert events[-3:] == ["checkpoint.create", "checkpoint.status", "checkpoint.move"]
+
+
+def test_a_new_checkpoint_is_staffed_to_its_norm(store):
+    load_small_city(store)
+    cp = write(store, SYSTEM, lambda ctx: cpr.add_checkpoint(ctx, lon=X0 + 0.03, lat=Y0 + 0.005, kind="高速"))
+    assert (cp.kind, cp.staff_day, cp.staff_night, cp.code) == ("highway", 10, 10, "G11K2K1")
