@@ -325,13 +325,15 @@ def solve_set_cover(A: sparse.spmatrix, cost: np.ndarray | None = None, *, time_
     parts = _components(A[reach]) if reach.any() else []
     t_map = np.flatnonzero(reach)
     parts = [(t_map[t], c) for t, c in parts]
-    total_nnz = max(sum(int(A[t][:, c].nnz) for t, c in parts), 1)
+    sizes = {id(p): int(A[p[0]][:, p[1]].nnz) for p in parts}
+    nnz_left = max(sum(sizes.values()), 1)
     chosen: list[np.ndarray] = []
     objective = bound = 0.0
     optimal = True
     n_greedy = n_hard = 0  # parts answered by greedy, of the parts that needed a solver
     # smallest first: they finish at once and leave their unused time to the large ones
-    for t_idx, c_idx in sorted(parts, key=lambda p: p[0].size * max(p[1].size, 1)):
+    for part in sorted(parts, key=lambda p: sizes[id(p)]):
+        t_idx, c_idx = part
         sub = A[t_idx][:, c_idx]
         cst = cost[c_idx]
         if c_idx.size == 1 or t_idx.size == 1:
@@ -339,13 +341,16 @@ def solve_set_cover(A: sparse.spmatrix, cost: np.ndarray | None = None, *, time_
             chosen.append(c_idx[pick])
             objective += float(cst[pick].sum())
             bound += float(cst[pick].sum())
+            nnz_left -= sub.nnz
             continue
         n_hard += 1
         greedy = greedy_set_cover(sub, cst)
         best, best_cost = greedy, float(cst[greedy].sum())
         part_bound, part_opt, by_milp = None, False, False
         remaining = time_limit - (time.perf_counter() - t0)
-        share = max(remaining * sub.nnz / total_nnz, min(remaining, 0.5))
+        # this part's share of the time left, by size among the parts left (the largest, last, gets the rest)
+        share = max(remaining * sub.nnz / max(nnz_left, 1), min(remaining, 0.5))
+        nnz_left -= sub.nnz
         if sub.nnz <= max_exact_nnz and remaining > 0.05:
             res = milp(cst, integrality=np.ones(c_idx.size), bounds=Bounds(0, 1),
                        constraints=LinearConstraint(sub, lb=np.ones(t_idx.size), ub=np.inf),
