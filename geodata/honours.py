@@ -617,3 +617,16 @@ def round_status(session: Session, unit_code: str, quarter: str) -> pd.DataFrame
     out["quota"] = quota
     out["due"] = (quota - out["applied"]).clip(lower=0).astype("int64")
     return out[ROUND_COLUMNS].reset_index(drop=True)
+
+
+def candidates(session: Session, unit_code: str, quarter: str) -> pd.DataFrame:
+    """Compounds at or under `unit_code` that may open an application in `quarter`: no flag held and no
+    application in that round yet. Columns code, name, community_name, street_name."""
+    unit = unit_by_code(session, unit_code)
+    rows = session.execute(text(
+        "SELECT c.code, c.name, c.path FROM units c WHERE c.level = :lvl AND c.path >= :lo AND c.path < :hi "
+        "AND NOT EXISTS (SELECT 1 FROM honour_applications a WHERE a.compound_id = c.id AND (a.state = 'awarded' "
+        "OR a.quarter = :q)) ORDER BY c.code"),
+        {"lvl": int(Level.COMPOUND), "lo": unit.path, "hi": path_upper_bound(unit.path), "q": quarter}).all()
+    frame = _with_parents(session, pd.DataFrame(rows, columns=["code", "name", "path"]))
+    return frame.reindex(columns=["code", "name", "community_name", "street_name"])

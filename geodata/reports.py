@@ -521,3 +521,33 @@ def completeness(session: Session, unit_code: str, on: dt.date, now: dt.datetime
     return {"communities": len(s), "submitted": int(s["submitted"].sum()),
             "zero": int((s["submitted"] & s["is_zero"]).sum()), "late": int((s["status"] == "late").sum()),
             "missing": int((s["status"] == "missing").sum()), "pending": int((s["status"] == "pending").sum())}
+
+
+def scope_code(session: Session, scope_path: str | None) -> str | None:
+    """The code of the unit a scope path names (its last id); None for the whole city or an unknown path."""
+    if not scope_path:
+        return None
+    ids = [p for p in scope_path.strip("/").split("/") if p]
+    unit = session.get(Unit, int(ids[-1])) if ids else None
+    return unit.code if unit is not None else None
+
+
+def communities_under(session: Session, unit_code: str) -> pd.DataFrame:
+    """The communities at or under `unit_code`: id, code, name, street (for pickers and lists)."""
+    comms = _communities(session, unit_by_code(session, unit_code))
+    return comms[["id", "code", "name", "street_code", "street_name", "leader_name", "leader_phone"]]
+
+
+def community_report(session: Session, community_code: str, on: dt.date) -> dict[str, Any] | None:
+    """The stored report of one community for `on` (submitted_at, by, late, is_zero, values, corrections,
+    reason), or None."""
+    comm = _community(session, community_code)
+    row = session.execute(select(DailyReport).where(DailyReport.community_id == comm.id,
+                                                    DailyReport.report_date == on)).scalar_one_or_none()
+    if row is None or row.submitted_at is None:
+        return None
+    figs = row.figures or {}
+    return {"submitted_at": row.submitted_at, "submitted_by": row.submitted_by, "late": bool(row.late),
+            "is_zero": bool(row.is_zero), "values": dict(figs.get("values") or {}),
+            "corrections": dict(figs.get("corrections") or {}), "reason": figs.get("reason"),
+            "revisions": int(figs.get("revisions", 0))}

@@ -404,3 +404,16 @@ def test_migration_creates_the_honour_tables_as_the_models_define_them_and_goes_
     store.migrate()
     with store.engine.connect() as conn:
         assert HONOUR_TABLES <= set(inspect(conn).get_table_names())
+
+
+def test_candidates_leave_out_flagged_compounds_and_those_already_applying(city):
+    from geodata.honours import candidates
+
+    store, a = city
+    awarded(store, a)  # G11K2, round 2026Q3
+    run(store, a["head"], start_application, "G11K1", quarter="2026Q4", on=day(40))
+    with store.read() as s:
+        q4 = list(candidates(s, "C1", "2026Q4")["code"])
+        q3 = list(candidates(s, "G11", "2026Q3")["code"])
+    assert "G11K2" not in q4 and "G11K1" not in q4 and "G12K1" in q4
+    assert q3 == ["G11K1"]

@@ -344,3 +344,22 @@ def test_missing_and_imported_reports_count_but_add_nothing(city):
     assert result.totals["new_confirmed"] == 0  # C2's case is not in any report
     assert result.differences.empty
     assert set(DATA_FIGURES) <= set(result.rows.columns)
+
+
+# --- reads for the pages -------------------------------------------------------------------------------------------
+
+
+def test_page_reads_name_the_scope_list_communities_and_return_the_own_report(city):
+    from geodata.reports import community_report, communities_under, scope_code
+
+    store, paths = city
+    submit(store, head_of(paths, "C2"), "C2", corrections={"obs_central": 2}, reason="转入集中隔离",
+           now=at(TODAY, 9))
+    with store.read() as s:
+        assert (scope_code(s, paths["G21"]), scope_code(s, None)) == ("G21", None)
+        assert list(communities_under(s, "D1")["code"]) == ["C1", "C2"]
+        assert list(communities_under(s, "S2")["street_name"]) == ["一元街道"]
+        mine = community_report(s, "C2", TODAY)
+        assert community_report(s, "C1", TODAY) is None
+    assert mine["values"]["obs_central"] == 2 and mine["reason"] == "转入集中隔离"
+    assert mine["corrections"] == {"obs_central": {"from": 1, "to": 2}} and not mine["late"]
