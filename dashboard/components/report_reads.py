@@ -1,0 +1,149 @@
+"""Cached reads for the reports and honours pages: thin wrappers over geodata.reports, geodata.trends,
+geodata.honours and geodata.briefing, keyed on (database URL, data version, unit, day) like dashboard.data, so a
+submitted report shows on every screen's next run. No SQL here.
+
+Whether a report is missing depends on the clock as well as the data (the cut-off passes without a write), so
+those reads are also keyed on the current minute.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.state import store_for
+from geodata import honours, reports, trends
+from geodata.briefing import build_briefing
+
+TTL_S = 15 * 60
+
+
+def minute() -> dt.datetime:
+    """Now, to the minute: the cache key of clock-dependent reads."""
+    return dt.datetime.now().replace(second=0, microsecond=0)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
+def scope_code(url: str, version: int, scope_path: str | None) -> str | None:
+    with store_for(url).read() as s:
+        return reports.scope_code(s, scope_path)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
+def communities(url: str, version: int, code: str) -> pd.DataFrame:
+    with store_for(url).read() as s:
+        return reports.communities_under(s, code)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
+def status(url: str, version: int, code: str, on: dt.date, now: dt.datetime) -> pd.DataFrame:
+    with store_for(url).read() as s:
+        return reports.report_status(s, code, on, now)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
+def summary(url: str, version: int, code: str, on: dt.date, now: dt.datetime) -> reports.ReportSummary:
+    with store_for(url).read() as s:
+        return reports.summary(s, code, on, now)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
+def cutoff(url: str, version: int, on: dt.date) -> dt.datetime:
+    with store_for(url).read() as s:
+        return reports.cutoff_at(s, on)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
+def prefill(url: str, version: int, community: str, on: dt.date) -> dict[str, int | None]:
+    with store_for(url).read() as s:
+        return reports.prefill(s, community, on)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
+def own_report(url: str, version: int, community: str, on: dt.date) -> dict | None:
+    with store_for(url).read() as s:
+        return reports.community_report(s, community, on)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
+def trend(url: str, version: int, code: str, days: int, on: dt.date) -> pd.DataFrame:
+    with store_for(url).read() as s:
+        return trends.series(s, code, days=days, on=on)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
+def trend_by_child(url: str, version: int, code: str, figure: str, days: int, on: dt.date) -> pd.DataFrame:
+    with store_for(url).read() as s:
+        return trends.series_by_child(s, code, figure, days=days, on=on)
+
+
+def briefing_file(url: str, version: int, code: str, on: dt.date, now: dt.datetime, fmt: str, lang: str) -> bytes:
+    """The briefing rendered by loaders.briefing (matplotlib/openpyxl, on the server, no network). Not cached:
+    a download button calls it on click, in a thread of its own."""
+    from loaders.briefing import render
+
+    with store_for(url).read() as s:
+        b = build_briefing(s, code, on, now)
+    return render(b, fmt, lang)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
+def round_status(url: str, version: int, code: str, quarter: str) -> pd.DataFrame:
+    with store_for(url).read() as s:
+        return honours.round_status(s, code, quarter)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
+def flags(url: str, version: int, code: str, on: dt.date) -> pd.DataFrame:
+    with store_for(url).read() as s:
+        return honours.flags(s, code, on)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
+def applications(url: str, version: int, code: str, quarter: str | None) -> pd.DataFrame:
+    with store_for(url).read() as s:
+        return honours.applications(s, code, quarter=quarter)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
+def candidates(url: str, version: int, code: str, quarter: str) -> pd.DataFrame:
+    with store_for(url).read() as s:
+        return honours.candidates(s, code, quarter)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=128)
+def application_detail(url: str, version: int, code: str) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """(the application's fields, its steps, its attachments without bytes)."""
+    with store_for(url).read() as s:
+        app = honours.application(s, code)
+        fields = {c: getattr(app, c) for c in ("code", "state", "path", "quarter", "score", "pass_mark",
+                                               "applied_on", "notice_from", "awarded_on", "revoked_on",
+                                               "revoked_reason", "version")}
+        return fields, honours.steps(s, code), honours.attachments(s, code)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=16)
+def round_window(url: str, version: int, quarter: str) -> dict[str, dt.date]:
+    with store_for(url).read() as s:
+        return honours.round_window(s, quarter)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=16)
+def honour_settings(url: str, version: int) -> dict:
+    with store_for(url).read() as s:
+        return honours.settings(s)
+
+
+def attachment(url: str, attachment_id: int) -> tuple[str, str | None, bytes]:
+    with store_for(url).read() as s:
+        return honours.attachment_content(s, attachment_id)
+
+
+def quarter_options(on: dt.date, back: int = 4) -> list[str]:
+    """The quarter of `on` and the `back` before it, newest first."""
+    out, y, q = [], on.year, (on.month - 1) // 3 + 1
+    for _ in range(back + 1):
+        out.append(f"{y}Q{q}")
+        y, q = (y - 1, 4) if q == 1 else (y, q - 1)
+    return out

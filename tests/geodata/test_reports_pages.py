@@ -1,0 +1,165 @@
+"""The /reports and /honours pages with Streamlit's AppTest on tests.factories' small city, each run under a
+minimal entry script (dashboard/app.py registers them separately). The pages only call
+geodata: these tests check that a person sees the right controls for their role and that a click reaches the
+command and shows its answer. (They live here because the pages are part of the reports feature; they would
+sit in tests/dashboard/ once the pages are registered in dashboard/app.py.)
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from geodata.hierarchy import unit_by_code
+from geodata.honours import attach_evidence, start_application, submit_self_assessment
+from geodata.models import DailyReport
+from geodata.reports_models import HonourApplication
+from geodata.writes import Actor, write
+from tests.factories import TODAY, load_small_city
+
+PAGES = Path(__file__).resolve().parents[2] / "dashboard" / "pages"
+# A stand-in for dashboard/app.py until it registers these pages: it marks the entry as run (the pages check
+# that, see dashboard.state.require_entry) and runs the one page, on every run and rerun like the real entry.
+ENTRY = """
+import streamlit as st
+from dashboard import state
+state.mark_entry()
+st.navigation([st.Page({page!r}, url_path={name!r})], position="hidden").run()
+"""
+
+
+@pytest.fixture
+def city(store):
+    if dt.date.today() < TODAY:
+        pytest.skip("the small city's data is dated 2026-11-25")
+    load_small_city(store)
+    with store.read() as s:
+        paths = {c: unit_by_code(s, c).path for c in ("S1", "C1", "C2")}
+    return store, paths
+
+
+@pytest.fixture
+def page(monkeypatch):
+    def _open(store, name: str, actor: Actor | None = None, **query: str) -> AppTest:
+        monkeypatch.setenv("DATABASE_URL", store.url)
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        at = AppTest.from_string(ENTRY.format(page=str(PAGES / f"{name}.py"), name=name), default_timeout=120)
+        for k, v in {"on": TODAY.isoformat(), **query}.items():
+            at.query_params[k] = v
+        if actor is not None:
+            at.session_state["actor"] = actor
+        return run(at)
+
+    return _open
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    button(at, label).click()
+    return run(at)
+
+
+def texts(at: AppTest) -> str:
+    return " ".join([e.value for e in (*at.info, *at.success, *at.error, *at.caption)])
+
+
+# --- /reports ---------------------------------------------------------------------------------------------------
+
+
+def test_reports_page_reads_without_sign_in(city, page):
+    store, _ = city
+    at = page(store, "reports")
+    assert at.header[0].value == "日报与简报 · 测试市"
+    assert "报送日报须先登录" in texts(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["应报社区"] == "2" and metrics["已报"] == "0"
+    assert not [b for b in at.button if b.label == "一键零报告"]
+    assert len(at.get("download_button")) == 2
+
+
+def test_head_submits_a_one_click_zero_report(city, page):
+    store, paths = city
+    at = page(store, "reports", Actor("head1", "community_head", paths["C1"]))
+    assert at.subheader[0].value == f"第1社区 {TODAY.isoformat()} 日报"
+    assert not button(at, "一键零报告").disabled
+    at = click(at, "一键零报告")
+    assert "零报告已报送" in texts(at) and "已报送（" in texts(at)
+    with store.read() as s:
+        report = s.execute(select(DailyReport)).scalar_one()
+    assert report.is_zero and report.submitted_by == "head1"
+
+
+def test_zero_report_button_is_off_on_a_day_with_a_case(city, page):
+    store, paths = city
+    at = page(store, "reports", Actor("head2", "community_head", paths["C2"]))
+    assert button(at, "一键零报告").disabled
+    assert "当日数据不为零（新增确诊 1）" in texts(at)
+
+
+def test_a_correction_without_reason_is_refused_on_the_page(city, page):
+    store, paths = city
+    at = page(store, "reports", Actor("head1", "community_head", paths["C1"]))
+    home = next(n for n in at.number_input if n.label == "居家观察")
+    assert home.value == 1
+    home.set_value(2)
+    at = click(at, "确认报送")
+    assert "须说明原因" in " ".join(e.value for e in at.error)
+    with store.read() as s:
+        assert s.execute(select(DailyReport)).first() is None
+
+
+# --- /honours ---------------------------------------------------------------------------------------------------
+
+
+def test_honours_page_reads_without_sign_in(city, page):
+    store, _ = city
+    at = page(store, "honours")
+    assert at.header[0].value == "无疫小区创建 · 测试市"
+    assert "申报、审核和授旗须先登录" in texts(at)
+    assert not at.button
+
+
+def test_head_starts_an_application_from_the_page(city, page):
+    store, paths = city
+    at = page(store, "honours", Actor("head1", "community_head", paths["C1"]))
+    picker = next(s for s in at.selectbox if s.label == "小区/自然村")
+    picker.set_value("G11K2")
+    at = click(at, "创建申报")
+    assert "已办理" in texts(at)
+    with store.read() as s:
+        app = s.execute(select(HonourApplication)).scalar_one()
+    assert (app.state, app.created_by) == ("draft", "head1")
+
+
+def test_each_role_sees_only_its_step(city, page):
+    store, paths = city
+    system = Actor.system("test")
+    code = write(store, system, lambda ctx: start_application(ctx, "G11K2", on=TODAY).code)
+    write(store, system, lambda ctx: attach_evidence(ctx, code, "自评表.pdf", b"%PDF"))
+    write(store, system, lambda ctx: submit_self_assessment(ctx, code, 72, on=TODAY))
+
+    command = page(store, "honours", Actor("command", "command"))
+    assert "初审通过" not in [b.label for b in command.button]
+    head = page(store, "honours", Actor("head1", "community_head", paths["C1"]))
+    assert "初审通过" not in [b.label for b in head.button]
+    supervisor = page(store, "honours", Actor("supervisor", "supervisor", paths["S1"]))
+    at = click(supervisor, "初审通过")
+    assert "已办理" in texts(at)
+    with store.read() as s:
+        assert s.execute(select(HonourApplication.state)).scalar_one() == "street_reviewed"
+    command = page(store, "honours", Actor("command", "command"))
+    assert "评估通过（明查暗访）" in [b.label for b in command.button]
