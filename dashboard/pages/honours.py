@@ -7,7 +7,6 @@ lists are read-only.
 """
 from __future__ import annotations
 
-import datetime as dt
 from types import SimpleNamespace
 
 import pandas as pd
