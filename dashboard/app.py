@@ -43,6 +43,7 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 18px; }
 .gw-kpi-alert .gw-kpi-value { color: #ff8a3d; }
 .gw-kpi-parts { font-size: 20px; color: #b9c6d3; line-height: 1.3; }
 .gw-kpi-parts b { color: #f4f8fb; }
+.gw-kpi-part { white-space: nowrap; }
 .gw-kpi-split { display: flex; gap: 18px; }
 .gw-kpi-cell { display: flex; flex-direction: column; }
 .gw-kpi-cell-label { font-size: 20px; color: #c9d5e1; white-space: nowrap; }

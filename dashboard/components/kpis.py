@@ -101,7 +101,8 @@ def card_html(kpi: Kpi) -> str:
         out.append(f'<div class="gw-kpi-value">{_number(kpi.value)}</div>')
         if kpi.parts:
             out.append('<div class="gw-kpi-parts">' + " · ".join(
-                f"{e(p.label)} <b>{_number(p.value)}</b>" for p in kpi.parts) + "</div>")
+                f'<span class="gw-kpi-part">{e(p.label)} <b>{_number(p.value)}</b></span>' for p in kpi.parts)
+                + "</div>")
     if kpi.note:
         out.append(f'<div class="gw-kpi-parts">{e(kpi.note)}</div>')
     out.append("</div>")

@@ -53,6 +53,14 @@ class PlaceLabelsWhenStyled(MacroElement):
     )
 
 
+def room_for_legends(bounds, *, left: float = 0.0, right: float = 0.0) -> tuple[float, float, float, float]:
+    """`bounds` widened by these shares of their width, so that the legends in the map's corners sit beside
+    the units instead of on them (the unit legend is bottom-left, the point legends right)."""
+    west, south, east, north = (float(b) for b in bounds)
+    width = max(east - west, 1e-6)
+    return west - left * width, south, east + right * width, north
+
+
 def frame_base(bounds, *, settings: Settings, outline: gpd.GeoDataFrame | None) -> folium.Map:
     m = base_map(bounds, tile_url=settings.tile_url, tile_attr=settings.tile_attribution,
                  dark=not settings.tile_url, outline=outline, max_zoom=settings.tile_max_zoom)

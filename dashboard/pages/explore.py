@@ -121,7 +121,9 @@ def main() -> None:
     left, right = st.columns([11, 9], gap="medium")
     with left:
         if len(polygons):
-            base = maps.frame_base(polygons.total_bounds, settings=v.settings, outline=None)
+            points = buildings is not None and len(buildings) > 0
+            bounds = maps.room_for_legends(polygons.total_bounds, left=0.5, right=0.7 if points else 0.1)
+            base = maps.frame_base(bounds, settings=v.settings, outline=None)
             dark = not v.settings.tile_url
             groups = [maps.units_group(polygons, theme, lang=lang, dark=dark)]
             groups += maps.points_groups(buildings, checkpoints, lang=lang, dark=dark)

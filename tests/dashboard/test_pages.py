@@ -275,3 +275,21 @@ def test_hostile_unit_name_is_text_everywhere(app, evil_url):
     at = app(evil_url, page="explore", code="G11K1", building="G11K1B1")
     card = next(b for b in htmls(at) if 'data-card="building"' in b)
     assert html.escape(EVIL) in card and EVIL not in card
+
+
+def widget(at: AppTest, kind: str, key: str):
+    return next(w for w in at.get(kind) if w.key == key)
+
+
+def test_sidebar_controls_write_language_day_and_theme_into_the_url(app, street_url):
+    at = app(street_url)
+    widget(at, "button_group", "lang_choice").set_value("en").run()
+    assert at.query_params["lang"] == "en"
+    assert "New cases today" in " ".join(htmls(at))
+    day = dt.date.today() - dt.timedelta(days=3)
+    widget(at, "date_input", "as_of_choice").set_value(day).run()
+    assert at.query_params["on"] == day.isoformat()
+    assert any("gw-past" in b for b in htmls(at))
+    widget(at, "button_group", "theme_choice").set_value("checkpoints").run()
+    assert at.query_params["theme"] == "checkpoints"
+    assert_ran(at)

@@ -29,6 +29,13 @@ POINT_OF = """code => { let hit = null; window.map.eachLayer(l => {
     if (!hit && l.feature && l.feature.properties.code === code) hit = l; });
   const ll = hit.getLatLng ? hit.getLatLng() : hit.getBounds().getCenter();
   const p = window.map.latLngToContainerPoint(ll); return [p.x, p.y]; }"""
+# true once the canvas would hit that feature at that point: right after a (re)draw, fitBounds and the frame's
+# resize, Leaflet's pixel geometry lags for a moment and a click then falls through to the map
+HITTABLE = """code => { let hit = null; window.map.eachLayer(l => {
+    if (!hit && l.feature && l.feature.properties.code === code) hit = l; });
+  if (!hit || !hit._map || window.map._animatingZoom) return false;
+  const ll = hit.getLatLng ? hit.getLatLng() : hit.getBounds().getCenter();
+  return hit._containsPoint(window.map.latLngToLayerPoint(ll)); }"""
 FIRST_BUILDING = """() => { let code = null; window.map.eachLayer(l => {
     if (!code && l.feature && l.feature.properties.code && !l.feature.properties.level && l instanceof L.CircleMarker
         && !(l instanceof GW.Diamond)) code = l.feature.properties.code; }); return code; }"""
@@ -101,13 +108,19 @@ def map_frame(page):
     return frame
 
 
-def click_feature(page, code: str) -> None:
+def point_at(page, code: str) -> tuple[float, float]:
+    """Page coordinates of the feature `code`, once the map would answer a pointer there."""
     frame = map_frame(page)
-    frame.wait_for_function(f"() => {{ let f = false; window.map.eachLayer(l => {{ if (l.feature && "
-                            f"l.feature.properties.code === {code!r}) f = true; }}); return f; }}")
+    frame.wait_for_function(HITTABLE, arg=code, timeout=15_000)
+    time.sleep(0.3)  # the frame may still be settling its height (Streamlit.setFrameHeight)
+    frame.wait_for_function(HITTABLE, arg=code, timeout=15_000)
     x, y = frame.evaluate(POINT_OF, code)
     box = page.locator(MAP_FRAME).bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + y)
+    return box["x"] + x, box["y"] + y
+
+
+def click_feature(page, code: str) -> None:
+    page.mouse.click(*point_at(page, code))
 
 
 def crumbs(page) -> list[str]:
@@ -168,8 +181,7 @@ def test_drill_from_city_to_a_building_and_back(street_app, no_dialogs):
 def test_deep_link_and_breadcrumb_links(street_app, no_dialogs):
     page = no_dialogs
     page.goto(f"{street_app}/explore?code={PATH[3]}")
-    settle(page)
-    assert crumbs(page) == NAMES[:4]
+    expect_unit(page, PATH[3], NAMES[:4])
     expect(page.locator("[data-card='unit']")).to_contain_text("社区书记")
     # a crumb is a link: it goes up, and Back comes down again
     page.locator(".st-key-breadcrumb").get_by_role("link", name=NAMES[1]).first.click()
@@ -182,15 +194,15 @@ def test_hostile_name_is_text_in_tooltip_breadcrumb_and_card(evil_app, no_dialog
     page = no_dialogs
     page.goto(f"{evil_app}/explore?code=S1")
     settle(page)
+    x, y = point_at(page, "C1")
+    page.mouse.move(x - 5, y - 5)
+    page.mouse.move(x, y, steps=5)
     frame = map_frame(page)
-    x, y = frame.evaluate(POINT_OF, "C1")
-    box = page.locator(MAP_FRAME).bounding_box()
-    page.mouse.move(box["x"] + x, box["y"] + y)
     tip = frame.locator(".gw-tip")
     expect(tip).to_contain_text(EVIL)  # shown as characters
     assert frame.locator("img[src='x']").count() == 0
 
-    page.mouse.click(box["x"] + x, box["y"] + y)  # drill into the hostile community
+    page.mouse.click(x, y)  # drill into the hostile community
     expect_unit(page, "C1", ["测试市", "江岸区", "大智街道", EVIL])
     expect(page.locator("[data-card='unit'] .gw-card-t")).to_contain_text(EVIL)
 
