@@ -115,19 +115,44 @@ def text_width(text: str) -> float:
     return sum(1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.55 for ch in text)
 
 
+NO_LINE_START = frozenset("，。、；：！？）」』】》…,.;:!?)")
+
+
+def _tokens(text: str) -> list[str]:
+    """Units a line may break between: each CJK character alone, a Latin word with its trailing space."""
+    out: list[str] = []
+    for ch in text:
+        wide = unicodedata.east_asian_width(ch) in ("W", "F")
+        if wide or not out or unicodedata.east_asian_width(out[-1][-1]) in ("W", "F") or out[-1].endswith(" "):
+            out.append(ch)
+        else:
+            out[-1] += ch
+    return out
+
+
 def wrap(text: str, width_em: float, max_lines: int | None = None) -> list[str]:
-    """Break `text` into lines of at most `width_em` (Chinese has no spaces: break anywhere); the last line
-    ends with "…" when lines are cut."""
-    lines, cur, w = [], "", 0.0
-    for ch in str(text):
-        cw = text_width(ch)
-        if w + cw > width_em and cur:
-            lines.append(cur)
-            cur, w = "", 0.0
-        cur += ch
-        w += cw
-    if cur:
-        lines.append(cur)
+    """Break `text` into lines of at most `width_em`: Chinese anywhere, Latin words between words (a word longer
+    than a line is cut); the last line ends with "…" when lines are cut."""
+    lines, cur = [], ""
+    for tok in _tokens(str(text)):
+        while text_width(tok) > width_em:  # a word longer than a line
+            room = width_em - text_width(cur)
+            cut = 0
+            while cut < len(tok) and text_width(tok[:cut + 1]) <= room:
+                cut += 1
+            if cut == 0:
+                lines.append(cur.rstrip())
+                cur = ""
+                continue
+            lines.append(cur + tok[:cut])
+            cur, tok = "", tok[cut:]
+        # 禁则: closing punctuation never starts a line, it hangs at the end of the previous one
+        if text_width(cur + tok.rstrip()) > width_em and cur and tok[0] not in NO_LINE_START:
+            lines.append(cur.rstrip())
+            cur = ""
+        cur += tok
+    if cur.strip():
+        lines.append(cur.rstrip())
     if max_lines is not None and len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1] = lines[-1][:-1] + "…"
@@ -316,24 +341,28 @@ def draw_map(ax, b: Briefing, lang: str = "zh", L: dict[str, str] | None = None)
     return legend_handles(b, lang, L)
 
 
+def _count(label: str, n: int, lang: str) -> str:
+    return f"{label} ({n})" if lang == "en" else f"{label}（{n}）"
+
+
 def legend_handles(b: Briefing, lang: str, L: dict[str, str]) -> list:
     m = b.map
     counts = m.areas["level_code"].value_counts() if "level_code" in m.areas else pd.Series(dtype=int)
-    handles = [Patch(facecolor=colour, edgecolor="white", label=f"{code} {en if lang == 'en' else zh}"
-                     f"（{int(counts.get(code, 0))}）")
+    handles = [Patch(facecolor=colour, edgecolor="white",
+                     label=_count(f"{code} {en if lang == 'en' else zh}", int(counts.get(code, 0)), lang))
                for code, zh, en, colour in m.legend]
     if m.areas["report_missing"].any():
         handles.append(Patch(facecolor="none", edgecolor=INK, hatch="////", linestyle=(0, (3, 2)),
-                             label=f"{L['report_missing']}（{int(m.areas['report_missing'].sum())}）"))
+                             label=_count(L["report_missing"], int(m.areas["report_missing"].sum()), lang)))
     if len(m.sealed):
         handles.append(Line2D([], [], marker="X", linestyle="none", color=INK, markeredgecolor="white",
-                              markersize=7, label=f"{L['sealed']}（{len(m.sealed)}）"))
+                              markersize=7, label=_count(L["sealed"], len(m.sealed), lang)))
     if len(m.flags):
         for state, colour, text in (("awarded", WARN, L["flag"]), ("revoked", "#999999", L["flag_revoked"])):
             k = int((m.flags["flag"] == state).sum())
             if k:
                 handles.append(Line2D([], [], marker=FLAG_MARKER, linestyle="none", color=colour,
-                                      markeredgecolor=INK, markersize=11, label=f"{text}（{k}）"))
+                                      markeredgecolor=INK, markersize=11, label=_count(text, k, lang)))
     return handles
 
 
@@ -343,8 +372,13 @@ def map_legend(fig: Figure, ax, handles: list, *, lat0: float, box: tuple[float,
     end, a scale bar as long on paper as its length on the map."""
     x, y, w, h = box
     if handles:
-        fig.legend(handles=handles, loc="center left", bbox_to_anchor=(x, y, w * 0.8, h), prop=font(7.5),
-                   frameon=False, ncols=min(4, len(handles)), handlelength=1.6, columnspacing=1.2)
+        size = 7.5
+        # columns as wide as the widest label (+ handle and spacing, in ems); as many as fit before the scale bar
+        col_in = (max(text_width(hd.get_label()) for hd in handles) + 1.6 + 0.8 + 1.2) * size / 72
+        avail_in = w * 0.78 * fig.get_figwidth()
+        ncols = max(1, min(4, len(handles), int(avail_in // col_in)))
+        fig.legend(handles=handles, loc="center left", bbox_to_anchor=(x, y, w * 0.78, h), prop=font(size),
+                   frameon=False, ncols=ncols, handlelength=1.6, columnspacing=1.2)
     ax.apply_aspect()
     x0, x1 = ax.get_xlim()
     km_per_deg = 111.32 * math.cos(math.radians(lat0))

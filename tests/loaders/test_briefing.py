@@ -136,7 +136,13 @@ def test_without_a_chinese_font_it_stops_and_says_what_to_install(monkeypatch):
     assert render.cjk_font().path.endswith((".ttc", ".otf", ".ttf"))
 
 
-def test_chinese_lines_wrap_by_width():
+def test_lines_wrap_by_width_chinese_anywhere_english_between_words():
     lines = render.wrap("德路社区：社区传播（14天内≥2例不明来源病例），内防蔓延、外防输出", 12)
-    assert all(render.text_width(line) <= 12 for line in lines) and "".join(lines).startswith("德路社区")
+    assert "".join(lines) == "德路社区：社区传播（14天内≥2例不明来源病例），内防蔓延、外防输出"
+    # closing punctuation hangs at the end of a line rather than starting the next one (禁则)
+    assert all(render.text_width(line.rstrip("，、）")) <= 12 for line in lines)
+    assert not any(line[0] in render.NO_LINE_START for line in lines)
+    english = render.wrap("Reports: due 102, in 99, late 7, zero 98, missing 3 (before the cut-off)", 20)
+    assert all(render.text_width(line) <= 20 for line in english)
+    assert " ".join(english).split() == "Reports: due 102, in 99, late 7, zero 98, missing 3 (before the cut-off)".split()
     assert render.wrap("一二三四五六七八九十", 4, max_lines=2)[-1].endswith("…")
