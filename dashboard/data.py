@@ -83,26 +83,12 @@ def units_at_level(url: str, version: int, code: str, level: int, on: dt.date, l
 
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
 def _units_at_level(url: str, version: int, code: str, level: int, on: dt.date) -> gpd.GeoDataFrame:
-    """Composed from one `children_with_figures` per parent one level up: ~100 streets for a city. A single
-    geodata read "units of level L under X" would save those round trips (noted for geodata).
-    """
+    """One geodata read whatever the number of units (the wall: every community of the city)."""
     crumbs = breadcrumb(url, version, code)
     if not crumbs or crumbs[-1].level >= level:
         return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
-    parents = {code: crumbs[-1].name}
-    for _ in range(crumbs[-1].level + 1, level):
-        nxt: dict[str, str] = {}
-        for parent in parents:
-            frame = _children(url, version, parent, on)
-            nxt.update(zip(frame["code"], frame["name"]) if len(frame) else ())
-        parents = nxt
-    frames = [_children(url, version, parent, on).assign(parent_code=parent, parent_name=name)
-              for parent, name in parents.items()]
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
-    out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
-    return out[out["level"] == level].reset_index(drop=True)
+    with store_for(url).read() as s:
+        return _alias(figures.units_with_figures(s, crumbs[-1], level, on))
 
 
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)

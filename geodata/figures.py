@@ -68,24 +68,40 @@ def _child_of(paths: pd.Series, depth: int) -> pd.Series:
     return parts.map(lambda p: int(p[depth]) if len(p) > depth else -1)
 
 
-def child_units(session: Session, parent: UnitRef) -> gpd.GeoDataFrame:
-    """The children of `parent` with geometry, leaders and roll-up counters."""
+def _units_where(session: Session, where: str, params: dict, title_level: int | None) -> gpd.GeoDataFrame:
     sql = (f"SELECT u.id, u.code, u.name, u.level, u.path, u.kind, u.leader_name, u.leader_phone, u.control_state, "
+           f"p.code AS parent_code, p.name AS parent_name, "
            f"{_geom_sql(session, 'u.geom')} AS geom, s.* FROM units u LEFT JOIN unit_stats s ON s.unit_id = u.id "
-           f"WHERE u.parent_id = :pid ORDER BY u.code")
-    frame = pd.read_sql_query(text(sql), session.connection(), params={"pid": parent.id})
+           f"LEFT JOIN units p ON p.id = u.parent_id WHERE {where} ORDER BY u.code")
+    frame = pd.read_sql_query(text(sql), session.connection(), params=params)
     frame = frame.loc[:, ~frame.columns.duplicated()]
     geoms = _geoms(frame.pop("geom"))
     frame = frame.drop(columns=["unit_id"], errors="ignore")
     frame[STAT_COLUMNS] = frame[STAT_COLUMNS].fillna(0).astype("int64")
-    title = LEADER_TITLES.get(Level(parent.level + 1)) if parent.level < Level.COMPOUND else None
+    title = LEADER_TITLES.get(Level(title_level)) if title_level and title_level <= Level.COMPOUND else None
     frame["leader_title"] = title[0] if title else ""
     return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")
 
 
-def daily_figures(session: Session, parent: UnitRef, on: dt.date) -> pd.DataFrame:
-    """Per child of `parent`: new cases on `on`, cases in the 7 days to `on`, releases due/overdue."""
-    depth = len(parent.path.strip("/").split("/"))
+def child_units(session: Session, parent: UnitRef) -> gpd.GeoDataFrame:
+    """The children of `parent` with geometry, leaders and roll-up counters."""
+    return _units_where(session, "u.parent_id = :pid", {"pid": parent.id}, parent.level + 1)
+
+
+def level_units(session: Session, root: UnitRef, level: int) -> gpd.GeoDataFrame:
+    """Every unit of `level` under `root` (e.g. all communities of the city) in one query."""
+    return _units_where(session, "u.level = :level AND u.path >= :lo AND u.path < :hi",
+                        {"level": level, **_range(root.path)}, level)
+
+
+def _depth(parent: UnitRef) -> int:
+    return len(parent.path.strip("/").split("/"))
+
+
+def daily_figures(session: Session, parent: UnitRef, on: dt.date, *, level: int | None = None) -> pd.DataFrame:
+    """Per unit one level below `parent` (or at `level` under it): new cases on `on`, cases in the 7 days to
+    `on`, releases due/overdue."""
+    depth = level - 1 if level else _depth(parent)
     conn = session.connection()
     params = {**_range(parent.path), "d7": on - dt.timedelta(days=6), "on": on}
     cases = pd.read_sql_query(text(
@@ -114,9 +130,10 @@ def daily_figures(session: Session, parent: UnitRef, on: dt.date) -> pd.DataFram
     return out
 
 
-def checkpoint_figures(session: Session, parent: UnitRef) -> pd.DataFrame:
-    """Per child of `parent`: entrances open, under-staffed and unstaffed checkpoints, by the norms."""
-    depth = len(parent.path.strip("/").split("/"))
+def checkpoint_figures(session: Session, parent: UnitRef, *, level: int | None = None) -> pd.DataFrame:
+    """Per unit one level below `parent` (or at `level` under it): entrances open, under-staffed and unstaffed
+    checkpoints, by the norms."""
+    depth = level - 1 if level else _depth(parent)
     frame = pd.read_sql_query(text(
         "SELECT path, kind, status, is_24h, staff_day, staff_night FROM checkpoints WHERE path >= :lo AND path < :hi"),
         session.connection(), params=_range(parent.path))
@@ -135,10 +152,23 @@ def checkpoint_figures(session: Session, parent: UnitRef) -> pd.DataFrame:
 
 def children_with_figures(session: Session, parent: UnitRef, on: dt.date, *, lang: str = "zh") -> gpd.GeoDataFrame:
     """Everything the map and the table beside it show for the children of `parent`."""
-    units = child_units(session, parent)
+    return _with_figures(session, child_units(session, parent), parent, on, lang=lang, level=None)
+
+
+def units_with_figures(session: Session, root: UnitRef, level: int, on: dt.date, *, lang: str = "zh"
+                       ) -> gpd.GeoDataFrame:
+    """The same figures for every unit of `level` under `root` (the wall: all communities of the city), in a
+    fixed number of queries whatever the number of units."""
+    if level == root.level + 1:
+        return children_with_figures(session, root, on, lang=lang)
+    return _with_figures(session, level_units(session, root, level), root, on, lang=lang, level=level)
+
+
+def _with_figures(session: Session, units: gpd.GeoDataFrame, parent: UnitRef, on: dt.date, *, lang: str,
+                  level: int | None) -> gpd.GeoDataFrame:
     if units.empty:
         return units
-    for extra in (daily_figures(session, parent, on), checkpoint_figures(session, parent)):
+    for extra in (daily_figures(session, parent, on, level=level), checkpoint_figures(session, parent, level=level)):
         if not extra.empty:
             units = units.merge(extra, on="id", how="left")
     for col in ("new_cases_today", "cases_7d", "releases_due_today", "releases_overdue",
@@ -229,17 +259,12 @@ def unit_totals(session: Session, unit: UnitRef, on: dt.date) -> dict[str, int]:
     totals["releases_overdue"] = conn.execute(text(
         "SELECT count(*) FROM observations WHERE released_on IS NULL AND path >= :lo AND path < :hi "
         "AND planned_end < :on"), params).scalar_one()
-    cps = checkpoint_figures(session, UnitRef(0, "", "", 0, "/", None)) if unit.level == Level.CITY else None
-    if cps is not None and len(cps):
-        totals["checkpoints_understaffed"] = int(cps["checkpoints_understaffed"].sum())
-    else:
-        parent_like = UnitRef(unit.id, unit.code, unit.name, unit.level, unit.path, unit.kind)
-        frame = pd.read_sql_query(text(
-            "SELECT kind, status, is_24h, staff_day, staff_night FROM checkpoints WHERE path >= :lo AND path < :hi"),
-            conn, params=_range(parent_like.path))
-        totals["checkpoints_understaffed"] = int(
-            (staffing_status(frame, get_setting(session, "staffing")) .isin(["under", "unstaffed"])).sum()
-        ) if len(frame) else 0
+    frame = pd.read_sql_query(text(
+        "SELECT kind, status, is_24h, staff_day, staff_night FROM checkpoints WHERE path >= :lo AND path < :hi"),
+        conn, params=_range(unit.path))
+    staffing = staffing_status(frame, get_setting(session, "staffing")) if len(frame) else pd.Series(dtype=object)
+    # the KPI counts both: a checkpoint below its norm and one with nobody on duty
+    totals["checkpoints_understaffed"] = int(staffing.isin(["under", "unstaffed"]).sum())
     return totals
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from geodata.figures import breadcrumb, buildings_in, checkpoints_in, children_with_figures, root_unit, unit_totals
 from geodata.hierarchy import unit_by_code
 from geodata.figures import ref
@@ -59,3 +61,20 @@ def test_children_carry_the_derived_situation_with_its_reason(store):
     assert kids.at["C2", "situation_color"].startswith("#")
     assert kids.at["C2", "situation_reason"]
     assert later.at["C2", "situation_code"] == "S0"
+
+
+def test_all_units_of_a_level_in_one_read_equal_the_per_parent_reads(store):
+    load_small_city(store)
+    from geodata.figures import units_with_figures
+
+    with store.read() as s:
+        city = root_unit(s)
+        grids = units_with_figures(s, city, 5, TODAY).set_index("code").sort_index()
+        per_parent = pd.concat([
+            children_with_figures(s, ref(unit_by_code(s, c)), TODAY) for c in ("C1", "C2")
+        ]).set_index("code").sort_index()
+    cols = ["households", "obs_total", "cases_7d", "new_cases_today", "releases_due_today",
+            "checkpoints_understaffed", "situation_code"]
+    assert list(grids.index) == ["G11", "G12", "G21", "G22"]
+    pd.testing.assert_frame_equal(grids[cols], per_parent[cols])
+    assert grids.at["G21", "situation_code"] == "S1" and grids.at["G21", "new_cases_today"] == 1
