@@ -1,0 +1,169 @@
+"""Cached reads and commands for the checkpoint planner page: thin wrappers over `geodata.coverage`,
+`geodata.planning` and `geodata.rosters`, keyed on (database URL, data version, area code, day, …) so that a write
+anywhere shows on the next run and nothing heavy is computed twice in between.
+
+No SQL and no rules here: the page asks geodata and draws what it gets. Plan items travel as JSON text (hashable
+cache keys; `st.session_state` keeps the same text).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import shapely
+import streamlit as st
+
+from dashboard.state import store_for
+from geodata import planning, rosters
+from geodata.coverage import Area, load_area, units_in
+from geodata.planning import PlanItem
+from geodata.vocab import Level
+from geodata.writes import Actor, write
+
+TTL_S = 15 * 60
+
+
+def items_json(items: list[PlanItem]) -> str:
+    return json.dumps([i.as_dict() for i in items], ensure_ascii=False, sort_keys=True)
+
+
+def items_from(text: str) -> list[PlanItem]:
+    return [PlanItem(**d) for d in json.loads(text or "[]")]
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
+def areas(url: str, version: int, scope_path: str | None) -> pd.DataFrame:
+    """Districts and streets a person may plan: code, name, level, label ('武昌区 / 明山街道')."""
+    with store_for(url).read() as s:
+        d = units_in(s, scope_path, int(Level.DISTRICT)).assign(level=int(Level.DISTRICT))
+        st_ = units_in(s, scope_path, int(Level.STREET)).assign(level=int(Level.STREET))
+    names = dict(zip(d["id"], d["name"]))
+    st_["label"] = [f"{names.get(int(p.strip('/').split('/')[1]), '')} / {n}".strip(" /")
+                    for p, n in zip(st_["path"], st_["name"])]
+    d["label"] = d["name"]
+    return pd.concat([st_, d], ignore_index=True)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=16)
+def area(url: str, version: int, code: str, on: dt.date) -> Area:
+    with store_for(url).read() as s:
+        return load_area(s, code, on)
+
+
+def zone_of(zone_wkt: str | None) -> shapely.Geometry | None:
+    return shapely.from_wkt(zone_wkt) if zone_wkt else None
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=32)
+def evaluation(url: str, version: int, code: str, on: dt.date, radius: float, items: str,
+               zone_wkt: str | None, zone_rank: int) -> planning.Evaluation:
+    a = area(url, version, code, on).with_zone(zone_of(zone_wkt), zone_rank)
+    return planning.evaluate(a, items_from(items), radius_m=radius)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=16)
+def suggestion(url: str, version: int, code: str, on: dt.date, radius: float, zone_wkt: str | None,
+               zone_rank: int, params: str) -> planning.Suggestion:
+    """The optimiser's answer; `params` is the JSON of `planning.suggest`'s keyword arguments (zone: a code,
+    'drawn' for the drawn polygon, or None)."""
+    a = area(url, version, code, on).with_zone(zone_of(zone_wkt), zone_rank)
+    kw: dict[str, Any] = json.loads(params)
+    if kw.get("zone") == "drawn":
+        kw["zone"] = zone_of(zone_wkt)
+    kw["extra_points"] = [tuple(p) for p in kw.get("extra_points", [])]
+    return planning.suggest(a, radius_m=radius, **kw)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=16)
+def roster_tables(url: str, version: int, code: str, on: dt.date, days: int) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                                                       dict[int, str]]:
+    a = area(url, version, code, on)
+    with store_for(url).read() as s:
+        names = rosters.street_names(s, a)
+    return rosters.roster(a, days=days), rosters.staffing_totals(a, names, days=days), names
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=8)
+def roster_workbook(url: str, version: int, code: str, on: dt.date, days: int, who: str | None) -> bytes:
+    a = area(url, version, code, on)
+    ros, tot, names = roster_tables(url, version, code, on, days)
+    return rosters.roster_xlsx(ros, tot, title=a.name, street_names=names, generated_by=who)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=32)
+def plans(url: str, version: int, code: str) -> pd.DataFrame:
+    with store_for(url).read() as s:
+        return planning.list_plans(s, unit_code=code)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=16)
+def comparison(url: str, version: int, code: str, on: dt.date, codes: tuple[str, ...]) -> pd.DataFrame:
+    a = area(url, version, code, on)
+    with store_for(url).read() as s:
+        return planning.compare_plans(s, a, list(codes))
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=32)
+def plan_detail(url: str, version: int, plan_code: str) -> tuple[dict[str, Any], str]:
+    """A saved plan's header (code, name, status, radius, zone WKT, zone rank, version) and its items as JSON."""
+    with store_for(url).read() as s:
+        plan, items = planning.plan_items(s, plan_code)
+        head = {"code": plan.code, "name": plan.name, "status": plan.status, "radius_m": plan.radius_m,
+                "zone_wkt": plan.zone_geom.wkt if plan.zone_geom is not None else None,
+                "zone_rank": plan.zone_rank or 1, "version": plan.version, "note": plan.note}
+    return head, items_json(items)
+
+
+# --- commands (never cached) -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    message_zh: str
+    message_en: str
+    value: Any = None
+
+    def text(self, lang: str) -> str:
+        return self.message_en if lang == "en" else self.message_zh
+
+
+def _run(url: str, actor: Actor, fn) -> Outcome:
+    from geodata.problems import Rejected
+    from geodata.scope import PermissionDenied
+
+    try:
+        value = write(store_for(url), actor, fn)
+    except PermissionDenied as exc:
+        return Outcome(False, exc.problem.message_zh, exc.problem.message_en)
+    except Rejected as exc:
+        return Outcome(False, "；".join(p.message_zh for p in exc.errors),
+                       "; ".join(p.message_en for p in exc.errors))
+    return Outcome(True, "已保存", "saved", value)
+
+
+def save_plan(url: str, actor: Actor, *, code: str, name: str, items: str, radius: float, zone_wkt: str | None,
+              zone_rank: int, note: str | None, figures: dict[str, Any]) -> Outcome:
+    out = _run(url, actor, lambda ctx: planning.save_plan(
+        ctx, unit_code=code, name=name, items=items_from(items), radius_m=radius, zone_geom=zone_of(zone_wkt),
+        zone_rank=zone_rank if zone_wkt else None, note=note, figures=figures).code)
+    return Outcome(out.ok, f"已保存方案 {out.value}" if out.ok else out.message_zh,
+                   f"plan {out.value} saved" if out.ok else out.message_en, out.value)
+
+
+def apply_plan(url: str, actor: Actor, plan_code: str, version: int) -> Outcome:
+    out = _run(url, actor, lambda ctx: planning.apply_plan(ctx, plan_code, expected_version=version))
+    if not out.ok:
+        return out
+    a = out.value
+    return Outcome(True, f"方案 {a.plan} 已实施：新设 {len(a.created)} 个，调整 {len(a.changed)} 个，排班 {a.shifts_written} 班",
+                   f"plan {a.plan} applied: {len(a.created)} created, {len(a.changed)} changed, "
+                   f"{a.shifts_written} shifts", a)
+
+
+def discard_plan(url: str, actor: Actor, plan_code: str) -> Outcome:
+    out = _run(url, actor, lambda ctx: planning.discard_plan(ctx, plan_code).code)
+    return Outcome(out.ok, "方案已作废" if out.ok else out.message_zh, "plan discarded" if out.ok else out.message_en)
