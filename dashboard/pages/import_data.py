@@ -29,6 +29,7 @@ extend({
                     "Choose a file (GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, CSV, XLSX)"),
     "import.layer": ("图层", "Layer"),
     "import.crs": ("坐标系", "Coordinate system"),
+    "import.layer.choose": ("请选择图层", "Choose a layer"),
     "import.crs.auto": ("自动识别", "Detect"),
     "import.crs.other": ("其他 EPSG 代码", "Other EPSG code"),
     "import.read": ("读取 {rows} 行 · 编码 {enc} · 坐标系 {crs}", "Read {rows} rows · encoding {enc} · CRS {crs}"),
@@ -70,6 +71,22 @@ def _read(digest: str, name: str, data: bytes, layer: str, crs: str | None, mapp
             "columns": result.columns, "errors": result.error_count}
 
 
+def _guess_layer(filename: str) -> str | None:
+    """`buildings.csv`, `楼栋台账.xlsx`, `网格.zip` → the layer their name says, if it says one."""
+    from loaders.readers import resolve_layer
+
+    stem = Path(filename).stem
+    for candidate in (stem, *stem.replace("-", "_").split("_")):
+        try:
+            return resolve_layer(candidate)
+        except ValueError:
+            continue
+    for name, schema in LAYERS.items():
+        if schema.zh and schema.zh in stem:
+            return name
+    return None
+
+
 def _problem_table(problems: list[Problem], lang: str) -> pd.DataFrame:
     return pd.DataFrame([{
         "严重程度 severity": "错误 error" if p.severity == "error" else "警告 warning",
@@ -104,6 +121,7 @@ def _preview_map(frame: pd.DataFrame, layer: str, v: state.View) -> None:
 
 
 def main() -> None:
+    state.require_entry()
     v = state.view()
     lang = v.lang
     st.title(t("import.title", lang))
@@ -116,7 +134,10 @@ def main() -> None:
     with c1:
         upload = st.file_uploader(t("import.file", lang), type=ACCEPT)
     with c2:
+        guess = _guess_layer(upload.name) if upload is not None else None
         layer = st.selectbox(t("import.layer", lang), layer_names,
+                             index=layer_names.index(guess) if guess else None,
+                             placeholder=t("import.layer.choose", lang), key=f"layer-{upload.name if upload else ''}",
                              format_func=lambda n: f"{LAYERS[n].zh} ({n})" if lang == "zh" else n)
     with c3:
         crs_choice = st.selectbox(t("import.crs", lang), CRS_CHOICES,
@@ -126,7 +147,7 @@ def main() -> None:
         if crs_choice == "other":
             code = st.text_input("EPSG", placeholder="4547")
             crs = f"EPSG:{code.strip()}" if code.strip() else None
-    if upload is None:
+    if upload is None or layer is None:
         return
 
     data = upload.getvalue()
@@ -137,16 +158,25 @@ def main() -> None:
     st.caption(t("import.read", lang, rows=f"{read['rows']:,}", enc=read["encoding"] or "—", crs=read["crs"] or "—"))
 
     with st.expander(t("import.mapping", lang), expanded=bool(read["errors"])):
+        # the reader reports {field: header in the file}; people edit it the other way round
         ignore = t("import.mapping.ignore", lang)
-        options = [ignore, *LAYERS[layer].names]
+        detected = {source: field for field, source in read["columns"].items()}
+        table = pd.DataFrame({
+            t("import.mapping.source", lang): list(detected),
+            t("import.mapping.field", lang): [mapping.get(src, fld) or ignore for src, fld in detected.items()],
+        })
+        edited = st.data_editor(
+            table, hide_index=True, use_container_width=True, disabled=[t("import.mapping.source", lang)],
+            column_config={t("import.mapping.field", lang): st.column_config.SelectboxColumn(
+                options=[ignore, *LAYERS[layer].names], required=True)},
+            key=f"map-{digest}-{layer}")
         changed = dict(mapping)
-        for source, field in read["columns"].items():
-            current = mapping.get(source, field) or ""
-            choice = st.selectbox(source, options, index=options.index(current) if current in options else 0,
-                                  key=f"map-{digest}-{layer}-{source}")
-            target = "" if choice == ignore else choice
-            if target != (field or ""):
-                changed[source] = target
+        for src, fld in zip(edited.iloc[:, 0], edited.iloc[:, 1], strict=True):
+            target = "" if fld == ignore else fld
+            if target != detected.get(src):
+                changed[src] = target
+            else:
+                changed.pop(src, None)
         if changed != mapping:
             st.session_state[mapping_key] = changed
             st.rerun()
