@@ -12,11 +12,16 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from dashboard.i18n import extend
 from dashboard.state import store_for
 from geodata import honours, reports, trends
 from geodata.briefing import build_briefing
 
 TTL_S = 15 * 60
+
+# the navigation titles of /reports and /honours: here, so that dashboard/app.py can import them without running
+# a page script
+extend({"nav.reports": ("日报", "Daily reports"), "nav.honours": ("无疫小区", "Epidemic-free compounds")})
 
 
 def minute() -> dt.datetime:

@@ -20,7 +20,6 @@ from geodata import honours
 from geodata.vocab import Level
 
 extend({
-    "nav.honours": ("无疫小区", "Epidemic-free compounds"),
     "honours.title": ("无疫小区创建 · {name}", "Epidemic-free compounds · {name}"),
     "honours.sign_in": ("申报、审核和授旗须先登录；下面的名单无需登录。",
                         "Sign in to apply, review or award; the lists below need no sign-in."),

@@ -22,7 +22,6 @@ from geodata.trends import SERIES, WINDOWS, series_label
 from geodata.vocab import Level
 
 extend({
-    "nav.reports": ("日报", "Daily reports"),
     "reports.title": ("日报与简报 · {name}", "Daily reports and briefing · {name}"),
     "reports.sign_in": ("报送日报须先登录（社区书记或网格长）；下面的统计无需登录。",
                         "Sign in as a community head or grid leader to submit a report; the figures below need no "
