@@ -78,3 +78,23 @@ def checkpoints_in(session: Session, actor: Actor, code: str) -> gpd.GeoDataFram
 
 def outlines(session: Session, actor: Actor, level: int, code: str) -> gpd.GeoDataFrame:
     return figures.outlines(session, level, unit(session, actor, code))
+
+
+def units_for_reshape(session: Session, actor: Actor, code: str) -> gpd.GeoDataFrame:
+    """The unit and its children whose polygons the actor may reshape (geodata.scope.require_reshape), with
+    code, name, level, version and geometry: what a boundary editor offers. Empty for other roles."""
+    u = unit_by_code(session, code)
+    scope.require_read(actor, u.path)
+    rows = [u, *session.execute(select(Unit).where(Unit.parent_id == u.id).order_by(Unit.code)).scalars()]
+    parents = {p.id: p.path for p in session.execute(select(Unit).where(
+        Unit.id.in_([r.parent_id for r in rows if r.parent_id is not None]))).scalars()}
+    keep = []
+    for r in rows:
+        try:
+            scope.require_reshape(actor, parents.get(r.parent_id))
+        except scope.PermissionDenied:
+            continue
+        keep.append(r)
+    return gpd.GeoDataFrame({"code": [r.code for r in keep], "name": [r.name for r in keep],
+                             "level": [r.level for r in keep], "version": [r.version for r in keep]},
+                            geometry=[r.geom for r in keep], crs="EPSG:4326")
