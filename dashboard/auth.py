@@ -1,0 +1,132 @@
+"""Who is signed in on this browser tab, and the sign-in gate every page goes through.
+
+The session lives on the server (geodata.sessions); the browser holds its random token twice: in
+`st.session_state` (this tab, this WebSocket) and in a cookie (`gw_session`, SameSite=Strict, path /), so that a
+reload, a second tab or a wall PC after a restart is still signed in until the session expires. Streamlit can
+read cookies (`st.context.cookies`) but not set them, so the cookie is written by a two-line script once after
+signing in, and cleared the same way on sign-out; the server-side row is what counts — a copied cookie of an
+ended session opens nothing. Every page run asks geodata who holds the token, so an expired, signed-out or
+disabled session, or a changed role or scope, applies on the next run.
+
+    current_actor() -> UserActor | None
+    require_signed_in(roles=None) -> UserActor     # or shows the sign-in form / a refusal and stops the run
+    sign_in_form(), account_box(actor), sign_out()
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import streamlit as st
+
+from dashboard import state
+from dashboard.components.edit_text import both, plain, role_label
+from dashboard.i18n import t
+from geodata import sessions
+from geodata.accounts import UserActor
+
+TOKEN_KEY = "gw_token"
+COOKIE = "gw_session"
+_SIGNED_OUT = "gw_signed_out"
+_SET_COOKIE = "gw_set_cookie"
+
+
+def _store():  # noqa: ANN202 — geodata.db.Store
+    return state.store_for(state.settings().database_url)
+
+
+def _cookie_token() -> str | None:
+    try:
+        value = st.context.cookies.get(COOKIE)
+    except Exception:  # noqa: BLE001 — no request context (AppTest, bare mode): no cookie
+        return None
+    return value or None
+
+
+def current_actor() -> UserActor | None:
+    """The signed-in user of this tab (fresh from the database), or None."""
+    token = st.session_state.get(TOKEN_KEY)
+    if token is None and not st.session_state.get(_SIGNED_OUT):
+        token = _cookie_token()
+    actor = sessions.actor_for(_store(), token) if token else None
+    if actor is None:
+        st.session_state.pop(TOKEN_KEY, None)
+    else:
+        st.session_state[TOKEN_KEY] = token
+    _flush_cookie()
+    return actor
+
+
+def _flush_cookie() -> None:
+    """Write (or clear) the cookie once, on the run after signing in (or out)."""
+    pending = st.session_state.pop(_SET_COOKIE, None)
+    if pending is None:
+        return
+    token, max_age = pending
+    # the token is URL-safe base64 (secrets.token_urlsafe): nothing in it can break out of the string
+    st.html(f"<script>document.cookie = '{COOKIE}={token}; path=/; max-age={max_age}; SameSite=Strict';</script>",
+            unsafe_allow_javascript=True, width="content")
+
+
+def sign_in_form(*, key: str = "signin") -> UserActor | None:
+    """The sign-in form (Chinese/English per the page language). On success the tab is signed in and the page
+    runs again; the refusal (wrong password, or the wait after repeated failures) comes from geodata."""
+    lang = state.lang(state.settings().default_lang)
+    st.subheader(t("auth.title", lang))
+    with st.form(key, clear_on_submit=False, border=True):
+        username = st.text_input(t("auth.username", lang), key=f"{key}-user", autocomplete="username")
+        password = st.text_input(t("auth.password", lang), type="password", key=f"{key}-password",
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button(t("auth.submit", lang), type="primary")
+    st.caption(t("auth.hint", lang))
+    if not submitted:
+        return None
+    result = sessions.sign_in(_store(), username or "", password or "")
+    if not result.ok:
+        st.error(both(result.message_zh, result.message_en, lang))
+        if result.wait_seconds:
+            st.caption(t("auth.wait", lang, s=result.wait_seconds))
+        return None
+    max_age = max(int((result.expires_at - dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)).total_seconds()),
+                  0)
+    st.session_state[TOKEN_KEY] = result.token
+    st.session_state[_SET_COOKIE] = (result.token, max_age)
+    st.session_state.pop(_SIGNED_OUT, None)
+    st.rerun()
+    return result.actor  # not reached: st.rerun() ends this run
+
+
+def sign_out() -> None:
+    """End this tab's session on the server and forget the token here and in the cookie."""
+    token = st.session_state.pop(TOKEN_KEY, None) or _cookie_token()
+    sessions.sign_out(_store(), token)
+    st.session_state[_SIGNED_OUT] = True
+    st.session_state[_SET_COOKIE] = ("", 0)
+
+
+def require_signed_in(roles: Iterable[str] | None = None) -> UserActor:
+    """The signed-in user, or stop this run: with the sign-in form in place of the page when nobody is signed in
+    (the requested URL stays, so it opens right after signing in), with a refusal when the role may not open it.
+    The page's own data is still checked by geodata on every read: this only saves a page run."""
+    actor = current_actor()
+    if actor is None:
+        lang = state.lang(state.settings().default_lang)
+        st.info(t("auth.need", lang))
+        sign_in_form()
+        st.stop()
+    if roles is not None and actor.role not in set(roles):
+        lang = state.lang(state.settings().default_lang)
+        st.error(t("auth.role_refused", lang, role=plain(role_label(actor.role, lang))))
+        st.stop()
+    return actor
+
+
+def account_box(actor: UserActor, lang: str, *, scope_name: str | None = None) -> None:
+    """Who is signed in, their scope and the sign-out button (for the sidebar)."""
+    st.caption(t("auth.signed_in_as", lang, name=plain(actor.display_name or actor.username),
+                 role=plain(role_label(actor.role, lang))))
+    if scope_name:
+        st.caption(t("auth.scope", lang, scope=plain(scope_name)))
+    if st.button(t("auth.sign_out", lang), key="gw-sign-out"):
+        sign_out()
+        st.rerun()
