@@ -1,0 +1,227 @@
+"""Ledgers edited as tables (st.data_editor) and the short forms beside them: buildings (台账 and control state)
+and entrances/checkpoints (status and staffing).
+
+A ledger keeps the rows as the person first saw them (with each row's version) until they save or discard:
+saving sends only the changed rows, as one geodata bulk edit (one transaction), so a row someone else changed
+meanwhile is refused with both values instead of being overwritten. Forms likewise save against the version the
+person was shown (`seen_versions`), not the one read when they press the button.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.components.edit_common import save
+from dashboard.components.edit_text import plain
+from dashboard.i18n import t
+from geodata import access, editing, scope
+from geodata.figures import UnitRef
+from geodata.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, CONTROL_STATES, label
+from geodata.writes import Actor
+
+FLASH = "gw_flash"
+
+BUILDING_FIELDS = ("name", "address", "floors", "stair_units", "households", "population", "party_members",
+                   "vulnerable", "leader_name", "leader_phone")
+CHECKPOINT_FIELDS = ("name", "kind", "status", "is_24h", "staff_day", "staff_night", "leader_name", "leader_phone")
+
+
+def flash(message: str) -> None:
+    st.session_state[FLASH] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        st.success(message)
+
+
+def seen_versions(key: str, frame: pd.DataFrame) -> dict[str, int]:
+    """The versions shown on the previous run (what the person saw when filling a form); remembers this run's."""
+    previous = st.session_state.get(key, {})
+    st.session_state[key] = dict(zip(frame["code"], frame["version"].astype(int), strict=True)) if len(frame) else {}
+    return previous
+
+
+def _same(a: Any, b: Any) -> bool:
+    na, nb = a is None or a is pd.NA or (isinstance(a, float) and a != a), \
+        b is None or b is pd.NA or (isinstance(b, float) and b != b)
+    if na or nb:
+        return na and nb
+    try:
+        return bool(a == b) or (isinstance(a, (int, float)) and isinstance(b, (int, float)) and float(a) == float(b))
+    except (TypeError, ValueError):
+        return False
+
+
+def changed_rows(base: pd.DataFrame, edited: pd.DataFrame, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Rows of `edited` that differ from `base` (same order, same codes), as bulk-edit rows."""
+    rows = []
+    for (_, old), (_, new) in zip(base.iterrows(), edited.iterrows(), strict=True):
+        changes = {f: (None if _same(new[f], None) else new[f]) for f in fields if not _same(old[f], new[f])}
+        if changes:
+            rows.append({"code": old["code"], "version": int(old["version"]), **changes})
+    return rows
+
+
+def _ledger(kind: str, entity: str, store: Any, actor: Actor, unit: UnitRef, current: pd.DataFrame,
+            fields: tuple[str, ...], config: dict[str, Any], lang: str) -> None:
+    editable = scope.can_edit(actor, entity, unit.path)
+    base_key, editor_key = f"gw-ledger-{kind}-{unit.code}", f"gw-editor-{kind}-{unit.code}"
+    if base_key not in st.session_state:
+        st.session_state[base_key] = current
+    base: pd.DataFrame = st.session_state[base_key]
+    if editable:
+        st.caption(t("mg.ledger_hint", lang))
+    edited = st.data_editor(base, key=editor_key, hide_index=True, num_rows="fixed", column_config=config,
+                            disabled=True if not editable else ["code", "version", "control_state", "staffing"],
+                            column_order=["code", *fields, *[c for c in ("control_state", "staffing")
+                                                             if c in base.columns]])
+    if not editable:
+        return
+    reason = st.text_input(t("mg.reason", lang), key=f"{editor_key}-reason")
+    left, right = st.columns([1, 1])
+    if left.button(t("mg.save", lang), key=f"{editor_key}-save", type="primary"):
+        rows = changed_rows(base, edited, fields)
+        if not rows:
+            st.info(t("mg.nothing", lang))
+            return
+        done = save(store, actor, lambda ctx: editing.update_records(ctx, entity, rows, reason=reason or None),
+                    lang=lang)
+        if done is not None:
+            _reset(base_key, editor_key)
+            flash(t("mg.saved", lang, n=len(done)))
+            st.rerun()
+    if right.button(t("mg.conflict_take_theirs", lang), key=f"{editor_key}-reload"):
+        _reset(base_key, editor_key)
+        st.rerun()
+
+
+def _reset(*keys: str) -> None:
+    for k in keys:
+        st.session_state.pop(k, None)
+
+
+def forget_ledgers() -> None:
+    """After a save elsewhere on the page, ledgers start again from the stored rows (new versions)."""
+    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(("gw-ledger-", "gw-editor-"))]:
+        st.session_state.pop(k, None)
+
+
+def buildings(store: Any, actor: Actor, unit: UnitRef, on: dt.date, lang: str) -> None:
+    with store.read() as s:
+        frame = access.buildings_in(s, actor, unit.code, on)
+    if not len(frame):
+        st.info(t("mg.no_buildings", lang))
+        return
+    current = pd.DataFrame(frame[["code", *BUILDING_FIELDS, "version"]]).copy()
+    current["control_state"] = frame["control_state"].map(lambda c: label(CONTROL_STATES, c, lang))
+    for c in ("floors", "stair_units", "households", "population", "party_members", "vulnerable"):
+        current[c] = current[c].astype("Int64")
+    config = {
+        "code": st.column_config.TextColumn(t("table.code", lang), pinned=True),
+        "name": st.column_config.TextColumn(t("table.name", lang), max_chars=200, required=True),
+        "address": st.column_config.TextColumn(t("address", lang), max_chars=300),
+        "floors": st.column_config.NumberColumn(t("card.floors", lang), min_value=0, step=1),
+        "stair_units": st.column_config.NumberColumn(t("mg.stair_unit", lang), min_value=0, step=1),
+        "households": st.column_config.NumberColumn(t("households", lang), min_value=0, step=1),
+        "population": st.column_config.NumberColumn(t("population", lang), min_value=0, step=1),
+        "party_members": st.column_config.NumberColumn(t("party_members", lang), min_value=0, step=1),
+        "vulnerable": st.column_config.NumberColumn(t("vulnerable", lang), min_value=0, step=1),
+        "leader_name": st.column_config.TextColumn(t("card.building_leader", lang), max_chars=100),
+        "leader_phone": st.column_config.TextColumn(t("phone", lang), max_chars=40),
+        "control_state": st.column_config.TextColumn(t("control_state", lang)),
+        "version": None,
+    }
+    _ledger("buildings", "building", store, actor, unit, current, BUILDING_FIELDS, config, lang)
+    if scope.can_edit(actor, "building", unit.path):
+        control_form(store, actor, frame, lang)
+
+
+def control_form(store: Any, actor: Actor, frame: pd.DataFrame, lang: str) -> None:
+    """Set one building's control state with the reason (the lift guard and its refusals are geodata's)."""
+    seen = seen_versions("gw-seen-buildings", frame)
+    names = dict(zip(frame["code"], frame["name"], strict=True))
+    states = dict(zip(frame["code"], frame["control_state"], strict=True))
+    with st.form("gw-control-form", clear_on_submit=False):
+        st.markdown(f"**{t('mg.control_form', lang)}**")
+        code = st.selectbox(t("mg.building", lang), list(names), format_func=lambda c: f"{names[c]}（{c}）",
+                            key="gw-control-building")
+        state = st.selectbox(t("mg.state", lang), list(CONTROL_STATES),
+                             format_func=lambda c: label(CONTROL_STATES, c, lang), key="gw-control-state")
+        reason = st.text_area(t("mg.control_reason", lang), key="gw-control-reason", max_chars=10_000)
+        submitted = st.form_submit_button(t("mg.submit", lang), type="primary")
+    if submitted and code is not None:
+        version = seen.get(code, st.session_state["gw-seen-buildings"].get(code))
+        changes = {"control_state": state, "control_reason": reason}
+        done = save(store, actor, lambda ctx: editing.update_record(
+            ctx, "building", code, changes, expected_version=version, reason=reason or None), lang=lang,
+            retry={"entity": "building", "code": code, "changes": changes, "reason": reason or None})
+        if done is not None:
+            flash(t("mg.done", lang) + " " + plain(f"{names[code]}: {label(CONTROL_STATES, states[code], lang)} → "
+                                                   f"{label(CONTROL_STATES, state, lang)}"))
+            forget_ledgers()
+            st.rerun()
+
+
+def checkpoints(store: Any, actor: Actor, unit: UnitRef, lang: str) -> pd.DataFrame:
+    with store.read() as s:
+        frame = access.checkpoints_in(s, actor, unit.code)
+    if not len(frame):
+        st.info(t("mg.no_rows", lang))
+        return frame
+    current = pd.DataFrame(frame[["code", *CHECKPOINT_FIELDS, "version"]]).copy()
+    current["staffing"] = frame["staffing"].map(lambda v: t(f"staffing.{v}", lang))
+    for c in ("staff_day", "staff_night"):
+        current[c] = current[c].astype("Int64")
+    config = {
+        "code": st.column_config.TextColumn(t("table.code", lang), pinned=True),
+        "name": st.column_config.TextColumn(t("table.name", lang), max_chars=200, required=True),
+        "kind": st.column_config.SelectboxColumn(t("mg.kind", lang), options=list(CHECKPOINT_KINDS), required=True,
+                                                 format_func=lambda c: label(CHECKPOINT_KINDS, c, lang)),
+        "status": st.column_config.SelectboxColumn(t("status", lang), options=list(CHECKPOINT_STATUSES),
+                                                   required=True,
+                                                   format_func=lambda c: label(CHECKPOINT_STATUSES, c, lang)),
+        "is_24h": st.column_config.CheckboxColumn(t("mg.is_24h", lang)),
+        "staff_day": st.column_config.NumberColumn(t("mg.staff_day", lang), min_value=0, max_value=500, step=1),
+        "staff_night": st.column_config.NumberColumn(t("mg.staff_night", lang), min_value=0, max_value=500, step=1),
+        "leader_name": st.column_config.TextColumn(t("leader", lang), max_chars=100),
+        "leader_phone": st.column_config.TextColumn(t("phone", lang), max_chars=40),
+        "staffing": st.column_config.TextColumn(t("staffing", lang)),
+        "version": None,
+    }
+    _ledger("checkpoints", "checkpoint", store, actor, unit, current, CHECKPOINT_FIELDS, config, lang)
+    if scope.can_edit(actor, "checkpoint", unit.path):
+        entrance_form(store, actor, frame, lang)
+    return frame
+
+
+def entrance_form(store: Any, actor: Actor, frame: pd.DataFrame, lang: str) -> None:
+    """One entrance's status and staffing (scenario 9: a fourth guard by day clears the warning)."""
+    seen = seen_versions("gw-seen-checkpoints", frame)
+    rows = frame.set_index("code")
+    with st.form("gw-entrance-form", clear_on_submit=False):
+        st.markdown(f"**{t('mg.entrance_form', lang)}**")
+        code = st.selectbox(t("mg.checkpoint", lang), list(rows.index),
+                            format_func=lambda c: f"{rows.at[c, 'name']}（{c}）", key="gw-entrance-code")
+        status = st.radio(t("mg.status", lang), list(CHECKPOINT_STATUSES), horizontal=True,
+                          format_func=lambda c: label(CHECKPOINT_STATUSES, c, lang), key="gw-entrance-status")
+        day = st.number_input(t("mg.staff_day", lang), min_value=0, max_value=500, step=1, key="gw-entrance-day")
+        night = st.number_input(t("mg.staff_night", lang), min_value=0, max_value=500, step=1,
+                                key="gw-entrance-night")
+        is_24h = st.checkbox(t("mg.is_24h", lang), value=True, key="gw-entrance-24h")
+        reason = st.text_input(t("mg.reason", lang), key="gw-entrance-reason")
+        submitted = st.form_submit_button(t("mg.submit", lang), type="primary")
+    if submitted and code is not None:
+        version = seen.get(code, st.session_state["gw-seen-checkpoints"].get(code))
+        changes = {"status": status, "staff_day": int(day), "staff_night": int(night), "is_24h": bool(is_24h)}
+        done = save(store, actor, lambda ctx: editing.update_record(
+            ctx, "checkpoint", code, changes, expected_version=version, reason=reason or None), lang=lang,
+            retry={"entity": "checkpoint", "code": code, "changes": changes, "reason": reason or None})
+        if done is not None:
+            flash(t("mg.done", lang))
+            forget_ledgers()
+            st.rerun()

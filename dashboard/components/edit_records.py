@@ -1,0 +1,231 @@
+"""Person-level sections of /my-grid: observations (start, edit, daily health check, release sign-off), cases
+(record, edit) and the household/person registers — each list read through geodata.persons (scoped, masked,
+logged) and each form saved through the geodata command that owns its rules."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.components.edit_common import person_list, save, text_table
+from dashboard.components.edit_ledgers import flash, forget_ledgers, seen_versions
+from dashboard.i18n import t
+from geodata import access, editing, persons, scope
+from geodata.cases import record_case
+from geodata.figures import UnitRef
+from geodata.observations import SIGN_ROLES, SYMPTOMS, record_health_check, sign_release, start_observation
+from geodata.vocab import CASE_KINDS, OBSERVATION_KINDS, label
+from geodata.writes import Actor
+
+
+def _done(lang: str) -> None:
+    flash(t("mg.done", lang))
+    forget_ledgers()
+    st.rerun()
+
+
+def _masked_note(frame: pd.DataFrame, lang: str) -> None:
+    if "identifiers_masked" in frame.columns and frame["identifiers_masked"].any():
+        st.caption(t("mg.masked_note", lang))
+
+
+def observations(store: Any, actor: Actor, unit: UnitRef, version: int, on: dt.date, lang: str) -> None:
+    frame = person_list("observations", unit.code, version, actor,
+                        lambda: persons.observations_in(store, actor, unit.code, on=on), lang)
+    if frame is None:
+        return
+    shown = frame.assign(kind=frame["kind"].map(lambda c: label(OBSERVATION_KINDS, c, lang)))
+    text_table(shown, {"code": t("table.code", lang), "name": t("mg.person", lang), "id_number": "ID",
+                       "phone": t("phone", lang), "building_name": t("mg.building", lang), "kind": t("mg.kind", lang),
+                       "start_date": t("mg.start", lang), "planned_end": t("mg.planned_end", lang),
+                       "last_check": t("mg.checked_on", lang), "last_temperature": t("mg.temperature", lang),
+                       "cadre_signed_by": t("mg.cadre", lang), "medic_signed_by": t("mg.medic", lang)},
+               key="gw-obs-table")
+    _masked_note(frame, lang)
+    codes = list(frame["code"])
+    names = dict(zip(frame["code"], frame["name"], strict=True))
+    seen = seen_versions("gw-seen-observations", frame)
+    left, right = st.columns(2)
+    with left:
+        if codes and actor.role in scope.EDIT_ROLES["observation"]:
+            _health_check_form(store, actor, codes, names, on, lang)
+        if codes:
+            _release_form(store, actor, codes, names, on, lang)
+    with right:
+        if scope.can_edit(actor, "observation", unit.path):
+            _start_observation_form(store, actor, unit, version, on, lang)
+        if codes and scope.can_edit(actor, "observation", unit.path):
+            _edit_observation_form(store, actor, frame, seen, lang)
+
+
+def _health_check_form(store: Any, actor: Actor, codes: list[str], names: dict[str, str], on: dt.date,
+                       lang: str) -> None:
+    with st.form("gw-check-form"):
+        st.markdown(f"**{t('mg.check_form', lang)}**")
+        code = st.selectbox(t("mg.observation", lang), codes, format_func=lambda c: f"{names[c]}（{c}）")
+        day = st.date_input(t("mg.checked_on", lang), value=on, max_value=dt.date.today())
+        temperature = st.number_input(t("mg.temperature", lang), min_value=34.0, max_value=43.0, value=36.5,
+                                      step=0.1, format="%.1f")
+        symptoms = st.multiselect(t("mg.symptoms", lang), list(SYMPTOMS),
+                                  format_func=lambda c: SYMPTOMS[c].en if lang == "en" else SYMPTOMS[c].zh)
+        if st.form_submit_button(t("mg.submit", lang), type="primary"):
+            if save(store, actor, lambda ctx: record_health_check(ctx, code, on=day, temperature=float(temperature),
+                                                                  symptoms=symptoms), lang=lang) is not None:
+                _done(lang)
+
+
+def _release_form(store: Any, actor: Actor, codes: list[str], names: dict[str, str], on: dt.date,
+                  lang: str) -> None:
+    roles = [r for r in SIGN_ROLES if actor.role in
+             {"cadre": {"community_head", "grid_leader", "supervisor"}, "medic": {"health"}}[r]]
+    if not roles:
+        return
+    with st.form("gw-release-form"):
+        st.markdown(f"**{t('mg.release_form', lang)}**")
+        code = st.selectbox(t("mg.observation", lang), codes, format_func=lambda c: f"{names[c]}（{c}）")
+        role = st.radio(t("mg.sign_as", lang), roles, horizontal=True,
+                        format_func=lambda r: SIGN_ROLES[r][1] if lang == "en" else SIGN_ROLES[r][0])
+        if st.form_submit_button(t("mg.sign", lang), type="primary"):
+            if save(store, actor, lambda ctx: sign_release(ctx, code, role, on=on), lang=lang) is not None:
+                _done(lang)
+
+
+def _start_observation_form(store: Any, actor: Actor, unit: UnitRef, version: int, on: dt.date, lang: str) -> None:
+    register = None
+    if scope.can_read_persons(actor, unit.path, "persons"):
+        register = person_list("persons", unit.code, version, actor,
+                               lambda: persons.persons_in(store, actor, unit.code), lang)
+    with st.form("gw-obs-form"):
+        st.markdown(f"**{t('mg.obs_form', lang)}**")
+        if register is not None and len(register):
+            who = dict(zip(register["code"], register["name"], strict=True))
+            person = st.selectbox(t("mg.person", lang), list(who), format_func=lambda c: f"{who[c]}（{c}）")
+        else:
+            person = st.text_input(t("mg.person", lang) + " " + t("table.code", lang))
+        kind = st.selectbox(t("mg.kind", lang), list(OBSERVATION_KINDS),
+                            format_func=lambda c: label(OBSERVATION_KINDS, c, lang))
+        start = st.date_input(t("mg.start", lang), value=on, max_value=dt.date.today())
+        place = st.text_input(t("mg.place", lang), max_chars=200)
+        reason = st.text_input(t("mg.obs_reason", lang), max_chars=200)
+        origin = st.text_input(t("mg.origin", lang), max_chars=200)
+        cadre = st.text_input(t("mg.cadre", lang), max_chars=100)
+        medic = st.text_input(t("mg.medic", lang), max_chars=100)
+        if st.form_submit_button(t("mg.submit", lang), type="primary"):
+            done = save(store, actor, lambda ctx: start_observation(
+                ctx, str(person or "").strip(), kind, start=start, place=place or None, reason=reason or None,
+                origin=origin or None, cadre_name=cadre or None, medic_name=medic or None), lang=lang)
+            if done is not None:
+                _done(lang)
+
+
+def _edit_observation_form(store: Any, actor: Actor, frame: pd.DataFrame, seen: dict[str, int], lang: str) -> None:
+    rows = frame.set_index("code")
+    with st.form("gw-obs-edit"):
+        st.markdown(f"**{t('mg.obs_edit', lang)}**")
+        code = st.selectbox(t("mg.observation", lang), list(rows.index),
+                            format_func=lambda c: f"{rows.at[c, 'name']}（{c}）")
+        kind = st.selectbox(t("mg.kind", lang), list(OBSERVATION_KINDS),
+                            format_func=lambda c: label(OBSERVATION_KINDS, c, lang))
+        place = st.text_input(t("mg.place", lang), max_chars=200)
+        end = st.date_input(t("mg.planned_end", lang), value=None)
+        note = st.text_input(t("mg.reason", lang))
+        if st.form_submit_button(t("mg.submit", lang), type="primary"):
+            changes: dict[str, Any] = {"kind": kind}
+            if place:
+                changes["place"] = place
+            if end is not None:
+                changes["planned_end"] = end
+            version = seen.get(code, int(rows.at[code, "version"]))
+            done = save(store, actor, lambda ctx: editing.update_record(
+                ctx, "observation", code, changes, expected_version=version, reason=note or None), lang=lang,
+                retry={"entity": "observation", "code": code, "changes": changes, "reason": note or None})
+            if done is not None:
+                _done(lang)
+
+
+def cases(store: Any, actor: Actor, unit: UnitRef, version: int, on: dt.date, lang: str) -> None:
+    frame = None
+    if scope.can_read_persons(actor, unit.path, "cases"):
+        frame = person_list("cases", unit.code, version, actor, lambda: persons.cases_in(store, actor, unit.code),
+                            lang)
+    if frame is not None:
+        shown = frame.assign(kind=frame["kind"].map(lambda c: label(CASE_KINDS, c, lang)))
+        text_table(shown, {"code": t("table.code", lang), "kind": t("mg.kind", lang),
+                           "reported_on": t("mg.reported_on", lang), "name": t("mg.person", lang),
+                           "building_name": t("mg.building", lang), "stair_unit": t("mg.stair_unit", lang),
+                           "worksite": t("mg.worksite", lang), "note": t("mg.note", lang)}, key="gw-case-table")
+    left, right = st.columns(2)
+    if scope.can_edit(actor, "case", unit.path):
+        with left:
+            _record_case_form(store, actor, unit, on, lang)
+        if frame is not None and len(frame):
+            with right:
+                _edit_case_form(store, actor, frame, lang)
+
+
+def _record_case_form(store: Any, actor: Actor, unit: UnitRef, on: dt.date, lang: str) -> None:
+    with store.read() as s:
+        buildings = access.buildings_in(s, actor, unit.code, on) if unit.level >= 4 else pd.DataFrame()
+    names = dict(zip(buildings["code"], buildings["name"], strict=True)) if len(buildings) else {}
+    with st.form("gw-case-form"):
+        st.markdown(f"**{t('mg.case_form', lang)}**")
+        kind = st.selectbox(t("mg.kind", lang), list(CASE_KINDS), format_func=lambda c: label(CASE_KINDS, c, lang))
+        reported = st.date_input(t("mg.reported_on", lang), value=on, max_value=dt.date.today())
+        building = st.selectbox(t("mg.building", lang), [None, *names],
+                                format_func=lambda c: t("mg.none", lang) if c is None else f"{names[c]}（{c}）")
+        person = st.text_input(t("mg.person", lang) + " " + t("table.code", lang))
+        stair = st.number_input(t("mg.stair_unit", lang), min_value=0, max_value=100, value=None, step=1)
+        worksite = st.text_input(t("mg.worksite", lang), max_chars=200)
+        known = st.checkbox(t("mg.source_known", lang), value=True)
+        note = st.text_area(t("mg.note", lang), max_chars=10_000)
+        if st.form_submit_button(t("mg.submit", lang), type="primary"):
+            done = save(store, actor, lambda ctx: record_case(
+                ctx, kind=kind, reported_on=reported, building_code=building, person_code=(person or "").strip() or None,
+                stair_unit=int(stair) if stair is not None else None, worksite=worksite or None, source_known=known,
+                note=note or None), lang=lang)
+            if done is not None:
+                _done(lang)
+
+
+def _edit_case_form(store: Any, actor: Actor, frame: pd.DataFrame, lang: str) -> None:
+    seen = seen_versions("gw-seen-cases", frame)
+    rows = frame.set_index("code")
+    with st.form("gw-case-edit"):
+        st.markdown(f"**{t('mg.case_edit', lang)}**")
+        code = st.selectbox(t("table.code", lang), list(rows.index))
+        kind = st.selectbox(t("mg.kind", lang), list(CASE_KINDS), format_func=lambda c: label(CASE_KINDS, c, lang))
+        note = st.text_area(t("mg.note", lang), max_chars=10_000)
+        reason = st.text_input(t("mg.reason", lang))
+        if st.form_submit_button(t("mg.submit", lang), type="primary"):
+            changes: dict[str, Any] = {"kind": kind}
+            if note:
+                changes["note"] = note
+            version = seen.get(code, int(rows.at[code, "version"]))
+            done = save(store, actor, lambda ctx: editing.update_record(
+                ctx, "case", code, changes, expected_version=version, reason=reason or None), lang=lang,
+                retry={"entity": "case", "code": code, "changes": changes, "reason": reason or None})
+            if done is not None:
+                _done(lang)
+
+
+def registers(store: Any, actor: Actor, unit: UnitRef, version: int, lang: str) -> None:
+    """Households and persons of the unit (community/grid staff; masked outside one's own grid)."""
+    hh = person_list("households", unit.code, version, actor, lambda: persons.households_in(store, actor, unit.code),
+                     lang)
+    if hh is not None:
+        st.markdown(f"**{t('mg.households', lang)}**")
+        text_table(hh, {"code": t("table.code", lang), "building_name": t("mg.building", lang),
+                        "stair_unit": t("mg.stair_unit", lang), "room": "房号 Room",
+                        "head_name": "户主 Head", "members": t("population", lang), "phone": t("phone", lang),
+                        "pass_no": "通行证 Pass"}, key="gw-hh-table", height=300)
+        _masked_note(hh, lang)
+    people = person_list("persons", unit.code, version, actor, lambda: persons.persons_in(store, actor, unit.code),
+                         lang)
+    if people is not None:
+        st.markdown(f"**{t('mg.persons', lang)}**")
+        text_table(people, {"code": t("table.code", lang), "name": t("table.name", lang), "id_number": "ID",
+                            "phone": t("phone", lang), "gender": "性别 Gender", "birth_year": "出生 Born",
+                            "resident_type": "类型 Type", "tags": "类别 Tags",
+                            "building_name": t("mg.building", lang)}, key="gw-person-table", height=300)

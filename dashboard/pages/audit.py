@@ -1,0 +1,76 @@
+"""/audit: who changed what, when, from what to what and why — under the reader's scope, person-level values
+redacted or masked as geodata.audit decides; `?entity=…&code=…` opens one record's history (a card's link).
+
+Filters mirror query parameters (`user`, `action`, `entity`, `code`, `since`, `until`), so a filtered view is a
+link that can be shared with someone whose scope covers it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import auth, state
+from dashboard.components.edit_common import refusal
+from dashboard.components.edit_history import events_table, history_panel
+from dashboard.components.edit_text import entity_label
+from dashboard.i18n import t
+from geodata import audit
+from geodata.scope import AUDIT_ROLES, PermissionDenied
+
+ACTIONS = ("", "building.update", "checkpoint.", "control.change", "unit.", "person.update", "household.update",
+           "observation.", "health_check.record", "case.", "persons.view", "export", "user.")
+
+
+def _date(name: str) -> dt.date | None:
+    raw = st.query_params.get(name)
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def main() -> None:
+    state.require_entry()
+    v = state.view()
+    lang = v.lang
+    actor = auth.require_signed_in(sorted(AUDIT_ROLES - {"system"}))
+    st.subheader(t("au.title", lang))
+    entity = st.query_params.get("entity")
+    code = st.query_params.get("code")
+    if entity in audit.RECORDS and code:
+        history_panel(v.store, actor, lang, default_code=code, default_entity=entity, key="gw-au-history")
+        st.divider()
+
+    kinds = ["", *audit.RECORDS]
+    c1, c2, c3, c4, c5, c6 = st.columns([1, 1, 1.4, 1, 1, 0.8])
+    who = c1.text_input(t("au.user", lang), value=st.query_params.get("user", ""), max_chars=64)
+    kind = c2.selectbox(t("mg.entity", lang), kinds, index=kinds.index(entity) if entity in kinds else 0,
+                        format_func=lambda e: t("au.any", lang) if not e else entity_label(e, lang))
+    action = c3.selectbox(t("au.action", lang), ACTIONS, format_func=lambda a: a or t("au.any", lang),
+                          index=ACTIONS.index(st.query_params.get("action", "")) if st.query_params.get(
+                              "action", "") in ACTIONS else 0)
+    since = c4.date_input(t("au.since", lang), value=_date("since"), max_value=dt.date.today())
+    until = c5.date_input(t("au.until", lang), value=_date("until"), max_value=dt.date.today())
+    limit = c6.number_input(t("au.limit", lang), min_value=10, max_value=5000, value=200, step=50)
+    code_filter = st.text_input(t("mg.code", lang), value=code or "", max_chars=64, key="gw-au-code")
+    for name, value in (("user", who), ("action", action), ("code", code_filter),
+                        ("since", since.isoformat() if since else ""), ("until", until.isoformat() if until else "")):
+        if value:
+            st.query_params[name] = value
+        else:
+            st.query_params.pop(name, None)
+    try:
+        with v.store.read() as s:
+            frame = audit.events(s, actor, entity=kind or None, code=code_filter.strip() or None,
+                                 user=who.strip() or None, action=action or None, since=since, until=until,
+                                 limit=int(limit))
+    except PermissionDenied as exc:
+        refusal(exc, lang)
+        return
+    st.caption(t("au.rows", lang, n=len(frame)))
+    if len(frame):
+        events_table(frame, lang, key="gw-au-table")
+
+
+main()
