@@ -1,0 +1,184 @@
+"""Sign-in and editing in Chromium: a community head sets a building's control state on /my-grid and the command
+centre's /wall shows it on its next refresh; another community's head who types that community's code into the
+URL gets a refusal and none of its data. Every page may reach this machine only.
+
+The app is tests/e2e/edit_app.py (dashboard/app.py's navigation plus the sign-in gate and the editing pages),
+run from a copy next to `static/` and a `pages` link, as Streamlit serves `static/` and resolves `pages/…`
+beside the entry script. The street demo city is built once for the module.
+"""
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import text
+
+from geodata.accounts import create_user
+from geodata.db import open_store
+from geodata.writes import Actor, write
+from loaders.demo import generate
+from loaders.demo_store import store_demo
+from tests.e2e.conftest import is_local, launch_app, stop_app, wait_for_app_run
+
+REPO = Path(__file__).resolve().parents[2]
+REFRESH_S = 3
+PASSWORD = "demo1234"
+
+
+def make_app_dir(folder: Path) -> Path:
+    """A copy of edit_app.py with `static/` (Leaflet, served by Streamlit) and `pages` (a link) beside it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REPO / "tests" / "e2e" / "edit_app.py", folder / "edit_app.py")
+    if not (folder / "static").exists():
+        shutil.copytree(REPO / "dashboard" / "static", folder / "static")
+    if not (folder / "pages").exists():
+        (folder / "pages").symlink_to(REPO / "dashboard" / "pages", target_is_directory=True)
+    return folder / "edit_app.py"
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory) -> dict[str, str]:
+    """The street demo, a second community head, and the codes the tests use."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('edit') / 'street.sqlite'}"
+    store = open_store(url)
+    store_demo(store, generate("street", seed=0), scale="street", seed=0, log=lambda _msg: None)
+    with store.read() as s:
+        head_scope = s.execute(text(
+            "SELECT u.code, u.path FROM users x JOIN units u ON u.id = x.scope_unit_id WHERE x.username = 'head'"
+        )).one()
+        other = s.execute(text(
+            "SELECT code FROM units WHERE level = 4 AND code <> :c ORDER BY code LIMIT 1"), {"c": head_scope.code}
+        ).scalar_one()
+        # a compound of the head's community whose first building (the form's default) is under normal control
+        compound, building = s.execute(text(
+            "SELECT u.code, (SELECT min(b.code) FROM buildings b WHERE b.compound_id = u.id) AS first "
+            "FROM units u WHERE u.level = 6 AND u.path >= :lo AND u.path < :hi AND EXISTS (SELECT 1 FROM buildings "
+            "b WHERE b.compound_id = u.id AND b.code = (SELECT min(c.code) FROM buildings c WHERE c.compound_id = "
+            "u.id) AND b.control_state = 'normal') ORDER BY u.code LIMIT 1"),
+            {"lo": head_scope.path, "hi": head_scope.path[:-1] + "0"}).one()
+        grid = s.execute(text("SELECT code FROM units WHERE level = 5 AND path >= :lo AND path < :hi ORDER BY code "
+                              "LIMIT 1"), {"lo": head_scope.path, "hi": head_scope.path[:-1] + "0"}).scalar_one()
+    write(store, Actor.system("e2e"), lambda ctx: create_user(ctx, "head2", "另一社区书记", "community_head", other,
+                                                             PASSWORD))
+    store.dispose()
+    return {"url": url, "community": head_scope.code, "compound": compound, "building": building, "grid": grid}
+
+
+@pytest.fixture(scope="module")
+def server(city, tmp_path_factory, browser) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("edit-app")
+    script = make_app_dir(folder)
+    log = (folder / "streamlit.log").open("w+", encoding="utf-8")
+    url, process = launch_app({"DATABASE_URL": city["url"], "WALL_REFRESH_SECONDS": str(REFRESH_S)}, script, log)
+    # Until some run has called st.navigation, Streamlit serves a fresh server in its old `pages/` folder mode,
+    # where /my-grid is unknown (the file is my_grid.py) and a "page not found" dialog opens; one visit to "/"
+    # switches that off for the process (see dashboard.state.require_entry).
+    context = browser.new_context()
+    warm = context.new_page()
+    warm.goto(url)
+    wait_for_app_run(warm)
+    context.close()
+    yield url
+    stop_app(process)
+    log.seek(0)
+    print(log.read())
+    log.close()
+
+
+@pytest.fixture
+def second_page(browser):
+    """Another browser (its own cookies): the command centre's screen, held to the same offline rule."""
+    context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN")
+    blocked: list[str] = []
+
+    def only_local(route) -> None:
+        if is_local(route.request.url):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    context.route("**/*", only_local)
+    yield context.new_page()
+    context.close()
+    assert not blocked, f"the second browser tried to reach: {blocked}"
+
+
+def sign_in(page, url: str, username: str) -> None:
+    """Open `url`: the gate shows the sign-in form in place of the page; sign in and let the page run."""
+    page.goto(url)
+    wait_for_app_run(page)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    wait_for_app_run(page)
+    expect(page.get_by_label("密码")).to_have_count(0, timeout=15_000)
+
+
+def pick(page, label: str, option: str) -> None:
+    """Choose `option` in the Streamlit selectbox labelled `label`."""
+    box = page.locator("[data-testid='stSelectbox']").filter(has=page.get_by_text(label, exact=True))
+    box.locator("input").first.focus()
+    page.keyboard.type(option)  # the combobox filters as one types; the option list opens with the first key
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(box.locator("input").first).to_have_value(option)
+
+
+def sealed_on_wall(page) -> int:
+    return int(page.locator("[data-kpi='sealed_buildings'] .gw-kpi-value").inner_text().replace(",", ""))
+
+
+def test_a_heads_control_state_reaches_the_command_wall(server, city, page, second_page):
+    wall = second_page
+    sign_in(wall, f"{server}/wall", "command")
+    expect(wall.locator("[data-kpi='sealed_buildings'] .gw-kpi-value")).to_be_visible(timeout=30_000)
+    before = sealed_on_wall(wall)
+
+    sign_in(page, f"{server}/my-grid?code={city['compound']}&section=buildings", "head")
+    expect(page.get_by_text("设置楼栋管控状态")).to_be_visible(timeout=30_000)
+    pick(page, "管控状态", "封锁/硬隔离")
+    page.get_by_label("原因（必填）").fill("出现密接，<b>封锁</b>")
+    page.get_by_role("button", name="提交").first.click()
+    wait_for_app_run(page)
+    expect(page.get_by_text("已保存。")).to_be_visible(timeout=15_000)
+
+    # the wall refreshes itself every REFRESH_S seconds: the change shows within one refresh or two
+    expect(wall.locator("[data-kpi='sealed_buildings'] .gw-kpi-value")).to_have_text(
+        str(before + 1), timeout=REFRESH_S * 5000)
+
+    store = open_store(city["url"], migrate=False)
+    with store.read() as s:
+        state, reason = s.execute(text("SELECT control_state, control_reason FROM buildings WHERE code = :c"),
+                                  {"c": city["building"]}).one()
+        actor = s.execute(text("SELECT actor FROM events WHERE action = 'control.change' AND entity_code = :c "
+                               "ORDER BY id DESC LIMIT 1"), {"c": city["building"]}).scalar_one()
+    store.dispose()
+    assert (state, reason, actor) == ("sealed", "出现密接，<b>封锁</b>", "head")
+
+
+def test_another_communitys_head_is_refused_by_url(server, city, page):
+    sign_in(page, f"{server}/my-grid?code={city['community']}&section=buildings", "head2")
+    expect(page.get_by_text("超出您的管辖范围").first).to_be_visible(timeout=15_000)
+    for code in (city["grid"], city["compound"]):
+        page.goto(f"{server}/my-grid?code={code}&section=households")  # still signed in: the cookie
+        wait_for_app_run(page)
+        expect(page.get_by_text("超出您的管辖范围").first).to_be_visible(timeout=15_000)
+        expect(page.locator("[data-testid='stDataFrame'], [data-testid='stDataFrameResizable']")).to_have_count(0)
+        expect(page.get_by_text(city["building"])).to_have_count(0)
+    # and the audit log of that community's building is refused too
+    page.goto(f"{server}/audit?entity=building&code={city['building']}")
+    wait_for_app_run(page)
+    expect(page.get_by_text("超出您的管辖范围").first).to_be_visible(timeout=15_000)
+
+
+def test_signing_out_ends_the_session_even_with_the_cookie(server, page):
+    sign_in(page, f"{server}/login", "grid")
+    expect(page.get_by_text("已登录。")).to_be_visible(timeout=15_000)
+    page.locator(".st-key-login-sign-out button").click()  # the page's own button (the sidebar is collapsed)
+    wait_for_app_run(page)
+    page.goto(f"{server}/my-grid")
+    wait_for_app_run(page)
+    expect(page.get_by_label("密码")).to_be_visible(timeout=15_000)
