@@ -1,8 +1,8 @@
 """The checkpoint planner on the largest street of a city: reading the area, coverage, the rule check, and the
 placement optimiser (set cover by MILP vs greedy, k checkpoints, a staff budget) with time and optimality gap.
 
-    python -m bench.bench_planner                        # city DB from $GRIDWATCH_BENCH_CITY_DB, /tmp/planner_city.sqlite
-                                                         # or /tmp/city.sqlite; else a district demo in a temp dir
+    python -m bench.bench_planner     # city DB from $GRIDWATCH_BENCH_CITY_DB, /tmp/planner_city.sqlite or
+                                      # /tmp/city.sqlite; else a district demo in a temp dir
     python -m bench.bench_planner --db sqlite:////tmp/x.sqlite --street 420106001 --radius 100 150 250
 
 Reads only (no migration, no writes): a copy of a shared database is not needed. Build a city with
