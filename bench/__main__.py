@@ -9,6 +9,7 @@ BENCHES = {
     "import": "bench.bench_import",
     "map": "bench.bench_map",
     "risk": "bench.bench_risk",
+    "planner": "bench.bench_planner",
 }
 
 

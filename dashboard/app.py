@@ -105,6 +105,10 @@ def main() -> None:
     wall = st.Page(HERE / "pages" / "wall.py", title=t("nav.wall", lang), url_path="wall")
     explore = st.Page(HERE / "pages" / "explore.py", title=t("nav.explore", lang), url_path="explore")
     importer = st.Page(HERE / "pages" / "import_data.py", title=t("nav.import", lang), url_path="import")
+    checkpoints = st.Page(HERE / "pages" / "checkpoints.py", title=t("nav.checkpoints", lang),
+                          url_path="checkpoints")
+    reports = st.Page(HERE / "pages" / "reports.py", title=t("nav.reports", lang), url_path="reports")
+    honours = st.Page(HERE / "pages" / "honours.py", title=t("nav.honours", lang), url_path="honours")
 
     def home() -> None:
         # Streamlit serves its default page at "/" only, never at its url_path; the wall must answer at /wall
@@ -112,7 +116,7 @@ def main() -> None:
         st.switch_page(wall, query_params=st.query_params.to_dict())
 
     start = st.Page(home, title=t("nav.wall", lang), url_path="home", default=True, visibility="hidden")
-    page = st.navigation([start, wall, explore, importer], position="hidden" if kiosk else "top")
+    page = st.navigation([start, wall, explore, checkpoints, reports, honours, importer], position="hidden" if kiosk else "top")
 
     if not kiosk:
         with st.sidebar:

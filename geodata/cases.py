@@ -44,6 +44,8 @@ class CaseResult:
     after: UnitSituation
     control_changes: list[ControlChange] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    #: 无疫小区 flags revoked by this case (scenario 20), in the same transaction
+    revoked_flags: list = field(default_factory=list)
 
 
 def _place(ctx: WriteContext, *, person_code: str | None, household_code: str | None, building_code: str | None,
@@ -127,6 +129,10 @@ def record_case(ctx: WriteContext, *, kind: str, reported_on: dt.date, building_
                     "stair_unit": case.stair_unit, "worksite": case.worksite, "source_known": case.source_known},
                reason=note)
     result = CaseResult(case, before, before)
+    # scenario 20: a confirmed case in a flagged compound revokes its flag, in this same transaction
+    from geodata.honours import revoke_on_confirmed_case
+
+    result.revoked_flags = revoke_on_confirmed_case(ctx, case.compound_id, case)
     if not counted:
         return result
 
@@ -201,4 +207,7 @@ def reclassify_case(ctx: WriteContext, code: str, kind: str, *, reason: str | No
     if kcode in th.case_kinds and old not in th.case_kinds:
         _control_rules(ctx, case, after, case.reported_on)
         raise_situation_alerts(ctx, community, case.reported_on, before.key, after, th)
+    from geodata.honours import revoke_on_confirmed_case
+
+    revoke_on_confirmed_case(ctx, case.compound_id, case)  # 疑似 → 确诊 revokes like a new confirmed case
     return case

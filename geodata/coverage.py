@@ -36,13 +36,12 @@ from sqlalchemy.orm import Session
 from geodata.checkpoints import is_staffed, staffing_status
 from geodata.hierarchy import path_upper_bound, unit_by_code
 from geodata.models import Unit
-from geodata.rules_config import get_setting
+from geodata.rules_config import DEFAULTS, get_setting
 from geodata.vocab import Level
 
-#: planning parameters; a "checkpoint_planning" row in the settings table overrides them (to be audited through
-#: rules_config.set_setting once rules_config.DEFAULTS lists the key).
+#: planning parameters (rules_config "checkpoint_planning"; changed through the audited set_setting).
 #: [DERIVED] The seeds give no radius: 150 m is about what one post watches along a street; change per city.
-PLANNING_DEFAULTS: dict[str, Any] = {"radius_m": 150, "roster_days": 7, "time_limit_s": 10}
+PLANNING_DEFAULTS: dict[str, Any] = DEFAULTS["checkpoint_planning"]
 
 ZONE_RANKS = {0: ("prevention", "防范区", "Prevention"), 1: ("controlled", "管控区", "Controlled"),
               2: ("sealed", "封控区", "Sealed")}

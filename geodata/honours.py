@@ -42,23 +42,8 @@ from geodata.scope import PermissionDenied
 from geodata.vocab import Level
 from geodata.writes import WriteContext
 
-#: defaults of the "honours" setting (§2.9, 001 §七): pass mark ≥60; a quarterly round with ≥1 application per
-#: street; the application package is the form plus evidence (佐证资料). Not in the seeds [DERIVED]: 5 days of
-#: public notice, 14 case-free days before an award (one incubation period, §3.2), 5 MB per evidence file.
-HONOUR_DEFAULTS: dict[str, Any] = {
-    "pass_mark": 60,
-    "max_score": 100,
-    "notice_days": 5,
-    "clean_days": 14,
-    "revoke_case_kinds": ["confirmed"],
-    "quota_per_street": 1,
-    "apply_days": 10,
-    "accept_days": 10,
-    "evidence_required": True,
-    "max_attachment_bytes": 5 * 1024 * 1024,
-}
-# Registered with the rule parameters so the command centre can change them with `set_setting` like any other.
-DEFAULTS.setdefault("honours", HONOUR_DEFAULTS)
+#: defaults of the "honours" setting live with the other rule parameters (rules_config, with their sources)
+HONOUR_DEFAULTS: dict[str, Any] = DEFAULTS["honours"]
 
 STATES: dict[str, tuple[str, str]] = {
     "draft": ("草稿", "Draft"),

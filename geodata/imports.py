@@ -5,6 +5,8 @@ checked and written the same way whichever door it comes through.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from geodata.bulk import UpsertResult, upsert_layer
@@ -32,6 +34,11 @@ def import_frame(store: Store, actor: Actor, layer: str, frame: pd.DataFrame, *,
 
     def run(ctx):
         result = upsert_layer(ctx, layer, frame, source=source)
+        if layer == "cases" and (result.inserted or result.updated):
+            # cases that arrive in bulk bypass record_case: revoke 无疫小区 flags they touch (scenario 20)
+            from geodata.honours import sync_revocations
+
+            sync_revocations(ctx, dt.date.today())
         ctx.record("import", layer, None, path=actor.scope_path,
                    new={"file": source, "inserted": result.inserted, "updated": result.updated,
                         "unchanged": result.unchanged})

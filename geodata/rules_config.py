@@ -75,6 +75,14 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "grid_size": {"min_households": 300, "max_households": 1000},
     # §3.1: daily report; no cut-off in the seeds, 16:00 is local policy
     "daily_report": {"cutoff": "16:00"},
+    # §2.9 (001 §七): pass mark ≥60; a quarterly round with ≥1 application per street; form plus evidence.
+    # Not in the seeds [DERIVED]: 5 days of public notice, 14 case-free days before an award (one incubation
+    # period, §3.2), 5 MB per evidence file.
+    "honours": {"pass_mark": 60, "max_score": 100, "notice_days": 5, "clean_days": 14,
+                "revoke_case_kinds": ["confirmed"], "quota_per_street": 1, "apply_days": 10, "accept_days": 10,
+                "evidence_required": True, "max_attachment_bytes": 5 * 1024 * 1024},
+    # §2.7: checkpoints cover entrances; the seeds give no distance — 150 m straight line is local policy
+    "checkpoint_planning": {"radius_m": 150, "roster_days": 7, "time_limit_s": 10},
 }
 
 #: who may change configuration (§5.3: the command centre sets levels and their thresholds)

@@ -1,4 +1,4 @@
-"""Command line: `python -m loaders {demo,check,import,export,users} …`.
+"""Command line: `python -m loaders {demo,check,import,export,briefing,users} …`.
 
 Every command takes `--db URL` (default: DATABASE_URL, else the SQLite file under data/). Exit status is 0 on
 success, 1 when the data has problems (rejected import, failed check), 2 on usage errors.
@@ -201,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scope", help="unit code: only what lies under this street/community/grid")
     p.add_argument("--as", dest="as_user", help="act as this user (their scope and permissions apply)")
     p.set_defaults(fn=cmd_export)
+
+    from loaders.briefing import add_parser as add_briefing
+
+    add_briefing(sub)
 
     p = sub.add_parser("users", help="用户管理 / manage users")
     usub = p.add_subparsers(dest="users_cmd", required=True)

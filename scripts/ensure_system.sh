@@ -9,14 +9,16 @@
 # run will skip because of it.
 #   chromium                 browser tests in tests/e2e (skipped without it)
 #   postgresql-15-postgis-3  PostGIS geometry columns (geodata falls back to WKB)
-#   fonts-noto-cjk           Chinese labels in browser screenshots (tofu without it)
+#   fonts-noto-cjk           Chinese labels in browser screenshots and briefing PDFs
+#   poppler-utils            pdftotext/pdftoppm: briefing tests read the PDF back
 set -uo pipefail
 
-PACKAGES=(chromium postgresql-15-postgis-3 fonts-noto-cjk)
+PACKAGES=(chromium postgresql-15-postgis-3 fonts-noto-cjk poppler-utils)
 declare -A WITHOUT=(
     [chromium]="browser tests in tests/e2e are skipped"
     [postgresql-15-postgis-3]="no PostGIS: geometry is stored as WKB"
-    [fonts-noto-cjk]="Chinese text renders as boxes in the browser"
+    [fonts-noto-cjk]="Chinese text renders as boxes in the browser; briefing PDFs cannot be made"
+    [poppler-utils]="briefing tests cannot read the PDF text back (they fall back to matplotlib's text)"
 )
 PG_HOST=127.0.0.1
 PG_PORT=5432

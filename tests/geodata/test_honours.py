@@ -247,7 +247,9 @@ def test_a_confirmed_case_in_the_flagged_compound_revokes_the_flag_in_the_same_t
 
     def case_and_rule(ctx):
         result = record_case(ctx, kind="confirmed", reported_on=day(10), building_code="G11K2B1", code="A1")
-        return revoke_on_confirmed_case(ctx, result.case.compound_id, result.case)
+        # record_case revoked it already; a second call finds no flag left to revoke
+        assert revoke_on_confirmed_case(ctx, result.case.compound_id, result.case) == []
+        return result.revoked_flags
 
     revoked = write(store, a["head"], case_and_rule)
     assert [r.code for r in revoked] == [APP]
@@ -271,7 +273,7 @@ def test_cases_that_do_not_revoke(city):
         for code, kind, building in (("B1", "close_contact", "G11K2B1"), ("B2", "suspected", "G11K2B2"),
                                      ("B3", "confirmed", "G11K1B1")):  # another compound
             r = record_case(ctx, kind=kind, reported_on=day(10), building_code=building, code=code)
-            out += revoke_on_confirmed_case(ctx, r.case.compound_id, r.case)
+            out += r.revoked_flags
         return out
 
     assert write(store, a["head"], cases) == []
@@ -417,3 +419,24 @@ def test_candidates_leave_out_flagged_compounds_and_those_already_applying(city)
         q3 = list(candidates(s, "G11", "2026Q3")["code"])
     assert "G11K2" not in q4 and "G11K1" not in q4 and "G12K1" in q4
     assert q3 == ["G11K1"]
+
+
+def test_a_suspected_case_confirmed_later_revokes_the_flag(city):
+    from geodata.cases import reclassify_case
+
+    store, a = city
+    awarded(store, a)
+    run(store, a["head"], record_case, kind="suspected", reported_on=day(10), building_code="G11K2B1", code="S9")
+    assert state(store) == "awarded"
+    write(store, a["head"], lambda ctx: reclassify_case(ctx, "S9", "confirmed"))
+    assert state(store) == "revoked"
+
+
+def test_an_imported_case_file_revokes_the_flag_through_the_import_command(city):
+    from geodata.imports import import_frame
+
+    store, a = city
+    awarded(store, a)
+    import_frame(store, SYSTEM, "cases", pd.DataFrame([
+        {"code": "IMP9", "kind": "confirmed", "reported_on": day(12), "building_code": "G11K2B2"}]))
+    assert state(store) == "revoked"
