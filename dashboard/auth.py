@@ -40,7 +40,7 @@ def _cookie_token() -> str | None:
         value = st.context.cookies.get(COOKIE)
     except Exception:  # noqa: BLE001 — no request context (AppTest, bare mode): no cookie
         return None
-    return value or None
+    return value if isinstance(value, str) and value else None
 
 
 def current_actor() -> UserActor | None:

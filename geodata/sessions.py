@@ -99,7 +99,7 @@ def _alive(row: AuthSession, role: str, now: dt.datetime) -> bool:
 
 def actor_for(store: Store, token: str | None, *, now: dt.datetime | None = None) -> UserActor | None:
     """Who holds `token` now, or None (unknown, signed out, expired, idle too long, user disabled)."""
-    if not token:
+    if not isinstance(token, str) or not token:
         return None
     now = now or utcnow()
     with store.read() as s:
@@ -121,7 +121,7 @@ def actor_for(store: Store, token: str | None, *, now: dt.datetime | None = None
 
 def sign_out(store: Store, token: str | None, *, now: dt.datetime | None = None) -> bool:
     """End the session holding `token`; True when one was open."""
-    if not token:
+    if not isinstance(token, str) or not token:
         return False
     now = now or utcnow()
     with store.read() as s:

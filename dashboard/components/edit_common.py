@@ -56,8 +56,10 @@ def save(store: Any, actor: Actor, fn: Callable[[Any], Any], *, lang: str, retry
         refusal(exc, lang)
     except editing.Conflict as c:
         st.session_state[_CONFLICT] = {"conflicts": [_as_dict(c)], "retry": retry}
+        st.rerun()  # the conflict panel sits at the top of the page: show it now
     except editing.BulkConflict as b:
         st.session_state[_CONFLICT] = {"conflicts": [_as_dict(c) for c in b.conflicts], "retry": None}
+        st.rerun()
     return None
 
 

@@ -28,13 +28,16 @@ REFRESH_S = 3
 PASSWORD = "demo1234"
 
 
-def make_app_dir(folder: Path) -> Path:
-    """A copy of edit_app.py with `static/` (Leaflet, served by Streamlit) and `pages` (a link) beside it."""
+def make_app_dir(folder: Path, *, server: bool = True) -> Path:
+    """A copy of edit_app.py; for a real server with `static/` (Leaflet, served by Streamlit) and `pages` (a link,
+    so the wall's `pages/explore.py` links resolve) beside it. AppTest gets the script alone: with a `pages/`
+    folder next to the entry script it runs a switched-to page without the entry script (Streamlit's old
+    multipage mode), which would skip the sign-in gate under test."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(REPO / "tests" / "e2e" / "edit_app.py", folder / "edit_app.py")
-    if not (folder / "static").exists():
+    if server and not (folder / "static").exists():
         shutil.copytree(REPO / "dashboard" / "static", folder / "static")
-    if not (folder / "pages").exists():
+    if server and not (folder / "pages").exists():
         (folder / "pages").symlink_to(REPO / "dashboard" / "pages", target_is_directory=True)
     return folder / "edit_app.py"
 
