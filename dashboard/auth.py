@@ -10,6 +10,8 @@ disabled session, or a changed role or scope, applies on the next run.
 
     current_actor() -> UserActor | None
     require_signed_in(roles=None) -> UserActor     # or shows the sign-in form / a refusal and stops the run
+    require_unit(code, roles=None) -> UnitRef      # the same, and the unit must lie in the actor's scope
+    home_code() -> str | None                      # where the signed-in person starts (their scope's unit)
     sign_in_form(), account_box(actor), sign_out()
 """
 from __future__ import annotations
@@ -22,8 +24,11 @@ import streamlit as st
 from dashboard import state
 from dashboard.components.edit_text import both, plain, role_label
 from dashboard.i18n import t
-from geodata import sessions
+from geodata import access, sessions
 from geodata.accounts import UserActor
+from geodata.figures import UnitRef
+from geodata.hierarchy import UnknownUnit
+from geodata.scope import PermissionDenied
 
 TOKEN_KEY = "gw_token"
 COOKIE = "gw_session"
@@ -119,6 +124,31 @@ def require_signed_in(roles: Iterable[str] | None = None) -> UserActor:
         st.error(t("auth.role_refused", lang, role=plain(role_label(actor.role, lang))))
         st.stop()
     return actor
+
+
+def require_unit(code: str, roles: Iterable[str] | None = None) -> UnitRef:
+    """The unit `code` for a page that shows it (/explore?code=…): signed in, and the unit under the person's
+    scope — otherwise the refusal from geodata is shown and the run stops, with nothing of that unit read."""
+    from dashboard.components.edit_common import refusal
+
+    actor = require_signed_in(roles)
+    with _store().read() as s:
+        try:
+            return access.unit(s, actor, code)
+        except (PermissionDenied, UnknownUnit) as exc:
+            refusal(exc, state.lang(state.settings().default_lang))
+            st.stop()
+    raise AssertionError("not reached")  # st.stop() ends the run
+
+
+def home_code() -> str | None:
+    """The code of the signed-in person's own unit (the city for whole-city scopes), e.g. the wall's root."""
+    actor = current_actor()
+    if actor is None:
+        return None
+    with _store().read() as s:
+        home = access.home(s, actor)
+    return home.code if home else None
 
 
 def account_box(actor: UserActor, lang: str, *, scope_name: str | None = None) -> None:

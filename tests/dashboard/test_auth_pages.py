@@ -262,3 +262,35 @@ def test_a_ledger_saves_all_changed_rows_in_one_go(app, city):
             ["G11K1B1", "G11K1B2"]))).all())
     assert floors == {"G11K1B1": 6, "G11K1B2": 9} and city.data_version() == version + 1
     assert re.search(r"已保存 2 条", texts(at))
+
+
+# --- the helpers other pages use (/explore, /wall) ----------------------------------------------------------
+
+
+def _unit_page() -> None:
+    import streamlit as st
+
+    from dashboard import auth
+
+    unit = auth.require_unit(st.query_params["code"])
+    st.text(f"OPENED {unit.code} home={auth.home_code()}")
+
+
+@pytest.mark.parametrize("username, code, opened", [
+    ("head1", "C1", True), ("head1", "G12", True), ("head1", "C2", False), ("head1", "S1", False),
+    ("grid11", "G12", False), ("sup1", "G11", True), ("sup1", "G21", False), ("command", "G21", True),
+    ("wall", "C2", True), ("head2", "nonexistent", False)])
+def test_require_unit_refuses_units_outside_the_scope(city, monkeypatch, username, code, opened):
+    monkeypatch.setenv("DATABASE_URL", city.url)
+    st.cache_resource.clear()
+    at = AppTest.from_function(_unit_page, default_timeout=60)
+    at.session_state["gw_token"] = sessions.sign_in(city, username, PASSWORD).token
+    at.query_params["code"] = code
+    at.run()
+    assert_ran(at)
+    shown = texts(at)
+    assert ("OPENED " + code in shown) == opened
+    if not opened:
+        assert "超出您的管辖范围" in shown or "unknown unit" in shown
+    else:
+        assert f"home={USERS[username][1]}" in shown
