@@ -135,3 +135,13 @@ def has_situation(frame: pd.DataFrame) -> bool:
 
 def is_building_level(level: int) -> bool:
     return level >= Level.GRID
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=128)
+def flags(url: str, version: int, code: str, on: dt.date) -> pd.DataFrame:
+    """无疫小区 flags held or revoked under `code` on `on` (geodata.honours)."""
+    from geodata.honours import flags as honour_flags
+
+    with store_for(url).read() as s:
+        frame = honour_flags(s, code, on)
+    return frame[frame["lon"].notna()] if len(frame) else frame

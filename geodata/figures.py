@@ -177,7 +177,31 @@ def _with_figures(session: Session, units: gpd.GeoDataFrame, parent: UnitRef, on
             units[col] = 0
         units[col] = units[col].fillna(0).astype("int64")
     units["obs_total"] = units[["obs_home", "obs_central", "obs_self", "obs_temporary"]].sum(axis=1)
+    units = with_missing_reports(session, units, parent, on)
     return with_situation(session, units, on, lang=lang)
+
+
+def with_missing_reports(session: Session, units: pd.DataFrame, parent: UnitRef, on: dt.date,
+                         now: dt.datetime | None = None) -> pd.DataFrame:
+    """Add `reports_missing` (communities under each unit whose daily report of `on` is not in after the
+    cut-off, scenario 12) and `report_missing` (any). Below community level a report is the community's."""
+    from geodata.reports import report_missing
+
+    units = units.drop(columns=["reports_missing", "report_missing"], errors="ignore")
+    level = int(units["level"].iloc[0]) if len(units) else 0
+    if units.empty or level > Level.COMMUNITY:
+        return units.assign(reports_missing=0, report_missing=False)
+    missing = report_missing(session, on, now, unit_code=parent.code)
+    missing = missing[missing["report_missing"].astype(bool)]
+    if missing.empty:
+        return units.assign(reports_missing=0, report_missing=False)
+    paths = pd.read_sql_query(select(Unit.id, Unit.path).where(Unit.id.in_([int(i) for i in missing["id"]])),
+                              session.connection())
+    counts = _child_of(paths["path"], level - 1).value_counts().rename("reports_missing")
+    units = units.merge(counts, left_on="id", right_index=True, how="left")
+    units["reports_missing"] = units["reports_missing"].fillna(0).astype("int64")
+    units["report_missing"] = units["reports_missing"] > 0
+    return units
 
 
 def with_situation(session: Session, units: pd.DataFrame, on: dt.date, *, lang: str = "zh") -> pd.DataFrame:

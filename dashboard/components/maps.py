@@ -9,6 +9,7 @@ language may go into the base map.
 from __future__ import annotations
 
 import folium
+import pandas as pd
 import geopandas as gpd
 from branca.element import MacroElement
 from folium.template import Template
@@ -18,6 +19,8 @@ from dashboard.i18n import t
 from dashboard.mapview import (
     base_map,
     building_layer,
+    flag_entries,
+    flag_layer,
     checkpoint_layer,
     checkpoint_styles,
     control_state_styles,
@@ -91,6 +94,15 @@ def points_groups(buildings: gpd.GeoDataFrame | None, checkpoints: gpd.GeoDataFr
                note=t("legend.hollow_closed", lang), position="topright").add_to(fg)
         groups.append(fg)
     return groups
+
+
+def flags_group(flags: pd.DataFrame | None, *, lang: str, dark: bool) -> list[folium.FeatureGroup]:
+    """The 无疫小区 flag layer with its legend (nothing when no compound holds or lost a flag)."""
+    if flags is None or not len(flags):
+        return []
+    fg = flag_layer(flags, lang)
+    legend(flag_entries(lang), t("flag.title", lang), dark=dark, counts=False, position="topleft").add_to(fg)
+    return [fg]
 
 
 def show(m: folium.Map, groups: list[folium.FeatureGroup], *, key: str, height: int,

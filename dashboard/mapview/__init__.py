@@ -10,6 +10,8 @@ A click on any feature comes back from streamlit-folium as
 """
 from dashboard.mapview.geojson import lean_geometries, packed_points, packed_polygons, payload_size, unpack
 from dashboard.mapview.render import (
+    flag_entries,
+    flag_layer,
     base_map,
     building_layer,
     checkpoint_layer,
@@ -34,6 +36,8 @@ from dashboard.mapview.themes import (
 )
 
 __all__ = [
+    "flag_entries",
+    "flag_layer",
     "DEFAULT_CONFIG",
     "LegendEntry",
     "PointStyles",

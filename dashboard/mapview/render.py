@@ -355,6 +355,38 @@ def checkpoint_layer(
     return fg
 
 
+FLAG_STYLES = {
+    # Okabe-Ito bluish green for a flag held, vermillion ring for one taken back
+    "awarded": {"stroke": True, "color": "#ffffff", "weight": 3, "opacity": 1.0, "fill": True,
+                "fillColor": "#009E73", "fillOpacity": 1.0, "radius": 11},
+    "revoked": {"stroke": True, "color": "#D55E00", "weight": 4, "opacity": 1.0, "fill": True,
+                "fillColor": "#10161f", "fillOpacity": 0.6, "radius": 11},
+}
+
+
+def flag_entries(lang: str = "zh") -> list[LegendEntry]:
+    return [LegendEntry(t("flag.awarded", lang), FLAG_STYLES["awarded"]["fillColor"], None, "ring"),
+            LegendEntry(t("flag.revoked", lang), FLAG_STYLES["revoked"]["color"], None, "circle")]
+
+
+def flag_layer(flags: pd.DataFrame, lang: str = "zh", *, name: str | None = None) -> folium.FeatureGroup:
+    """无疫小区 flags (domain file §2.9): a filled green disc where a compound holds its flag, a vermillion
+    ring where the flag was taken back. `flags` has lon, lat, compound code/name and flag (awarded|revoked)."""
+    states = list(FLAG_STYLES)
+    flag = _texts(flags, "flag")
+    codes = _texts(flags, "compound_code") if "compound_code" in flags else _texts(flags, "code")
+    names = _texts(flags, "compound_name") if "compound_name" in flags else _texts(flags, "name")
+    records = [{"code": codes[i], "n": names[i], "k": states.index(flag[i]) if flag[i] in states else 0,
+                "x": [t(f"flag.{flag[i]}", lang) if flag[i] in states else None]} for i in range(len(flags))]
+    xy = np.column_stack([flags["lon"].to_numpy(dtype=float), flags["lat"].to_numpy(dtype=float)]) \
+        if len(flags) else np.empty((0, 2))
+    tip = {"rows": [[t("flag.title", lang), [["x", 0, ""]]]]}
+    fg = _group(name or t("flag.title", lang))
+    elements.GeoJsonLayer(packed_points(xy, compact_properties(records)),
+                          {"styles": [FLAG_STYLES[s_] for s_ in states], "tip": tip}).add_to(fg)
+    return fg
+
+
 # --- legend -----------------------------------------------------------------------------------------------
 
 

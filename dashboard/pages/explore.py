@@ -127,6 +127,8 @@ def main() -> None:
             dark = not v.settings.tile_url
             groups = [maps.units_group(polygons, theme, lang=lang, dark=dark)]
             groups += maps.points_groups(buildings, checkpoints, lang=lang, dark=dark)
+            if unit.level >= Level.STREET:
+                groups += maps.flags_group(data.flags(v.url, v.version, unit.code, v.on), lang=lang, dark=dark)
             # a new key per query string: a remounted map starts with no click, so the click that brought us
             # here cannot fire again when Back (or closing a card) returns to this view
             clicked = maps.show(base, groups, key=f"explore-{unit.code}-{wanted or ''}", height=MAP_HEIGHT,

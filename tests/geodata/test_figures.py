@@ -78,3 +78,28 @@ def test_all_units_of_a_level_in_one_read_equal_the_per_parent_reads(store):
     assert list(grids.index) == ["G11", "G12", "G21", "G22"]
     pd.testing.assert_frame_equal(grids[cols], per_parent[cols])
     assert grids.at["G21", "situation_code"] == "S1" and grids.at["G21", "new_cases_today"] == 1
+
+
+def test_missing_daily_reports_after_the_cut_off_mark_the_community_and_count_above(store):
+    load_small_city(store)
+    from geodata.figures import units_with_figures, with_missing_reports
+    from geodata.reports import submit_report
+    from geodata.writes import Actor, write
+
+    after_cutoff = dt.datetime.combine(TODAY, dt.time(17, 0))
+    with store.read() as s:
+        street = ref(unit_by_code(s, "S1"))
+        kids = children_with_figures(s, street, TODAY)
+        marked = with_missing_reports(s, kids, street, TODAY, now=after_cutoff).set_index("code")
+        before = with_missing_reports(s, kids, street, TODAY, now=after_cutoff - dt.timedelta(hours=2))
+        city = root_unit(s)
+        streets = with_missing_reports(s, units_with_figures(s, city, 3, TODAY), city, TODAY, now=after_cutoff)
+    assert list(marked["report_missing"]) == [True, True]
+    assert not before["report_missing"].any()  # before the cut-off nothing is missing yet
+    assert list(streets["reports_missing"]) == [2]
+    write(store, Actor.system("test"), lambda ctx: submit_report(ctx, "C1", TODAY, zero=False,
+                                                                  now=after_cutoff - dt.timedelta(hours=3)))
+    with store.read() as s:
+        marked = with_missing_reports(s, children_with_figures(s, street, TODAY), street, TODAY,
+                                      now=after_cutoff).set_index("code")
+    assert (marked.at["C1", "report_missing"], marked.at["C2", "report_missing"]) == (False, True)
