@@ -31,6 +31,9 @@ from geodata.hierarchy import UnknownUnit
 from geodata.scope import PermissionDenied
 
 TOKEN_KEY = "gw_token"
+#: where pages written before sign-in existed read the Actor (checkpoints, reports, honours, import): kept in step
+#: with the server session on every run, never trusted on its own by this module
+ACTOR_KEY = "actor"
 COOKIE = "gw_session"
 _SIGNED_OUT = "gw_signed_out"
 _SET_COOKIE = "gw_set_cookie"
@@ -56,8 +59,10 @@ def current_actor() -> UserActor | None:
     actor = sessions.actor_for(_store(), token) if token else None
     if actor is None:
         st.session_state.pop(TOKEN_KEY, None)
+        st.session_state.pop(ACTOR_KEY, None)
     else:
         st.session_state[TOKEN_KEY] = token
+        st.session_state[ACTOR_KEY] = actor
     _flush_cookie()
     return actor
 

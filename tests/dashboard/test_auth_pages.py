@@ -273,7 +273,8 @@ def _unit_page() -> None:
     from dashboard import auth
 
     unit = auth.require_unit(st.query_params["code"])
-    st.text(f"OPENED {unit.code} home={auth.home_code()}")
+    # pages written before sign-in read st.session_state["actor"]: it is the signed-in user
+    st.text(f"OPENED {unit.code} home={auth.home_code()} actor={st.session_state['actor'].username}")
 
 
 @pytest.mark.parametrize("username, code, opened", [
@@ -293,4 +294,4 @@ def test_require_unit_refuses_units_outside_the_scope(city, monkeypatch, usernam
     if not opened:
         assert "超出您的管辖范围" in shown or "unknown unit" in shown
     else:
-        assert f"home={USERS[username][1]}" in shown
+        assert f"home={USERS[username][1]} actor={username}" in shown
