@@ -12,9 +12,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import offline_assets, state
+from dashboard import auth, offline_assets, state
 from dashboard.components import controls
 from dashboard.i18n import t
+from geodata.scope import can_audit
 
 HERE = Path(__file__).resolve().parent
 
@@ -98,32 +99,47 @@ def main() -> None:
     cfg = state.settings()
     lang = state.lang(cfg.default_lang)
     kiosk = state.kiosk()
+    actor = auth.current_actor()
     st.html(CSS)
     if kiosk:
         st.html(KIOSK_CSS)
 
-    wall = st.Page(HERE / "pages" / "wall.py", title=t("nav.wall", lang), url_path="wall")
-    explore = st.Page(HERE / "pages" / "explore.py", title=t("nav.explore", lang), url_path="explore")
-    importer = st.Page(HERE / "pages" / "import_data.py", title=t("nav.import", lang), url_path="import")
-    checkpoints = st.Page(HERE / "pages" / "checkpoints.py", title=t("nav.checkpoints", lang),
-                          url_path="checkpoints")
-    reports = st.Page(HERE / "pages" / "reports.py", title=t("nav.reports", lang), url_path="reports")
-    honours = st.Page(HERE / "pages" / "honours.py", title=t("nav.honours", lang), url_path="honours")
+    def page(file: str, key: str, url_path: str, visible: bool) -> st.Page:
+        return st.Page(HERE / "views" / file, title=t(key, lang), url_path=url_path,
+                       visibility="visible" if visible else "hidden")
+
+    signed_in = actor is not None
+    staff = signed_in and actor.role != "viewer"
+    wall = page("wall.py", "nav.wall", "wall", signed_in)
+    explore = page("explore.py", "nav.explore", "explore", signed_in)
+    my_grid = page("my_grid.py", "nav.my_grid", "my-grid", staff)
+    checkpoints = page("checkpoints.py", "nav.checkpoints", "checkpoints", staff)
+    reports = page("reports.py", "nav.reports", "reports", staff)
+    honours = page("honours.py", "nav.honours", "honours", staff)
+    importer = page("import_data.py", "nav.import", "import", staff)
+    audit = page("audit.py", "nav.audit", "audit", signed_in and can_audit(actor))
+    login = page("login.py", "nav.login", "login", not signed_in)
 
     def home() -> None:
-        # Streamlit serves its default page at "/" only, never at its url_path; the wall must answer at /wall
-        # (kiosk URLs), so "/" is a hidden page that moves on to /wall with the same query string
-        st.switch_page(wall, query_params=st.query_params.to_dict())
+        # Streamlit serves its default page at "/" only, never at its url_path; "/" moves on to the page the
+        # person works on (the wall for the command centre and the wall screen) with the same query string
+        target = wall if actor is None or actor.role in ("command", "viewer") else my_grid
+        st.switch_page(target, query_params=st.query_params.to_dict())
 
     start = st.Page(home, title=t("nav.wall", lang), url_path="home", default=True, visibility="hidden")
-    page = st.navigation([start, wall, explore, checkpoints, reports, honours, importer], position="hidden" if kiosk else "top")
-
+    current = st.navigation([start, wall, explore, my_grid, checkpoints, reports, honours, importer, audit, login],
+                            position="hidden" if kiosk else "top")
+    if current.url_path != "login":
+        # the gate: nothing of any page runs before sign-in; the requested URL opens right after signing in
+        auth.require_signed_in()
     if not kiosk:
         with st.sidebar:
             st.markdown(f"### {t('app.title', lang)}")
+            if actor is not None:
+                auth.account_box(actor, lang)
             controls.language(lang, cfg.default_lang)
             controls.as_of(state.as_of(), lang)
-    page.run()
+    current.run()
 
 
 main()

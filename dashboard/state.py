@@ -150,12 +150,10 @@ def mark_entry() -> None:
 def require_entry() -> None:
     """Make sure dashboard/app.py ran before this page (CSS, local Leaflet, navigation, kiosk mode).
 
-    Streamlit decides at start-up from the folder name that `dashboard/pages/` is an old-style multipage app
-    and, until some run calls `st.navigation`, serves `/wall` by running pages/wall.py alone. A wall that
-    boots straight into `/wall?kiosk=1` after a restart would stay in that mode (CDN Leaflet, chrome shown).
-    `st.navigation` switches the old mode off for the whole process; until it has been called, switch it off
-    here and run again, so the entry script runs and routes the same URL. (Internal flag of Streamlit 1.67;
-    tests/e2e/test_wall.py opens /wall as the very first request of a fresh server to keep this honest.)
+    Pages live in `dashboard/views/`, not `pages/`: a folder named `pages` next to the entry script makes
+    Streamlit 1.67 start in its old multipage mode, where a fresh server's first request to /my-grid or /import
+    ran the page file alone (or showed "page not found"). Should a page still run without the entry script
+    (an old-mode server, a test running a page file), switch that mode off and run again through the entry.
     """
     if st.session_state.pop(_ENTRY_FLAG, False):
         return

@@ -23,7 +23,7 @@ from geodata.writes import write
 from tests.e2e.test_editing import make_app_dir
 from tests.geodata.test_scope_city import PASSWORD, USERS, actor, city  # noqa: F401 — `city` is a fixture
 
-PAGES = Path(__file__).resolve().parents[2] / "dashboard" / "pages"
+PAGES = Path(__file__).resolve().parents[2] / "dashboard" / "views"
 OWN = {"command": "G11", "commandp": "G11", "wall": "G11", "sup1": "G11", "head1": "G11", "grid11": "G11",
        "health1": "G11", "sup2": "G21", "head2": "G21"}
 OTHER = {"sup1": "C2", "head1": "C2", "grid11": "G12", "health1": "G21", "sup2": "C1", "head2": "G11"}

@@ -61,6 +61,26 @@ def evil_url(tmp_path_factory) -> str:
     return url
 
 
+def _command_token(url: str) -> str:
+    """A session of a command-centre user (created when the database has none, e.g. the factory city)."""
+    from sqlalchemy import select
+
+    from geodata import sessions
+    from geodata.accounts import create_user
+    from geodata.models import Unit, User
+
+    store = open_store(url)
+    with store.read() as s:
+        exists = s.execute(select(User).where(User.username == "command")).scalar_one_or_none()
+        root = s.execute(select(Unit.code).where(Unit.parent_id.is_(None))).scalars().first()
+    if exists is None:
+        write(store, Actor.system("test"), lambda ctx: create_user(
+            ctx, "command", "指挥部", "command", root, "demo1234"))
+    token = sessions.sign_in(store, "command", "demo1234").token
+    store.dispose()
+    return token
+
+
 @pytest.fixture
 def app(monkeypatch):
     """`app(url, page="wall", **query) -> AppTest` after its first run, with fresh caches."""
@@ -72,12 +92,13 @@ def app(monkeypatch):
         st.cache_data.clear()
         st.cache_resource.clear()
         at = AppTest.from_file(str(APP), default_timeout=90)
+        at.session_state["gw_token"] = _command_token(url)  # the pages sit behind the sign-in gate
         if page == "wall":
             for k, v in query.items():
                 at.query_params[k] = v
             return at.run()
         at.run()  # switch_page needs one run to know the pages st.navigation registers
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(f"views/{page}.py")
         for k, v in query.items():
             at.query_params[k] = v
         return at.run()

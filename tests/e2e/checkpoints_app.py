@@ -16,7 +16,7 @@ from dashboard import offline_assets, state
 from geodata.hierarchy import unit_by_code
 from geodata.writes import Actor
 
-PAGE = Path(dashboard.__file__).resolve().parent / "pages" / "checkpoints.py"
+PAGE = Path(dashboard.__file__).resolve().parent / "views" / "checkpoints.py"
 
 st.set_page_config(page_title="卡点布设", layout="wide", initial_sidebar_state="collapsed")
 offline_assets.use_local_assets()

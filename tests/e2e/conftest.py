@@ -255,3 +255,26 @@ def open_app(page) -> Callable[[str], object]:
         return page
 
     return _open
+
+
+def sign_in_as(page, db_url: str, username: str = "command") -> None:
+    """Give the page's browser context a signed-in session cookie of `username` (a command-centre user is
+    created when the database has none), as the sign-in form would after a correct password."""
+    from sqlalchemy import select
+
+    from geodata import sessions
+    from geodata.accounts import create_user
+    from geodata.db import open_store
+    from geodata.models import Unit, User
+    from geodata.writes import Actor, write
+
+    store = open_store(db_url)
+    with store.read() as s:
+        exists = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        root = s.execute(select(Unit.code).where(Unit.parent_id.is_(None))).scalars().first()
+    if exists is None:
+        write(store, Actor.system("e2e"), lambda ctx: create_user(ctx, username, username, "command", root,
+                                                                   "demo1234"))
+    token = sessions.sign_in(store, username, "demo1234").token
+    store.dispose()
+    page.context.add_cookies([{"name": "gw_session", "value": token, "domain": "127.0.0.1", "path": "/"}])

@@ -16,7 +16,7 @@ from dashboard.components import controls
 from dashboard.i18n import t
 from geodata.scope import can_audit
 
-PAGES = Path(dashboard.__file__).resolve().parent / "pages"
+PAGES = Path(dashboard.__file__).resolve().parent / "views"
 
 st.set_page_config(page_title="网格防控一张图", layout="wide", initial_sidebar_state="collapsed")
 offline_assets.use_local_assets()

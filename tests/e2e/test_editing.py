@@ -3,7 +3,7 @@ centre's /wall shows it on its next refresh; another community's head who types 
 URL gets a refusal and none of its data. Every page may reach this machine only.
 
 The app is tests/e2e/edit_app.py (dashboard/app.py's navigation plus the sign-in gate and the editing pages),
-run from a copy next to `static/` and a `pages` link, as Streamlit serves `static/` and resolves `pages/…`
+run from a copy next to `static/` and a `views` link, as Streamlit serves `static/` and resolves `views/…`
 beside the entry script. The street demo city is built once for the module.
 """
 from __future__ import annotations
@@ -29,16 +29,16 @@ PASSWORD = "demo1234"
 
 
 def make_app_dir(folder: Path, *, server: bool = True) -> Path:
-    """A copy of edit_app.py; for a real server with `static/` (Leaflet, served by Streamlit) and `pages` (a link,
-    so the wall's `pages/explore.py` links resolve) beside it. AppTest gets the script alone: with a `pages/`
+    """A copy of edit_app.py; for a real server with `static/` (Leaflet, served by Streamlit) and `views` (a link,
+    so the wall's `views/explore.py` links resolve) beside it. AppTest gets the script alone: with a `pages/`
     folder next to the entry script it runs a switched-to page without the entry script (Streamlit's old
     multipage mode), which would skip the sign-in gate under test."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(REPO / "tests" / "e2e" / "edit_app.py", folder / "edit_app.py")
     if server and not (folder / "static").exists():
         shutil.copytree(REPO / "dashboard" / "static", folder / "static")
-    if server and not (folder / "pages").exists():
-        (folder / "pages").symlink_to(REPO / "dashboard" / "pages", target_is_directory=True)
+    if server and not (folder / "views").exists():
+        (folder / "views").symlink_to(REPO / "dashboard" / "views", target_is_directory=True)
     return folder / "edit_app.py"
 
 
@@ -76,9 +76,7 @@ def server(city, tmp_path_factory, browser) -> Iterator[str]:
     script = make_app_dir(folder)
     log = (folder / "streamlit.log").open("w+", encoding="utf-8")
     url, process = launch_app({"DATABASE_URL": city["url"], "WALL_REFRESH_SECONDS": str(REFRESH_S)}, script, log)
-    # Until some run has called st.navigation, Streamlit serves a fresh server in its old `pages/` folder mode,
-    # where /my-grid is unknown (the file is my_grid.py) and a "page not found" dialog opens; one visit to "/"
-    # switches that off for the process (see dashboard.state.require_entry).
+    # one visit to "/" first: the app's first run fills its caches (and see dashboard.state.require_entry)
     context = browser.new_context()
     warm = context.new_page()
     warm.goto(url)

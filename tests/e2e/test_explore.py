@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from geodata.bulk import upsert_layer
 from geodata.db import open_store
+from tests.e2e.conftest import sign_in_as
 from geodata.writes import Actor, write
 from loaders.demo import generate
 from loaders.demo_store import store_demo
@@ -47,10 +48,14 @@ def _server(env: dict[str, str], log_dir) -> tuple[str, object, object]:
     return url, process, log
 
 
+DBS: dict[str, str] = {}  # app fixture → its database URL (to sign in against)
+
+
 @pytest.fixture(scope="module")
 def street_app(tmp_path_factory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("explore")
     db = f"sqlite:///{root / 'street.sqlite'}"
+    DBS["street_app"] = db
     store = open_store(db)
     store_demo(store, generate("street", seed=0), scale="street", seed=0, log=lambda _msg: None)
     store.dispose()
@@ -65,6 +70,7 @@ def evil_app(tmp_path_factory) -> Iterator[str]:
     """tests/factories.py's small city with a community and a building named like an HTML injection."""
     root = tmp_path_factory.mktemp("evil")
     db = f"sqlite:///{root / 'evil.sqlite'}"
+    DBS["evil_app"] = db
     store = open_store(db)
     frames = unit_frames()
     frames["communities"].loc[frames["communities"]["code"] == "C1", "name"] = EVIL
@@ -145,6 +151,7 @@ def expect_unit(page, code: str, names: list[str]) -> None:
 
 def test_drill_from_city_to_a_building_and_back(street_app, no_dialogs):
     page = no_dialogs
+    sign_in_as(page, DBS["street_app"])
     page.goto(f"{street_app}/explore")
     settle(page)
     assert crumbs(page) == NAMES[:1]
@@ -180,6 +187,7 @@ def test_drill_from_city_to_a_building_and_back(street_app, no_dialogs):
 
 def test_deep_link_and_breadcrumb_links(street_app, no_dialogs):
     page = no_dialogs
+    sign_in_as(page, DBS["street_app"])
     page.goto(f"{street_app}/explore?code={PATH[3]}")
     expect_unit(page, PATH[3], NAMES[:4])
     expect(page.locator("[data-card='unit']")).to_contain_text("社区书记")
@@ -192,6 +200,7 @@ def test_deep_link_and_breadcrumb_links(street_app, no_dialogs):
 
 def test_hostile_name_is_text_in_tooltip_breadcrumb_and_card(evil_app, no_dialogs):
     page = no_dialogs
+    sign_in_as(page, DBS["evil_app"])
     page.goto(f"{evil_app}/explore?code=S1")
     settle(page)
     x, y = point_at(page, "C1")
@@ -206,6 +215,8 @@ def test_hostile_name_is_text_in_tooltip_breadcrumb_and_card(evil_app, no_dialog
     expect_unit(page, "C1", ["测试市", "江岸区", "大智街道", EVIL])
     expect(page.locator("[data-card='unit'] .gw-card-t")).to_contain_text(EVIL)
 
+    sign_in_as(page, DBS["evil_app"])
+
     page.goto(f"{evil_app}/explore?code=G11K1&building=G11K1B1")
     settle(page)
     expect(page.locator("[data-card='building'] .gw-card-t")).to_contain_text(EVIL)
@@ -215,6 +226,7 @@ def test_hostile_name_is_text_in_tooltip_breadcrumb_and_card(evil_app, no_dialog
 
 def test_chinese_search_filters_the_table_and_a_row_drills_down(street_app, no_dialogs):
     page = no_dialogs
+    sign_in_as(page, DBS["street_app"])
     page.goto(f"{street_app}/explore?code={PATH[2]}")
     settle(page)
     table = page.locator("[data-testid='stDataFrame']")

@@ -21,7 +21,7 @@ from geodata.db import open_store
 from geodata.writes import Actor, write
 from loaders.demo import generate
 from loaders.demo_store import store_demo
-from tests.e2e.conftest import launch_app, stop_app, wait_for_app_run
+from tests.e2e.conftest import sign_in_as, launch_app, stop_app, wait_for_app_run
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 REFRESH_S = 2
@@ -66,6 +66,7 @@ def test_kiosk_wall_boots_into_wall_without_chrome(start_app, street_url, page):
     # the very first request of a fresh server is the kiosk URL (a wall PC after a restart)
     url, _ = start_app({"DATABASE_URL": street_url})
     page.set_viewport_size({"width": 1920, "height": 1080})
+    sign_in_as(page, street_url)
     page.goto(f"{url}/wall?kiosk=1")
     wait_for_app_run(page)
     frame = map_frame(page)
@@ -90,7 +91,8 @@ def test_kiosk_wall_boots_into_wall_without_chrome(start_app, street_url, page):
         const r = e.getBoundingClientRect(); return r.left >= 0 && r.right <= window.innerWidth; })""", timeout=5_000)
 
 
-def test_theme_switch_changes_the_legend_and_keeps_the_map(wall_server, page):
+def test_theme_switch_changes_the_legend_and_keeps_the_map(wall_server, street_url, page):
+    sign_in_as(page, street_url)
     page.goto(f"{wall_server}/wall")
     wait_for_app_run(page)
     frame = map_frame(page)
@@ -111,6 +113,7 @@ def test_theme_switch_changes_the_legend_and_keeps_the_map(wall_server, page):
 
 
 def test_refresh_shows_a_new_case_and_keeps_the_view(wall_server, street_url, page):
+    sign_in_as(page, street_url)
     page.goto(f"{wall_server}/wall?kiosk=1")
     wait_for_app_run(page)
     frame = map_frame(page)

@@ -21,7 +21,7 @@ from geodata.reports_models import HonourApplication
 from geodata.writes import Actor, write
 from tests.factories import TODAY, load_small_city
 
-PAGES = Path(__file__).resolve().parents[2] / "dashboard" / "pages"
+PAGES = Path(__file__).resolve().parents[2] / "dashboard" / "views"
 # A stand-in for dashboard/app.py until it registers these pages: it marks the entry as run (the pages check
 # that, see dashboard.state.require_entry) and runs the one page, on every run and rerun like the real entry.
 ENTRY = """

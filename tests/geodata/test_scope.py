@@ -263,8 +263,6 @@ def test_every_export_as_each_role_against_own_and_another_unit(city, layer):
         assert events_count(city) == before + (1 if allowed else 0)  # every export leaves an event
 
 
-@pytest.mark.xfail(strict=True, reason="geodata/exports.py (not this feature's file) does not mask yet: it should "
-                                       "return geodata.persons.mask_frame(actor, frame) for person layers")
 def test_exports_mask_identifiers_outside_the_persons_own_grid(city):
     frame = export_layer(city, actor(city, "head1"), "persons", scope_code="C1", fmt="csv").set_index("code")
     assert frame.at["P1", "id_number"] == "110***********1232"

@@ -11,14 +11,14 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, state
+from dashboard import auth, data, state
 from dashboard.components import cards, controls, kpis, maps, tables
 from dashboard.components.breadcrumb import breadcrumb, level_label
 from dashboard.i18n import t
 from geodata.figures import UnitRef
 from geodata.vocab import Level
 
-PAGE = "pages/explore.py"
+PAGE = "views/explore.py"
 MAP_HEIGHT = 640
 
 
@@ -83,7 +83,8 @@ def main() -> None:
         st.info(t("no_data", lang))
         return
     state.echo_query_string()
-    code = st.query_params.get("code") or root.code
+    code = st.query_params.get("code") or auth.home_code() or root.code
+    auth.require_unit(code)  # outside the person's scope: a refusal, and nothing of that unit is read
     crumbs = data.breadcrumb(v.url, v.version, code)
     if crumbs is None:
         st.error(t("explore.unknown_code", lang, code=code))

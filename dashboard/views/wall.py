@@ -11,7 +11,7 @@ import html
 
 import streamlit as st
 
-from dashboard import data, state
+from dashboard import auth, data, state
 from dashboard.components import controls, kpis, maps
 from dashboard.i18n import t
 from geodata.vocab import Level
@@ -35,6 +35,8 @@ def headline(city: str, on: dt.date, lang: str) -> None:
 
 def live(root_code: str, theme: str) -> None:
     """KPI strip and map; re-run alone by the timer (data version and day are read afresh each time)."""
+    if auth.current_actor() is None:
+        st.rerun(scope="app")  # the session ended (signed out, expired): the timer must not keep showing data
     v = state.view()
     crumbs = data.breadcrumb(v.url, v.version, root_code)
     if not crumbs:
@@ -43,7 +45,7 @@ def live(root_code: str, theme: str) -> None:
     totals = data.totals(v.url, v.version, root_code, v.on)
     communities = data.units_at_level(v.url, v.version, root_code, int(Level.COMMUNITY), v.on, v.lang)
     headline(root.name, v.on, v.lang)
-    link = None if v.kiosk else "pages/explore.py"
+    link = None if v.kiosk else "views/explore.py"
     kpis.strip(kpis.city_kpis(totals, communities, v.lang), link_page=link,
                params=state.carried_params(code=root_code), lang=v.lang)
 
@@ -57,6 +59,7 @@ def live(root_code: str, theme: str) -> None:
 
 def main() -> None:
     state.require_entry()
+    auth.require_signed_in(("command", "viewer"))  # the whole city's counts: the command centre and its wall
     v = state.view()
     root = data.root(v.url, v.version)
     if root is None:
