@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from geodata.auth_models import AuthSession, UserGrant
 from geodata.db import Store
-from geodata.hierarchy import unit_by_code
+from geodata.hierarchy import UnknownUnit, unit_by_code
 from geodata.models import Unit, User, utcnow
 from geodata.problems import Problem, Rejected
 from geodata.scope import GRANTABLE, GRANTS
@@ -73,7 +73,11 @@ def create_user(
     exists = ctx.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if exists:
         raise Rejected([Problem(f"用户名已存在: {username}", f"username already exists: {username}", field="username")])
-    scope = unit_by_code(ctx.session, scope_code) if scope_code else None
+    try:
+        scope = unit_by_code(ctx.session, scope_code) if scope_code else None
+    except UnknownUnit as exc:
+        raise Rejected([Problem(f"管辖范围编码不存在: {scope_code}", f"unknown scope unit code: {scope_code}",
+                                field="scope")]) from exc
     user = User(username=username, display_name=display_name, role=role,
                 scope_unit_id=scope.id if scope else None, password_hash=hash_password(password))
     ctx.session.add(user)

@@ -151,7 +151,23 @@ def cmd_users(args: argparse.Namespace) -> int:
         for user, code in rows:
             print(f"{user.username:<16} {ROLES[user.role][0]:<10} {code or '-':<24} {user.display_name}")
         return 0
+    from geodata.accounts import grant, revoke_grant, set_active
+
     try:
+        if args.users_cmd == "grant":
+            write(store, Actor.system("cli"), lambda ctx: grant(ctx, args.username, args.kind, reason=args.reason))
+            print(f"已授权 / granted {args.kind} to {args.username}")
+            return 0
+        if args.users_cmd == "revoke-grant":
+            write(store, Actor.system("cli"), lambda ctx: revoke_grant(ctx, args.username, args.kind,
+                                                                       reason=args.reason))
+            print(f"已收回 / revoked {args.kind} from {args.username}")
+            return 0
+        if args.users_cmd in ("disable", "enable"):
+            active = args.users_cmd == "enable"
+            write(store, Actor.system("cli"), lambda ctx: set_active(ctx, args.username, active, reason=args.reason))
+            print(f"{'已启用 / enabled' if active else '已停用 / disabled'}: {args.username}")
+            return 0
         if args.users_cmd == "add":
             write(store, Actor.system("cli"), lambda ctx: create_user(
                 ctx, args.username, args.name or args.username, args.role, args.scope, args.password))
@@ -219,6 +235,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("username")
     r.add_argument("--password", required=True)
     with_db(usub.add_parser("list"))
+    for name, what in (("grant", "grant a right (persons: person-level data for a command/supervisor user)"),
+                       ("revoke-grant", "take a right back")):
+        g = with_db(usub.add_parser(name, help=what))
+        g.add_argument("username")
+        g.add_argument("kind", help="persons")
+        g.add_argument("--reason")
+    for name in ("disable", "enable"):
+        d = with_db(usub.add_parser(name, help=f"{name} a sign-in (disabling ends its sessions)"))
+        d.add_argument("username")
+        d.add_argument("--reason")
     p.set_defaults(fn=cmd_users)
     return parser
 

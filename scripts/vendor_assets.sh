@@ -15,8 +15,10 @@ cd "$(dirname "$0")/.."
 dest=dashboard/static/vendor/leaflet
 src=node_modules/leaflet/dist
 
+draw=dashboard/static/vendor/leaflet-draw
+
 have_files() {
-    [ -s "$dest/leaflet.js" ] && [ -s "$dest/leaflet.css" ] && [ -d "$dest/images" ]
+    [ -s "$dest/leaflet.js" ] && [ -s "$dest/leaflet.css" ] && [ -d "$dest/images" ] && [ -s "$draw/leaflet.draw.js" ]
 }
 
 if ! command -v npm >/dev/null 2>&1; then
@@ -43,5 +45,11 @@ mkdir -p "$dest"
 cp "$src/leaflet.js" "$src/leaflet.js.map" "$src/leaflet.css" "$dest/"
 cp -R "$src/images" "$dest/images"
 cp node_modules/leaflet/LICENSE "$dest/LICENSE"
+# Leaflet.draw: supervisors reshape grid polygons on the map (dashboard/components/edit_map.py)
+rm -rf "$draw"
+mkdir -p "$draw"
+cp node_modules/leaflet-draw/dist/leaflet.draw.js node_modules/leaflet-draw/dist/leaflet.draw.css "$draw/"
+cp -R node_modules/leaflet-draw/dist/images "$draw/images"
+cp node_modules/leaflet-draw/LICENSE "$draw/LICENSE" 2>/dev/null || true
 touch "$stamp"
 echo "assets: Leaflet $(node -p 'require("./node_modules/leaflet/package.json").version' 2>/dev/null || echo '?') -> $dest"

@@ -101,4 +101,18 @@ def building_card(b: pd.Series, *, lang: str) -> None:
     ]
     st.html(_card(_text(b.get("name")), f"{t('card.building', lang)} · {t('card.code', lang)} {_text(b.get('code'))}",
                   rows, key="building", badge=state))
+    history_link("building", str(b.get("code")), lang)
     st.caption(t("explore.persons_note", lang))
+
+
+def history_link(entity: str, code: str, lang: str) -> None:
+    """A link from a record's card to its history on /audit (who changed what, when, old → new, why), for the
+    people who may read the audit log; /audit checks the scope again."""
+    from dashboard import auth
+    from geodata.scope import can_audit
+
+    actor = auth.current_actor()
+    if actor is None or not can_audit(actor):
+        return
+    st.page_link("views/audit.py", label=t("card.history", lang), icon="🕘",
+                 query_params={"entity": entity, "code": code})

@@ -227,7 +227,7 @@ def test_explore_deep_link_shows_breadcrumb_children_and_card(app, street_url):
     assert len(table) == 8 and table["code"].str.startswith("420106001001G").all()
     card = next(b for b in htmls(at) if 'data-card="unit"' in b)
     assert "社区书记" in card and "利楼社区" in card
-    assert "人员名单须登录" in " ".join(c.value for c in at.caption)
+    assert "人员名单请在“我的网格”" in " ".join(c.value for c in at.caption)
 
 
 def test_explore_without_code_starts_at_the_root(app, street_url):

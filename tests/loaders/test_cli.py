@@ -59,3 +59,25 @@ def test_demo_is_deterministic_for_a_seed(tmp_path):
     a, b = generate("street", seed=3), generate("street", seed=3)
     assert a.buildings["code"].tolist() == b.buildings["code"].tolist()
     assert a.buildings.geometry.equals(b.buildings.geometry)
+
+
+def test_users_add_grant_disable_and_reset_password(street_db, capsys):
+    from geodata.accounts import authenticate
+    from geodata.db import open_store
+
+    capsys.readouterr()
+    assert main(["users", "add", "zhang", "--role", "grid_leader", "--scope", "NOPE", "--password", "x" * 8,
+                 "--db", street_db]) == 1
+    assert "unknown scope unit code: NOPE" in capsys.readouterr().err
+    assert main(["users", "add", "zhang", "--role", "command", "--password", "short", "--db", street_db]) == 1
+    assert "at least 8" in capsys.readouterr().err
+    assert main(["users", "add", "zhang", "--role", "command", "--password", "longenough1", "--db", street_db]) == 0
+    assert main(["users", "grant", "zhang", "persons", "--db", street_db]) == 0
+    store = open_store(street_db)
+    assert authenticate(store, "zhang", "longenough1").ok
+    assert main(["users", "disable", "zhang", "--db", street_db]) == 0
+    assert not authenticate(store, "zhang", "longenough1").ok
+    assert main(["users", "enable", "zhang", "--db", street_db]) == 0
+    assert main(["users", "reset-password", "zhang", "--password", "another-one", "--db", street_db]) == 0
+    assert authenticate(store, "zhang", "another-one").ok and not authenticate(store, "zhang", "longenough1").ok
+    store.dispose()
