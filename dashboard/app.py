@@ -12,12 +12,16 @@ from pathlib import Path
 
 import streamlit as st
 
+import dashboard
+
 from dashboard import auth, offline_assets, state
 from dashboard.components import controls
 from dashboard.i18n import t
 from geodata.scope import can_audit
 
-HERE = Path(__file__).resolve().parent
+# pages by the package's own path, so the entry script also runs from a copy (the browser tests serve a copy
+# next to a static/ folder of their own)
+HERE = Path(dashboard.__file__).resolve().parent
 
 st.set_page_config(page_title="网格防控一张图", layout="wide", initial_sidebar_state="collapsed")
 offline_assets.use_local_assets()

@@ -83,7 +83,7 @@ def representative_points(geoms: Any, decimals: int = PRECISION_DECIMALS) -> np.
 
 
 def dumps(obj: Any) -> str:
-    """Compact JSON, UTF-8 text kept as is (Chinese names: 3 bytes each instead of 6 as \\uXXXX)."""
+    """Compact JSON, UTF-8 text kept as is (Chinese names: 3 bytes each instead of 6 as \\u escapes)."""
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 

@@ -2,7 +2,7 @@
 PostgreSQL): every page as every role against their own and another unit, hostile text shown as text, and two
 people saving the same building.
 
-Pages run through tests/e2e/edit_app.py — dashboard/app.py's navigation with the gate and these pages — from a
+Pages run through a copy of dashboard/app.py — the real navigation with the gate and these pages — from a
 copy without a `pages/` folder beside it (see tests/e2e/test_editing.make_app_dir). The wall itself is not
 opened signed in here (its links name `pages/…` relative to dashboard/app.py): tests/e2e/test_editing.py does.
 """

@@ -2,7 +2,7 @@
 centre's /wall shows it on its next refresh; another community's head who types that community's code into the
 URL gets a refusal and none of its data. Every page may reach this machine only.
 
-The app is tests/e2e/edit_app.py (dashboard/app.py's navigation plus the sign-in gate and the editing pages),
+The app is a copy of dashboard/app.py (the real navigation, sign-in gate and editing pages),
 run from a copy next to `static/` and a `views` link, as Streamlit serves `static/` and resolves `views/…`
 beside the entry script. The street demo city is built once for the module.
 """
@@ -29,12 +29,12 @@ PASSWORD = "demo1234"
 
 
 def make_app_dir(folder: Path, *, server: bool = True) -> Path:
-    """A copy of edit_app.py; for a real server with `static/` (Leaflet, served by Streamlit) and `views` (a link,
+    """A copy of dashboard/app.py; for a real server with `static/` (Leaflet, served by Streamlit) and `views` (a link,
     so the wall's `views/explore.py` links resolve) beside it. AppTest gets the script alone: with a `pages/`
     folder next to the entry script it runs a switched-to page without the entry script (Streamlit's old
     multipage mode), which would skip the sign-in gate under test."""
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(REPO / "tests" / "e2e" / "edit_app.py", folder / "edit_app.py")
+    shutil.copyfile(REPO / "dashboard" / "app.py", folder / "edit_app.py")
     if server and not (folder / "static").exists():
         shutil.copytree(REPO / "dashboard" / "static", folder / "static")
     if server and not (folder / "views").exists():
