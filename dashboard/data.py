@@ -145,3 +145,14 @@ def flags(url: str, version: int, code: str, on: dt.date) -> pd.DataFrame:
     with store_for(url).read() as s:
         frame = honour_flags(s, code, on)
     return frame[frame["lon"].notna()] if len(frame) else frame
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
+def alerts(url: str, version: int, code: str) -> pd.DataFrame:
+    """Open (unacknowledged) alerts under `code`, newest first (geodata.alerts)."""
+    from geodata.alerts import open_alerts
+
+    with store_for(url).read() as s:
+        unit = figures.breadcrumb(s, code)[-1]
+        return open_alerts(s, scope_path=unit.path)
+

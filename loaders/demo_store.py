@@ -46,6 +46,14 @@ def store_demo(store: Store, city, *, scale: str, seed: int, log: Callable[[str]
         ctx.session.merge(Meta(key="demo_scale", value=f"{scale}:{seed}"))
 
     write(store, Actor.system("demo"), fill)
+    # announce the demo's situation as the daily run would: situation changes and alerts (clusters, S2) land
+    # in the event log, so the wall has alerts to show and history has a starting point
+    from geodata.risk import run_daily_transitions
+
+    t0 = time.perf_counter()
+    run_daily_transitions(store, city.today)
+    timings["daily run"] = time.perf_counter() - t0
+    log(f"  {'daily run':<14} {timings['daily run']:6.1f} s")
     return timings
 
 

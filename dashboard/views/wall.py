@@ -12,7 +12,7 @@ import html
 import streamlit as st
 
 from dashboard import auth, data, state
-from dashboard.components import controls, kpis, maps
+from dashboard.components import alerts, controls, kpis, maps
 from dashboard.i18n import t
 from geodata.vocab import Level
 
@@ -54,7 +54,13 @@ def live(root_code: str, theme: str) -> None:
     base = maps.frame_base(bounds, settings=v.settings, outline=outline)
     shown = communities.drop(columns=[c for c in maps.WALL_HIDDEN if c in communities.columns])
     groups = [maps.units_group(shown, theme, lang=v.lang, dark=not v.settings.tile_url)] if len(shown) else []
-    maps.show(base, groups, key="wall-map", height=MAP_HEIGHT[v.kiosk], clickable=False)
+    map_col, alert_col = st.columns([4, 1], gap="small")
+    with map_col:
+        maps.show(base, groups, key="wall-map", height=MAP_HEIGHT[v.kiosk], clickable=False)
+    with alert_col:
+        missing = int(communities["report_missing"].sum()) if "report_missing" in communities else 0
+        alerts.panel(v.store, data.alerts(v.url, v.version, root_code), totals, missing, lang=v.lang,
+                     kiosk=v.kiosk)
 
 
 def main() -> None:

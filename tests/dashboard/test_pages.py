@@ -314,3 +314,30 @@ def test_sidebar_controls_write_language_day_and_theme_into_the_url(app, street_
     widget(at, "button_group", "theme_choice").set_value("checkpoints").run()
     assert at.query_params["theme"] == "checkpoints"
     assert_ran(at)
+
+
+def test_wall_lists_open_alerts_and_the_command_centre_acknowledges_one(app, street_url):
+    at = app(street_url)
+    assert_ran(at)
+    text = " ".join(htmls(at))
+    assert "聚集性病例" in text and "社区传播" in text
+    buttons = [b for b in at.button if (b.key or "").startswith("ack-")]
+    assert len(buttons) == 2
+    buttons[0].click().run()
+    assert_ran(at)
+    assert len([b for b in at.button if (b.key or "").startswith("ack-")]) == 1
+    from sqlalchemy import select
+
+    from geodata.models import Event
+
+    store = with_store(street_url)
+    with store.read() as s:
+        acks = s.execute(select(Event).where(Event.action == "alert.acknowledge")).scalars().all()
+    store.dispose()
+    assert [e.actor for e in acks] == ["command"]
+
+
+def test_kiosk_wall_shows_alerts_without_buttons(app, street_url):
+    at = app(street_url, kiosk="1")
+    assert_ran(at)
+    assert not [b for b in at.button if (b.key or "").startswith("ack-")]

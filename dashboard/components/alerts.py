@@ -1,0 +1,76 @@
+"""The wall's alert panel: stored alerts (clusters, community transmission, symptoms …) with acknowledgement,
+and the standing conditions behind the KPIs (overdue releases, checkpoints below norm, missing reports).
+
+Acknowledging is a geodata command (command centre only, audited); the panel only shows its answer.
+"""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import auth
+from dashboard.i18n import extend, t
+from geodata.alerts import acknowledge_alert
+from geodata.db import Store
+from geodata.problems import Rejected
+from geodata.scope import PermissionDenied
+from geodata.writes import write
+
+extend({
+    "alerts.title": ("预警", "Alerts"),
+    "alerts.none": ("暂无未处理预警", "No open alerts"),
+    "alerts.ack": ("确认", "Acknowledge"),
+    "alerts.more": ("另有 {n} 条", "{n} more"),
+    "alerts.overdue": ("{n} 人逾期未解除隔离", "{n} observations overdue for release"),
+    "alerts.understaffed": ("{n} 个卡点低于值守标准", "{n} checkpoints below the staffing norm"),
+    "alerts.missing": ("{n} 个社区日报未报", "{n} communities have not reported today"),
+})
+SHOWN = 8
+CSS = """<style>
+.gw-alert { background: #2a1a12; border-left: 6px solid #D55E00; border-radius: 6px; padding: 6px 10px;
+  margin-bottom: 6px; font-size: 19px; line-height: 1.35; }
+.gw-alert.gw-standing { background: #1c2333; border-left-color: #E69F00; }
+.gw-alert-when { font-size: 15px; color: #b9c6d3; }
+</style>"""
+
+
+def panel(store: Store, frame: pd.DataFrame, totals: dict[str, int], missing: int, *, lang: str,
+          kiosk: bool) -> None:
+    """Newest open alerts first, then the standing conditions; an acknowledge button for the command centre."""
+    st.html(CSS)
+    st.markdown(f"#### {t('alerts.title', lang)}")
+    standing = [(key, n) for key, n in (("alerts.overdue", totals.get("releases_overdue", 0)),
+                                         ("alerts.understaffed", totals.get("checkpoints_understaffed", 0)),
+                                         ("alerts.missing", missing)) if n]
+    if frame.empty and not standing:
+        st.caption(t("alerts.none", lang))
+        return
+    actor = auth.current_actor()
+    may_ack = not kiosk and actor is not None and actor.role == "command"
+    title = "title_en" if lang == "en" else "title_zh"
+    for row in frame.head(SHOWN).itertuples(index=False):
+        text = html.escape(str(getattr(row, title)))
+        when = html.escape(f"{row.raised_on} · {row.unit_name}")
+        if may_ack:
+            left, right = st.columns([5, 1], vertical_alignment="center")
+            left.html(f'<div class="gw-alert">{text}<div class="gw-alert-when">{when}</div></div>')
+            if right.button(t("alerts.ack", lang), key=f"ack-{row.id}"):
+                _acknowledge(store, actor, int(row.id), int(row.version), lang)
+        else:
+            st.html(f'<div class="gw-alert">{text}<div class="gw-alert-when">{when}</div></div>')
+    if len(frame) > SHOWN:
+        st.caption(t("alerts.more", lang, n=len(frame) - SHOWN))
+    for key, n in standing:
+        st.html(f'<div class="gw-alert gw-standing">{html.escape(t(key, lang, n=f"{n:,}"))}</div>')
+
+
+def _acknowledge(store: Store, actor, alert_id: int, version: int, lang: str) -> None:
+    try:
+        write(store, actor, lambda ctx: acknowledge_alert(ctx, alert_id, expected_version=version))
+    except (Rejected, PermissionDenied) as exc:
+        problem = exc.problem if isinstance(exc, PermissionDenied) else exc.problems[0]
+        st.error(problem.message_zh if lang == "zh" else problem.message_en)
+        return
+    st.rerun(scope="app")
