@@ -61,6 +61,7 @@ def write_layer(frame: pd.DataFrame, layer: str, fmt: str, out: Path) -> Path:
             # Shapefile field names are cut to 10 characters (parent_code → parent_cod); the importer knows
             # the cut names, so the round trip holds and the warning only adds noise.
             warnings.filterwarnings("ignore", message="Normalized/laundered field name")
+            warnings.filterwarnings("ignore", message="Column names longer than 10 characters")
             gdf.to_file(out, driver=driver, layer=layer if fmt == "gpkg" else None, engine="pyogrio", **kwargs)
     else:
         raise ValueError(f"未知格式 {fmt} / unknown format {fmt}; use one of {', '.join(FORMATS)}")
