@@ -51,6 +51,11 @@ def pg_template() -> Iterator[tuple[object, str] | None]:
     engine.dispose()
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say at the end of every run (also under -q, which hides the header) which databases the suite used."""
+    terminalreporter.write_line(pytest_report_header(config))
+
+
 def pytest_report_header(config):
     engine, why = _pg_admin()
     if engine is None:
