@@ -123,9 +123,27 @@ def _map_frame(page):
     return page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
 
 
-def _paint(browser, url: str, *, min_features: int = 1, timeout_s: float = 60) -> dict:
-    """Open `url` in a fresh context; seconds until the map holds drawn features, and the map page size."""
+def _token(db_url: str, username: str = "command") -> str:
+    """A session of a demo user: the app's pages sit behind the sign-in gate."""
+    from geodata import sessions
+    from geodata.db import Store
+
+    store = Store(db_url)
+    token = sessions.sign_in(store, username, "demo1234").token
+    store.dispose()
+    return token
+
+
+def _context(browser, token: str | None):
     ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    if token:
+        ctx.add_cookies([{"name": "gw_session", "value": token, "domain": "127.0.0.1", "path": "/"}])
+    return ctx
+
+
+def _paint(browser, url: str, *, min_features: int = 1, timeout_s: float = 60, token: str | None = None) -> dict:
+    """Open `url` in a fresh context; seconds until the map holds drawn features, and the map page size."""
+    ctx = _context(browser, token)
     page = ctx.new_page()
     blocked: list[str] = []
     # The map reaches the browser as component arguments inside Streamlit's websocket messages (the base map
@@ -182,9 +200,10 @@ LEVEL_JS = """level => { const m = window.map; if (!m || !m._layers) return null
   return {n: n, x: c.x, y: c.y, code: hit.feature.properties.code}; }"""
 
 
-def _drill(browser, url: str, levels: list[int], timeout_s: float = 30) -> list[tuple[int, float | None]]:
+def _drill(browser, url: str, levels: list[int], timeout_s: float = 30, token: str | None = None
+           ) -> list[tuple[int, float | None]]:
     """Open `url`, then click a unit of each level in turn; seconds from click to the next level drawn."""
-    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    ctx = _context(browser, token)
     page = ctx.new_page()
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1"))
                else r.abort())
@@ -270,12 +289,13 @@ def bench_scale(browser, scale: str) -> dict:
         floor.stop()
 
         app = App(ROOT / "dashboard" / "app.py", env)
-        _paint(browser, f"{app.url}/wall?kiosk=1")  # warm: first run fills the caches
-        figures["wall"] = _paint(browser, f"{app.url}/wall?kiosk=1")
+        token = _token(url)
+        _paint(browser, f"{app.url}/wall?kiosk=1", token=token)  # warm: first run fills the caches
+        figures["wall"] = _paint(browser, f"{app.url}/wall?kiosk=1", token=token)
         figures["levels"] = {}
         for level in range(1, 6):
-            figures["levels"][level] = _paint(browser, f"{app.url}/explore?code={codes[level]}")
-        figures["drill"] = _drill(browser, f"{app.url}/explore?code={codes[1]}", [2, 3, 4, 5])
+            figures["levels"][level] = _paint(browser, f"{app.url}/explore?code={codes[level]}", token=token)
+        figures["drill"] = _drill(browser, f"{app.url}/explore?code={codes[1]}", [2, 3, 4, 5], token=token)
         figures["rss_mb"] = app.rss_mb()
         app.stop()
 

@@ -28,6 +28,32 @@ def go(**params: str | None) -> None:
     st.rerun()
 
 
+def map_key(unit: UnitRef, wanted: str | None) -> str:
+    # a new key per query string: a remounted map starts with no click, so the click that brought us here
+    # cannot fire again when Back (or closing a card) returns to this view
+    return f"explore-{unit.code}-{wanted or ''}"
+
+
+def follow_click(unit: UnitRef, wanted: str | None) -> None:
+    """A click on the map reruns the page with the clicked feature in the map's state: drill before reading
+    and drawing this level again (that redraw was most of a click's cost at city scale)."""
+    key = map_key(unit, wanted)
+    clicked = (st.session_state.get(key) or {}).get("last_active_drawing") or {}
+    props = clicked.get("properties") or {}
+    code, level = props.get("code"), props.get("level")
+    if not code or code == wanted:
+        return
+    if level is not None and int(level) == unit.level + 1:
+        target = {"code": str(code)}
+    elif level is None and unit.level >= Level.GRID:
+        target = {"code": unit.code, "building": str(code)}
+    else:
+        return
+    # forget the click, or Back to this view would find it and drill again
+    st.session_state.pop(key, None)
+    go(**target)
+
+
 def title(unit: UnitRef, lang: str) -> None:
     import html
 
@@ -91,6 +117,7 @@ def main() -> None:
         breadcrumb([root], page=PAGE, params=state.carried_params(), lang=lang, tail=code)
         return
     unit = crumbs[-1]
+    follow_click(unit, st.query_params.get("building"))
     focus = st.query_params.get("focus") or None
     kids = data.children(v.url, v.version, unit.code, v.on, v.lang)
     own = data.unit_row(v.url, v.version, crumbs, v.on, v.lang)
@@ -130,9 +157,7 @@ def main() -> None:
             groups += maps.points_groups(buildings, checkpoints, lang=lang, dark=dark)
             if unit.level >= Level.STREET:
                 groups += maps.flags_group(data.flags(v.url, v.version, unit.code, v.on), lang=lang, dark=dark)
-            # a new key per query string: a remounted map starts with no click, so the click that brought us
-            # here cannot fire again when Back (or closing a card) returns to this view
-            clicked = maps.show(base, groups, key=f"explore-{unit.code}-{wanted or ''}", height=MAP_HEIGHT,
+            clicked = maps.show(base, groups, key=map_key(unit, wanted), height=MAP_HEIGHT,
                                 clickable=True)
             if clicked and len(kids) and clicked in set(kids["code"]):
                 go(code=clicked)
