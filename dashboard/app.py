@@ -114,7 +114,8 @@ def main() -> None:
 
     signed_in = actor is not None
     staff = signed_in and actor.role != "viewer"
-    wall = page("wall.py", "nav.wall", "wall", signed_in)
+    # the whole city's counts: shown to the command centre and its wall account (the page refuses others too)
+    wall = page("wall.py", "nav.wall", "wall", signed_in and actor.role in ("command", "viewer"))
     explore = page("explore.py", "nav.explore", "explore", signed_in)
     my_grid = page("my_grid.py", "nav.my_grid", "my-grid", staff)
     checkpoints = page("checkpoints.py", "nav.checkpoints", "checkpoints", staff)
