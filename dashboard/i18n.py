@@ -128,6 +128,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "explore.focus_clear": ("显示全部", "Show all"),
     "explore.building_missing": ("本单元内没有编码为 {code} 的楼栋。", "No building {code} in this unit."),
     "card.history": ("修改历史", "Change history"),
+    "scope.outside": ("超出您的管辖范围，不能查看此单元。", "Outside your scope: this unit cannot be shown."),
     "explore.persons_note": ("人员名单请在“我的网格”中按管辖范围查看，此处只显示人数。",
                              "Person lists are on “My grid”, within your scope; only counts are shown here."),
     "explore.buildings": ("楼栋（{n}）", "Buildings ({n})"),

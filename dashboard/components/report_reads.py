@@ -152,3 +152,22 @@ def quarter_options(on: dt.date, back: int = 4) -> list[str]:
         out.append(f"{y}Q{q}")
         y, q = (y - 1, 4) if q == 1 else (y, q - 1)
     return out
+
+
+def unit_in_view(v, actor, root_code: str) -> str:
+    """The unit a reports/honours page shows: `?code=`, else the person's own unit, else the root — and never
+    one outside the signed-in person's scope (a code typed into the URL is refused, nothing of it is read)."""
+    from dashboard import data
+    from dashboard.i18n import t
+    from geodata.scope import can_read
+
+    code = st.query_params.get("code")
+    if not code:
+        if actor is not None and actor.scope_path:
+            return scope_code(v.url, v.version, actor.scope_path) or root_code
+        return root_code
+    crumbs = data.breadcrumb(v.url, v.version, code)
+    if actor is not None and crumbs and not can_read(actor, crumbs[-1].path):
+        st.error(t("scope.outside", v.lang))
+        st.stop()
+    return code

@@ -81,15 +81,6 @@ def _done(message: str) -> None:
     st.rerun()
 
 
-def unit_in_view(v: state.View, actor, root_code: str) -> str:
-    code = st.query_params.get("code")
-    if code:
-        return code
-    if actor is not None and actor.scope_path:
-        return rr.scope_code(v.url, v.version, actor.scope_path) or root_code
-    return root_code
-
-
 def round_panel(v: state.View, code: str, quarter: str) -> None:
     lang = v.lang
     st.markdown(f"**{t('honours.round', lang)}**")
@@ -213,7 +204,7 @@ def main() -> None:
         st.info(t("no_data", lang))
         return
     actor = st.session_state.get("actor")
-    code = unit_in_view(v, actor, root.code)
+    code = rr.unit_in_view(v, actor, root.code)
     crumbs = data.breadcrumb(v.url, v.version, code)
     if not crumbs:
         st.error(t("honours.unknown_code", lang, code=code))

@@ -75,15 +75,6 @@ def community_of(scope_path: str | None) -> str | None:
     return "/" + "/".join(ids[:depth]) + "/" if len(ids) >= depth else None
 
 
-def unit_in_view(v: state.View, actor, root_code: str) -> str:
-    code = st.query_params.get("code")
-    if code:
-        return code
-    if actor is not None and actor.scope_path:
-        return rr.scope_code(v.url, v.version, actor.scope_path) or root_code
-    return root_code
-
-
 def status_panel(v: state.View, code: str, now: dt.datetime) -> None:
     lang = v.lang
     frame = rr.status(v.url, v.version, code, v.on, now)
@@ -188,7 +179,7 @@ def main() -> None:
         st.info(t("no_data", lang))
         return
     actor = st.session_state.get("actor")
-    code = unit_in_view(v, actor, root.code)
+    code = rr.unit_in_view(v, actor, root.code)
     crumbs = data.breadcrumb(v.url, v.version, code)
     if not crumbs:
         st.error(t("reports.unknown_code", lang, code=code))

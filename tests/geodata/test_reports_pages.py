@@ -163,3 +163,14 @@ def test_each_role_sees_only_its_step(city, page):
         assert s.execute(select(HonourApplication.state)).scalar_one() == "street_reviewed"
     command = page(store, "honours", Actor("command", "command"))
     assert "评估通过（明查暗访）" in [b.label for b in command.button]
+
+
+@pytest.mark.parametrize("name", ["reports", "honours"])
+def test_a_head_typing_another_communitys_code_gets_nothing_of_it(city, page, name):
+    store, paths = city
+    head = Actor("head1", "community_head", paths["C1"])
+    at = page(store, name, head, code="C2")
+    assert "超出您的管辖范围" in " ".join(e.value for e in at.error)
+    assert not at.header  # nothing of C2 was drawn
+    own = page(store, name, head, code="C1")
+    assert not own.error and own.header
