@@ -8,6 +8,7 @@ grid code goes to the grid that contains it) is vectorised with Shapely's STRtre
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,11 +35,14 @@ from geodata.models import (
     Unit,
 )
 from geodata.problems import Problem, Rejected
+from geodata.road_models import Road
 from geodata.rules_config import observation_days
 from geodata.stats import recompute_all
 from geodata.writes import WriteContext
 
 CHUNK = 5000
+#: layers no roll-up counter depends on: writing them needs no recompute
+LAYERS_WITHOUT_STATS = frozenset({"roads"})
 #: share of a child's area allowed outside its parent before the row is refused (digitising slop)
 OUTSIDE_PARENT_TOLERANCE = 0.01
 
@@ -196,6 +200,11 @@ def _check_geometry(rows: _Rows, kind: str) -> np.ndarray:
         rows.error(wrong, None, "应为面（多边形）", "must be a polygon")
         invalid = ok & ~wrong & ~shapely.is_valid(arr)
         rows.error(invalid, None, "多边形无效（自相交等）", "invalid polygon (self-intersection etc.)")
+    elif kind == "line":
+        wrong = ok & ~np.isin(types, [1, 5])
+        rows.error(wrong, None, "应为线（LineString/MultiLineString）", "must be a line (LineString/MultiLineString)")
+        flat = ok & ~wrong & (shapely.length(arr) <= 0)
+        rows.error(flat, None, "线的长度为零", "the line has zero length")
     else:
         wrong = ok & (types != 0)
         rows.error(wrong, None, "应为点", "must be a point")
@@ -685,7 +694,68 @@ def _upsert_checkpoints(ctx: WriteContext, rows: _Rows, result: UpsertResult) ->
     _upsert(ctx, result, Checkpoint, records, compare=present, entity="checkpoint", per_row_insert_events=True)
 
 
+def road_codes(geoms: np.ndarray) -> np.ndarray:
+    """Codes for roads given without one, from their geometry: "RD" + 14 hex digits of the SHA-1 of the line
+    rounded to 1e-7° (~1 cm) and normalised (direction and part order do not matter). The same road imported
+    twice gets the same code, so an import without codes is idempotent like every other."""
+    norm = shapely.normalize(shapely.set_precision(np.asarray(geoms, dtype=object), 1e-7))
+    return np.array(["RD" + hashlib.sha1(w).hexdigest()[:14].upper() for w in shapely.to_wkb(norm)], dtype=object)
+
+
+def _road_streets(session: Session, rows: _Rows, geoms: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+    """Index into the streets frame of each road's street (-1 when none): the given street code, else the street
+    holding the road's midpoint, else the one holding its longest part (a road running just outside)."""
+    streets, sgeoms = _unit_geoms(session, vocab.Level.STREET)
+    n = len(rows.frame)
+    given = _text(rows.col("street_code"))
+    pos = pd.Index(streets["code"]).get_indexer(given.fillna("")) if len(streets) else np.full(n, -1)
+    rows.error((pos < 0) & given.notna().to_numpy(), "street_code", "所属街道编码不存在（应为已导入的街道乡镇）",
+               "unknown street code (must be an imported street)")
+    ok = ~rows.bad
+    need = ok & given.isna().to_numpy()
+    if need.any() and len(sgeoms):
+        idx = np.flatnonzero(need)
+        mid = shapely.line_interpolate_point(geoms[idx], 0.5, normalized=True)
+        pos[idx] = _contained_in(mid, sgeoms)
+        miss = idx[pos[idx] < 0]
+        if miss.size:
+            pi, gi = shapely.STRtree(sgeoms).query(geoms[miss], predicate="intersects")
+            if pi.size:
+                share = shapely.length(shapely.intersection(geoms[miss][pi], sgeoms[gi]))
+                order = np.lexsort((-share, pi))
+                lead = order[np.r_[True, pi[order][1:] != pi[order][:-1]]]
+                pos[miss[pi[lead]]] = gi[lead]
+    rows.error(ok & (pos < 0) & given.isna().to_numpy(), None, "不在任何街道乡镇范围内，无法确定所属街道",
+               "lies in no street: cannot tell which street it belongs to")
+    return pos, streets
+
+
+def _upsert_roads(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> None:
+    geoms = _check_geometry(rows, "line")
+    _check_vocab(rows, "kind", vocab.ROAD_KINDS)
+    codes = _text(rows.col("code"))
+    blank = codes.isna().to_numpy() & ~rows.bad
+    if blank.any():
+        codes[blank] = road_codes(geoms[blank])
+        twin = codes.duplicated(keep=False).to_numpy() & blank
+        rows.error(twin, None, "与文件中另一行的道路几何相同（重复的道路）", "same geometry as another road in the file")
+    pos, streets = _road_streets(ctx.session, rows, geoms)
+    if rows.bad.any():
+        return
+    bounds = shapely.bounds(geoms)
+    frame = rows.frame.assign(
+        code=codes.to_numpy(), name=_text(rows.col("name")).to_numpy(), kind=rows.col("kind").to_numpy(),
+        unit_id=streets["id"].to_numpy()[pos], path=streets["path"].to_numpy()[pos], geom=list(geoms),
+        minx=bounds[:, 0], miny=bounds[:, 1], maxx=bounds[:, 2], maxy=bounds[:, 3])
+    compare = ["name", "kind", "unit_id", "path", "geom", "minx", "miny", "maxx", "maxy"]
+    records = _records(frame, ["code", *compare])
+    for rec in records:
+        rec["unit_id"] = int(rec["unit_id"])
+    _upsert(ctx, result, Road, records, compare=compare, entity="road", per_row_insert_events=False)
+
+
 _RESOLVERS = {
+    "roads": _upsert_roads,
     "buildings": _upsert_buildings,
     "households": _upsert_households,
     "persons": _upsert_persons,
@@ -719,7 +789,7 @@ def upsert_layer(
     result.problems = rows.problems
     if rows.bad.any():
         raise Rejected(rows.problems)
-    if recompute and (result.inserted or result.updated):
+    if recompute and layer not in LAYERS_WITHOUT_STATS and (result.inserted or result.updated):
         recompute_all(ctx.session)
     return result
 

@@ -6,14 +6,15 @@ code, vocabulary codes, EPSG:4326.
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geodata.hierarchy import path_upper_bound, unit_by_code
+from geodata.hierarchy import path_ids, path_upper_bound, unit_by_code
 from geodata.layers import LAYERS
-from geodata.vocab import UNIT_LAYERS
+from geodata.vocab import UNIT_LAYERS, Level
 
 PERSON_LEVEL_LAYERS = frozenset({"persons", "households", "observations", "cases"})
 
@@ -73,6 +74,8 @@ def layer_frame(session: Session, layer: str, scope_code: str | None = None) -> 
         frame = pd.read_sql_query(text(sql), conn, params=params)
         geometry = gpd.points_from_xy(frame.pop("lon"), frame.pop("lat"), crs="EPSG:4326")
         return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+    if layer == "roads":
+        return _roads(session, scope_code)
     if layer == "households":
         where, params = _scope_sql("h", scope_path)
         sql = (f"SELECT h.code, b.code AS building_code, CASE WHEN h.building_id IS NULL THEN c.code END "
@@ -110,6 +113,29 @@ def layer_frame(session: Session, layer: str, scope_code: str | None = None) -> 
         frame["source_known"] = frame["source_known"].astype(bool)
         return _dates(frame, ["reported_on"])
     raise ValueError(f"unknown layer {layer!r}; known: {sorted(LAYERS)}")
+
+
+def _roads(session: Session, scope_code: str | None) -> gpd.GeoDataFrame:
+    """Roads hang on streets: a street, district or the city takes the roads under it; a community, grid or
+    compound takes its street's roads that touch it."""
+    conn = session.connection()
+    geo = "ST_AsBinary(r.geom)" if getattr(conn.dialect, "gridwatch_postgis", False) else "r.geom"
+    unit = unit_by_code(session, scope_code) if scope_code else None
+    street_path = None
+    if unit is not None and len(path_ids(unit.path)) > int(Level.STREET):
+        street_path = "/" + "/".join(str(i) for i in path_ids(unit.path)[: int(Level.STREET)]) + "/"
+    where, params = _scope_sql("r", street_path or (unit.path if unit is not None else None))
+    if street_path is not None:
+        where += " AND r.maxx >= :minx AND r.minx <= :maxx AND r.maxy >= :miny AND r.miny <= :maxy"
+        params.update(minx=unit.minx, maxx=unit.maxx, miny=unit.miny, maxy=unit.maxy)
+    sql = (f"SELECT r.code, r.name, r.kind, u.code AS street_code, {geo} AS geometry FROM roads r "
+           f"LEFT JOIN units u ON u.id = r.unit_id WHERE 1=1{where} ORDER BY r.code")
+    frame = pd.read_sql_query(text(sql), conn, params=params)
+    frame["geometry"] = _geoms(frame["geometry"])
+    out = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
+    if street_path is not None and len(out):
+        out = out[shapely.intersects(np.asarray(out.geometry.values, dtype=object), unit.geom)].reset_index(drop=True)
+    return out
 
 
 def _tags_text(value: object) -> str | None:

@@ -22,7 +22,7 @@ class LayerSchema:
     name: str
     zh: str
     fields: tuple[Field, ...]
-    geometry: str | None  # "polygon" | "point" | None
+    geometry: str | None  # "polygon" | "point" | "line" | None
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -179,4 +179,20 @@ LAYERS["checkpoints"] = LayerSchema(
         Field("geometry", "geometry", "位置", True),
     ),
     "point",
+)
+
+# 道路: the walking network of the checkpoint planner (geodata.roadnet). The code is optional: a road file rarely
+# has one, so rows without a code get one from their geometry (geodata.bulk.road_codes) and importing the same
+# file twice still changes nothing. The street is found by spatial join unless given.
+LAYERS["roads"] = LayerSchema(
+    "roads",
+    "道路",
+    (
+        Field("code", "str", "道路编码"),
+        Field("name", "str", "道路名称"),
+        Field("kind", "str", "道路等级"),
+        Field("street_code", "str", "所属街道编码"),
+        Field("geometry", "geometry", "几何", True),
+    ),
+    "line",
 )

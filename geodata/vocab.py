@@ -109,6 +109,21 @@ CHECKPOINT_KINDS = _vocab(
     Term("highway", "高速站卡点", "Highway-station checkpoint", ("高速", "高速卡点")),
 )
 
+# Road kinds: the Chinese urban road classes (GB 50220 / CJJ 37: 快速路、主干路、次干路、支路) plus the lanes inside
+# compounds and footpaths; the OpenStreetMap `highway` values are synonyms, so an OSM extract imports as it is.
+# Every kind is walkable for coverage (geodata.roadnet): a guard walks along a main road's pavement too.
+ROAD_KINDS = _vocab(
+    Term("highway", "快速路", "Expressway", ("高速公路", "高速", "快速路", "motorway", "trunk", "motorway_link",
+                                          "trunk_link")),
+    Term("primary", "主干道", "Primary road", ("主干路", "主路", "primary_link")),
+    Term("secondary", "次干道", "Secondary road", ("次干路", "secondary_link")),
+    Term("tertiary", "支路", "Branch road", ("支路", "街巷", "tertiary_link", "unclassified", "branch")),
+    Term("residential", "小区道路", "Residential lane", ("小区内部道路", "居住区道路", "巷道", "service",
+                                                     "living_street", "lane")),
+    Term("footway", "步行道", "Footway", ("人行道", "步道", "游步道", "path", "pedestrian", "steps",
+                                       "cycleway", "track")),
+)
+
 CHECKPOINT_STATUSES = _vocab(
     Term("open", "开放", "Open", ("开", "启用")),
     Term("closed", "关闭", "Closed", ("关", "封闭", "停用")),

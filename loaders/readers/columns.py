@@ -61,6 +61,7 @@ _OTHER_OBJECT_WORDS = ("市", "区", "县", "街道", "乡镇", "镇", "社区",
                        "户", "所属", "上级", "卡点", "出入口", "人员", "病例")
 _OWN_WORDS = {"buildings": ("楼栋", "楼宇", "楼"), "households": ("住户", "家庭", "户"), "persons": ("人员", "个人"),
               "checkpoints": ("卡点", "出入口"), "cases": ("病例",), "observations": ("隔离", "观察"),
+              "roads": ("道路", "路段"),
               **{layer: words[0] for layer, words in _LEVEL_WORDS.items()}}
 
 _PHONE = ("联系电话", "电话", "手机", "手机号", "手机号码", "联系方式", "电话号码", "phone", "tel", "telephone", "mobile")
@@ -167,8 +168,17 @@ _CHECKPOINTS: dict[str, tuple[str, ...]] = {
     "leader_phone": ("负责人电话", "负责人联系电话", "卡长电话", *_PHONE, "leaderphone"),
 }
 
+# road files come from surveying offices and from OpenStreetMap extracts (osm_id, name, highway / fclass)
+_ROADS: dict[str, tuple[str, ...]] = {
+    "code": ("道路编码", "道路编号", "路段编码", "路段编号", "道路代码", "编码", "编号", "roadcode", "osmid", "code", "id"),
+    "name": ("道路名称", "路名", "道路名", "路段名称", "名称", "name"),
+    "kind": ("道路等级", "道路类型", "道路类别", "道路级别", "等级", "类型", "类别", "highway", "fclass", "roadclass",
+             "kind", "type", "class"),
+    "street_code": ("所属街道编码", "所属街道乡镇编码", "街道编码", "街道乡镇编码", "乡镇编码", "streetcode"),
+}
+
 _LAYER_TABLES = {"buildings": _BUILDINGS, "households": _HOUSEHOLDS, "persons": _PERSONS,
-                 "observations": _OBSERVATIONS, "cases": _CASES, "checkpoints": _CHECKPOINTS}
+                 "observations": _OBSERVATIONS, "cases": _CASES, "checkpoints": _CHECKPOINTS, "roads": _ROADS}
 
 
 def normalise(header: object) -> str:

@@ -1,6 +1,7 @@
 """Geometries for a layer: from lon/lat or WKT columns, checked, repaired when that is safe, shaped to the layer.
 
-Units (city … compound) are polygons (MultiPolygon allowed); buildings and checkpoints are points. A building
+Units (city … compound) are polygons (MultiPolygon allowed); buildings and checkpoints are points; roads are lines
+(LineString or MultiLineString; a closed ring is a road around a block, a point or a polygon is refused). A building
 given as a footprint polygon becomes its representative point (`shapely.point_on_surface`: always inside, unlike
 the centroid of an L-shaped block) and keeps the polygon as `footprint`.
 
@@ -24,6 +25,7 @@ from .problems import ERROR, WARNING, Issue
 from .values import parse_float
 
 _POLYGONAL = (3, 6)  # Polygon, MultiPolygon
+_LINEAR = (1, 5)  # LineString, MultiLineString (a LinearRing, 2, becomes a LineString)
 _TYPE_ZH = {"Point": "点", "MultiPoint": "多点", "LineString": "线", "MultiLineString": "多线", "LinearRing": "环",
             "Polygon": "面", "MultiPolygon": "多面", "GeometryCollection": "几何集合"}
 _REASON_ZH = (("Ring Self-intersection", "环自相交"), ("Self-intersection", "自相交"), ("Too few points", "点数过少"),
@@ -182,6 +184,14 @@ def _polygonal(g: shapely.Geometry | None) -> shapely.Geometry | None:
     return None
 
 
+def _linear(g: shapely.Geometry | None) -> shapely.Geometry | None:
+    """The line parts of a geometry collection as one (Multi)LineString, None when it has none."""
+    parts = [p for p in shapely.get_parts(g) if shapely.get_type_id(p) in _LINEAR] if g is not None else []
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else shapely.multilinestrings(parts)
+
+
 def shape_for_layer(geoms: np.ndarray, schema: LayerSchema, *, missing_ok: bool | np.ndarray = False) -> Shaped:
     """Check and shape geometries for `schema` (already in WGS-84). Rows with errors get None.
 
@@ -194,8 +204,8 @@ def shape_for_layer(geoms: np.ndarray, schema: LayerSchema, *, missing_ok: bool 
 
 def shape_geometries(geoms: np.ndarray, family: str, *, keep_footprint: bool = False,
                      missing_ok: bool | np.ndarray = False) -> Shaped:
-    """`family` "polygon": (Multi)Polygons, repaired when safe. "point": points; polygons become their
-    representative point, kept as `footprint` when `keep_footprint`, else with a warning."""
+    """`family` "polygon": (Multi)Polygons, repaired when safe. "line": (Multi)LineStrings. "point": points;
+    polygons become their representative point, kept as `footprint` when `keep_footprint`, else with a warning."""
     geoms = np.asarray(geoms, dtype=object).copy()
     n = len(geoms)
     issues: list[Issue] = []
@@ -213,15 +223,32 @@ def shape_geometries(geoms: np.ndarray, family: str, *, keep_footprint: bool = F
     ok = present & ~empty
     types = np.full(n, -1)
     types[ok] = shapely.get_type_id(geoms[ok])
-    # geometry collections: keep their polygons (GIS exports of dissolved units sometimes produce them)
+    # geometry collections: keep their polygons (GIS exports of dissolved units sometimes produce them), or their
+    # lines for a line layer
     for i in np.flatnonzero(ok & (types == 7)):
-        poly = _polygonal(geoms[i])
-        if poly is not None:
-            geoms[i], types[i] = poly, shapely.get_type_id(poly)
+        part = _linear(geoms[i]) if family == "line" else _polygonal(geoms[i])
+        if part is not None:
+            geoms[i], types[i] = part, shapely.get_type_id(part)
 
     polygonal = ok & np.isin(types, _POLYGONAL)
     footprint = None
-    if family == "polygon":
+    if family == "line":
+        ring = ok & (types == 2)
+        if ring.any():
+            coords, owner = shapely.get_coordinates(geoms[ring].astype(object), return_index=True)
+            geoms[ring] = shapely.linestrings(coords, indices=owner)
+            types[ring] = 1
+        wrong = ok & ~np.isin(types, _LINEAR)
+        _type_issue(issues, geoms, wrong, "线（道路中心线）", "a line (road centre line)")
+        geoms[wrong] = None
+        line = ok & ~wrong
+        flat = np.zeros(n, dtype=bool)
+        flat[line] = shapely.length(geoms[line].astype(object)) <= 0
+        if flat.any():
+            issues.append(Issue.where(flat, ERROR, "线的长度为零（所有点重合）", "the line has zero length (all its "
+                                      "points coincide)", "geometry"))
+            geoms[flat] = None
+    elif family == "polygon":
         wrong = ok & ~polygonal
         _type_issue(issues, geoms, wrong, "面（多边形）", "a polygon")
         geoms[wrong] = None

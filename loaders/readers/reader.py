@@ -39,6 +39,8 @@ LAYER_ALIASES = {
     "quarantine": "observations", "observation": "observations", "隔离": "observations", "台账": "observations",
     "case": "cases", "building": "buildings", "household": "households", "grid": "grids", "community": "communities",
     "street": "streets", "compound": "compounds", "district": "districts",
+    # 道路 is the roads layer; "streets" stays the 街道 unit level
+    "road": "roads", "道路": "roads", "路网": "roads", "道路中心线": "roads", "路段": "roads",
     **{zh: name for name, zh in UNIT_LAYER_ZH.items()},
     **{schema.zh: name for name, schema in LAYERS.items()},
 }
@@ -52,7 +54,7 @@ def resolve_layer(name: str) -> str:
     found = LAYER_ALIASES.get(key.lower()) or LAYER_ALIASES.get(key)
     if found is None:
         raise ValueError(f"未知图层“{name}”（可用：{', '.join(LAYERS)}） / unknown layer {name!r} "
-                         f"(known: {', '.join(LAYERS)}; also entrances, residents, quarantine)")
+                         f"(known: {', '.join(LAYERS)}; also entrances, residents, quarantine, 道路)")
     return found
 
 
@@ -248,8 +250,9 @@ def _plan_geometry(source: Source, schema: LayerSchema, cmap: ColumnMap, system,
                     "no coordinate columns (lon/lat or WKT); rows will be matched to registered buildings by code",
                     field="geometry")
         else:
-            need_zh = " WKT 几何列" if schema.geometry == "polygon" else "经度/纬度列或 WKT 几何列"
-            need_en = "a WKT geometry column" if schema.geometry == "polygon" else "lon/lat columns or a WKT column"
+            need_zh = " WKT 几何列" if schema.geometry in ("polygon", "line") else "经度/纬度列或 WKT 几何列"
+            need_en = "a WKT geometry column" if schema.geometry in ("polygon", "line") else \
+                "lon/lat columns or a WKT column"
             log.add(ERROR, f"缺少几何：{schema.zh}需要{need_zh}", f"no geometry: {schema.name} needs {need_en}",
                     field="geometry")
 

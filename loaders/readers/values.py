@@ -58,6 +58,7 @@ VOCABULARIES: dict[tuple[str, str], dict[str, vocab.Term]] = {
     ("cases", "kind"): vocab.CASE_KINDS,
     ("checkpoints", "kind"): vocab.CHECKPOINT_KINDS,
     ("checkpoints", "status"): vocab.CHECKPOINT_STATUSES,
+    ("roads", "kind"): vocab.ROAD_KINDS,
     ("*", "control_state"): vocab.CONTROL_STATES,
     ("*", "resident_type"): vocab.RESIDENT_TYPES,
     ("*", "tags"): vocab.PERSON_TAGS,
