@@ -3,20 +3,12 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 import geodata.road_models  # noqa: F401 — puts the roads table into Base.metadata
-from geodata.db import MIGRATIONS
 from geodata.models import Base
-
-
-def _cfg(conn) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["connection"] = conn
-    return cfg
+from tests.geodata.test_risk_migration import _cfg
 
 
 def test_the_roads_table_is_what_the_model_says(store):
