@@ -5,11 +5,13 @@ compounds with their control state and zone, communities with their situation, c
 district's police checkpoints standing inside it), buildings, natural villages and the week's roster.
 
 Coverage: a staffed checkpoint (open, someone on duty: `geodata.checkpoints.is_staffed`) covers every entrance,
-building and natural village within `radius_m` of it. Distances are straight lines in a metric CRS (CGCS2000
-3° Gauss-Krüger, the zone of the area's central meridian: EPSG:4547 for Wuhan); walking distance along roads
-is not computed because no road layer exists yet, and every result says which distance it used
-(`Coverage.method`). Radius queries are one `cKDTree.sparse_distance_matrix` per pair of layers (vectorised,
-~10 ms for a 1,500-entrance street).
+building and natural village within `radius_m` of it. Distances are measured in a metric CRS (CGCS2000 3°
+Gauss-Krüger, the zone of the area's central meridian: EPSG:4547 for Wuhan), as walking distance along roads
+(`geodata.roadnet`) when the area has roads, else as straight lines; the "checkpoint_planning" setting
+`distance: "straight"` forces straight lines for a city whose road data is not fit for it. Every result says
+which distance it used (`Coverage.method`, `METHOD_LABELS`). Straight-line radius queries are one
+`cKDTree.sparse_distance_matrix` per pair of layers (~10 ms for a 1,500-entrance street); walking ones one
+chunked Dijkstra pass from the posts over the area's network (built once per area and kept with it).
 
 Zones (domain file §2.1–§2.3, §8): a compound under 封锁/疫点 is *sealed* (rank 2), under 封闭管理 *controlled*
 (rank 1); a community at situation rank 2/1 (S2/S1, or 封控区/管控区 in the national scheme) makes its compounds
@@ -19,6 +21,7 @@ entrances inside it to its rank.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -36,6 +39,8 @@ from sqlalchemy.orm import Session
 from geodata.checkpoints import is_staffed, staffing_status
 from geodata.hierarchy import path_upper_bound, unit_by_code
 from geodata.models import Unit
+from geodata.roadnet import RoadNetwork, nearest as walk_nearest, snap, within as walk_within
+from geodata.roads import ROAD_MARGIN_M, no_roads, roads_near, walking_network
 from geodata.rules_config import DEFAULTS, get_setting
 from geodata.vocab import Level
 
@@ -48,6 +53,10 @@ ZONE_RANKS = {0: ("prevention", "防范区", "Prevention"), 1: ("controlled", "�
 #: compound control state → zone rank (§2.3)
 STATE_ZONE = {"sealed": 2, "epidemic_spot": 2, "closed": 1}
 METHOD_STRAIGHT = "straight"
+METHOD_ROAD = "road"
+#: how each distance is named to people (zh, en)
+METHOD_LABELS = {METHOD_ROAD: ("沿道路步行距离", "walking distance along roads"),
+                 METHOD_STRAIGHT: ("直线距离", "straight-line distance")}
 
 
 def planning_setting(session: Session) -> dict[str, Any]:
@@ -113,6 +122,9 @@ class Area:
     shifts: pd.DataFrame
     zones: list[tuple[shapely.Geometry, int]] = field(default_factory=list)  # drawn what-if zones
     planning: dict[str, Any] = field(default_factory=dict)  # the "checkpoint_planning" setting
+    roads: gpd.GeoDataFrame = field(default_factory=no_roads)  # in and ROAD_MARGIN_M around the area
+    # the walking network, built on first use; `replace` hands the same dict to every what-if copy of the area
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def with_checkpoints(self, checkpoints: pd.DataFrame) -> "Area":
         return replace(self, checkpoints=checkpoints)
@@ -214,10 +226,11 @@ def load_area(session: Session, code: str, on: dt.date | None = None, *, days: i
     bl[["households", "population"]] = bl[["households", "population"]].fillna(0).astype(np.int64)
 
     shifts = load_shifts(session, cps["id"].tolist(), on, days)
+    roads = roads_near(session, (unit.minx, unit.miny, unit.maxx, unit.maxy), ROAD_MARGIN_M)
     return Area(code=unit.code, name=unit.name, level=unit.level, path=unit.path, geom=unit.geom, on=on, epsg=epsg,
                 norms=get_setting(session, "staffing"), communities=comms, compounds=comps,
                 checkpoints=cps, buildings=bl, shifts=shifts,
-                planning=planning_setting(session))
+                planning=planning_setting(session), roads=roads)
 
 
 def _ancestor_paths(path: str) -> list[str]:
@@ -269,6 +282,62 @@ def entrances(area: Area, checkpoints: pd.DataFrame | None = None) -> pd.DataFra
         for geom, zr in area.zones:
             rank = np.where(shapely.covers(geom, pts), np.maximum(rank, zr), rank)
     return ent.assign(zone_rank=rank)
+
+
+# --- distances ----------------------------------------------------------------------------------------------
+
+
+def distance_method(area: Area) -> str:
+    """METHOD_ROAD when the area has roads and the city has not asked for straight lines, else METHOD_STRAIGHT."""
+    wanted = (area.planning or {}).get("distance", PLANNING_DEFAULTS.get("distance", METHOD_ROAD))
+    return METHOD_ROAD if wanted == METHOD_ROAD and len(area.roads) else METHOD_STRAIGHT
+
+
+def method_label(method: str, lang: str = "zh") -> str:
+    zh, en = METHOD_LABELS[method]
+    return en if lang == "en" else zh
+
+
+def road_network(area: Area) -> RoadNetwork:
+    """The area's walking network (metres in EPSG:`area.epsg`), built on first use and kept in `area.cache`."""
+    net = area.cache.get("network")
+    if net is None:
+        net = walking_network(area.roads, lambda lon, lat: metric_xy(lon, lat, area.epsg))
+        area.cache["network"] = net
+    return net
+
+
+def _metric(frame: pd.DataFrame, epsg: int) -> np.ndarray:
+    return metric_xy(frame["lon"], frame["lat"], epsg) if len(frame) else np.empty((0, 2))
+
+
+@dataclass
+class Reach:
+    """Which dst points each src point reaches within the radius, and by which distance (`method`)."""
+
+    method: str
+    within: list[sparse.csr_matrix]  # per dst frame: boolean (src × dst)
+    nearest: list[tuple[np.ndarray, np.ndarray]]  # per dst frame: nearest src index (−1: none) and metres
+
+
+def reach(area: Area, src: pd.DataFrame, dsts: Sequence[pd.DataFrame], radius_m: float, *,
+          with_nearest: bool = False, method: str | None = None) -> Reach:
+    """Points (frames with lon/lat) of `dsts` within `radius_m` of each `src` point, by the area's distance.
+
+    Road distance snaps every point — stored ones and what-if points a supervisor draws alike — onto the area's
+    network once and runs one search from the sources for all the dst frames."""
+    method = method or distance_method(area)
+    sxy = _metric(src, area.epsg)
+    dxy = [_metric(d, area.epsg) for d in dsts]
+    if method == METHOD_STRAIGHT:
+        return Reach(method, [within_radius(sxy, d, radius_m) for d in dxy],
+                     [nearest(sxy, d) for d in dxy] if with_nearest else [])
+    snapped = snap(road_network(area), np.vstack([sxy, *dxy]))
+    starts = np.cumsum([len(sxy)] + [len(d) for d in dxy])
+    src_idx = np.arange(len(sxy))
+    dst_idx = [np.arange(start, start + len(d)) for start, d in zip(starts, dxy)]
+    return Reach(method, walk_within(snapped, src_idx, dst_idx, radius_m),
+                 walk_nearest(snapped, src_idx, dst_idx, radius_m) if with_nearest else [])
 
 
 # --- coverage -----------------------------------------------------------------------------------------------
@@ -328,16 +397,12 @@ def coverage(area: Area, radius_m: float | None = None, checkpoints: pd.DataFram
     posts = cps[is_staffed(cps, area.norms)].reset_index(drop=True) if len(cps) else cps
     ent = entrances(area, cps)
     bl = area.buildings.reset_index(drop=True)
-    pxy = metric_xy(posts["lon"], posts["lat"], area.epsg) if len(posts) else np.empty((0, 2))
-    exy = metric_xy(ent["lon"], ent["lat"], area.epsg) if len(ent) else np.empty((0, 2))
-    bxy = metric_xy(bl["lon"], bl["lat"], area.epsg) if len(bl) else np.empty((0, 2))
-    pe = within_radius(pxy, exy, radius)
-    pb = within_radius(pxy, bxy, radius)
+    got = reach(area, posts, [ent, bl], radius, with_nearest=True)
+    pe, pb = got.within
+    (ie, de), (ib, db) = got.nearest
     n_e = np.asarray(pe.sum(axis=0)).ravel().astype(np.int64) if len(ent) else np.zeros(0, np.int64)
     n_b = np.asarray(pb.sum(axis=0)).ravel().astype(np.int64) if len(bl) else np.zeros(0, np.int64)
     codes = posts["code"].to_numpy(dtype=object) if len(posts) else np.array([], dtype=object)
-    ie, de = nearest(pxy, exy)
-    ib, db = nearest(pxy, bxy)
     ent = ent.assign(covered=n_e > 0, n_posts=n_e,
                      nearest_code=np.where(ie >= 0, codes[np.maximum(ie, 0)] if len(codes) else None, None),
                      nearest_m=np.round(de, 1))
@@ -353,7 +418,7 @@ def coverage(area: Area, radius_m: float | None = None, checkpoints: pd.DataFram
         "households": (pb @ hh).astype(np.int64) if len(bl) else np.zeros(len(posts), np.int64),
         "population": (pb @ pop).astype(np.int64) if len(bl) else np.zeros(len(posts), np.int64),
     })
-    return Coverage(radius, METHOD_STRAIGHT, area.epsg, posts, ent, bl, per_post, pe, pb)
+    return Coverage(radius, got.method, area.epsg, posts, ent, bl, per_post, pe, pb)
 
 
 def with_staffing(checkpoints: pd.DataFrame, norms: dict[str, Any]) -> pd.DataFrame:

@@ -9,7 +9,8 @@ and the seed it comes from:
 
 Optimiser (`suggest`): targets are the open entrances of a zone; candidate posts are those entrances, the
 area's other checkpoints where they stand, and points the supervisor adds. A candidate covers the targets within
-the radius. Three questions:
+the radius — walking along the area's roads when it has them (added points snap onto the roads like every other
+point), else in a straight line (`geodata.coverage.reach`). Three questions:
   cover   — the fewest checkpoints (or people a day) that cover every target: set cover;
   k       — the most targets covered with k checkpoints: maximum coverage;
   budget  — the most targets covered with at most B people a day, each checkpoint costing its norm's people a day
@@ -42,7 +43,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geodata import checkpoints as cp_rules
-from geodata.coverage import Area, Coverage, coverage, entrances, metric_xy, within_radius
+from geodata.coverage import METHOD_ROAD, Area, Coverage, coverage, entrances, reach
 from geodata.hierarchy import is_under, path_upper_bound, unit_by_code
 from geodata.planning_models import CheckpointPlan, CheckpointPlanItem
 from geodata.problems import Problem, Rejected
@@ -69,13 +70,15 @@ def check_rules(area: Area, checkpoints: pd.DataFrame | None = None, *, cov: Cov
     bad = ent[(ent["zone_rank"] >= 1) & ~ent["covered"]]
     zone_zh = {1: "管控区", 2: "封控区"}
     zone_en = {1: "controlled", 2: "sealed"}
+    how_zh = "沿道路步行 " if cov.method == METHOD_ROAD else "直线 "
+    how_en = " walking along roads" if cov.method == METHOD_ROAD else " in a straight line"
     parts = [
         cp_rules.single_entrance_violations(area.compounds, cps),
         cp_rules.staffing_violations(cps[cps["status"] == "open"], area.norms),
         cp_rules._violations(
             "uncovered_entrance", bad,
-            [f"{zone_zh[int(z)]}出入口，{cov.radius_m:.0f} 米内无在岗卡点" for z in bad["zone_rank"]],
-            [f"{zone_en[int(z)]} zone entrance, no staffed checkpoint within {cov.radius_m:.0f} m"
+            [f"{zone_zh[int(z)]}出入口，{how_zh}{cov.radius_m:.0f} 米内无在岗卡点" for z in bad["zone_rank"]],
+            [f"{zone_en[int(z)]} zone entrance, no staffed checkpoint within {cov.radius_m:.0f} m{how_en}"
              for z in bad["zone_rank"]]),
         cp_rules.shift_violations(cps, shifts, area.norms, area.on, days),
     ]
@@ -502,6 +505,7 @@ class Suggestion:
     solution: Solution
     items: list[PlanItem]
     figures: dict[str, Any]
+    matrix: sparse.csr_matrix | None = None  # targets × candidates: who covers whom (the problem solved)
 
 
 def zone_polygon(area: Area, zone: str | shapely.Geometry | None) -> shapely.Geometry | None:
@@ -579,9 +583,8 @@ def suggest(area: Area, *, radius_m: float | None = None, mode: str = "cover", k
                       "staffing": "unstaffed", "version": None}),
     ], ignore_index=True)
     cand["people_per_day"] = cp_rules.people_per_day(cand["kind"].to_numpy(), norms)
-    txy = metric_xy(ent["lon"], ent["lat"], area.epsg) if len(ent) else np.empty((0, 2))
-    cxy = metric_xy(cand["lon"], cand["lat"], area.epsg) if len(cand) else np.empty((0, 2))
-    A = within_radius(txy, cxy, radius)  # targets × candidates
+    got = reach(area, ent, [cand], radius)  # walking distance when the area has roads
+    A = got.within[0]  # targets × candidates
     cand["covers"] = np.asarray(A.sum(axis=0)).ravel().astype(np.int64) if len(cand) else []
 
     kept = np.zeros(len(cand), dtype=bool)
@@ -626,13 +629,13 @@ def suggest(area: Area, *, radius_m: float | None = None, mode: str = "cover", k
                                   is_24h=False, base_version=_int(r.version), note="已由附近卡点覆盖 covered nearby"))
     chosen_people = int(cand.loc[chosen, "people_per_day"].sum())
     figures = {
-        "mode": mode, "radius_m": radius, "method": sol.method, "optimal": bool(sol.optimal),
+        "mode": mode, "radius_m": radius, "distance": got.method, "method": sol.method, "optimal": bool(sol.optimal),
         "gap": round(float(sol.gap), 4), "seconds": round(float(sol.seconds), 3), "components": sol.components,
         "targets": int(len(ent)), "covered": int(covered.sum()), "uncovered": int((~covered).sum()),
         "checkpoints": int(chosen.sum()), "kept": int(kept.sum()), "added_points": int(len(extra)),
         "people_per_day": chosen_people, "objective": float(sol.objective), "bound": float(sol.bound),
     }
-    return Suggestion(mode, radius, targets, cand, sol, items, figures)
+    return Suggestion(mode, radius, targets, cand, sol, items, figures, A)
 
 
 def planning_setting_from(area: Area) -> dict[str, Any]:

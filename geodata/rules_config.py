@@ -81,9 +81,14 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "honours": {"pass_mark": 60, "max_score": 100, "notice_days": 5, "clean_days": 14,
                 "revoke_case_kinds": ["confirmed"], "quota_per_street": 1, "apply_days": 10, "accept_days": 10,
                 "evidence_required": True, "max_attachment_bytes": 5 * 1024 * 1024},
-    # §2.7: checkpoints cover entrances; the seeds give no distance — 150 m straight line is local policy
-    "checkpoint_planning": {"radius_m": 150, "roster_days": 7, "time_limit_s": 10},
+    # §2.7: checkpoints cover entrances; the seeds give no distance — 150 m is local policy. distance: "road"
+    # walks along the roads wherever an area has road data (straight lines where it has none); "straight"
+    # forces straight lines (a city whose road layer is incomplete) [DERIVED]
+    "checkpoint_planning": {"radius_m": 150, "roster_days": 7, "time_limit_s": 10, "distance": "road"},
 }
+
+#: settings whose value is one of a few words: (key, parameter) → the words allowed
+CHOICES: dict[tuple[str, str], tuple[str, ...]] = {("checkpoint_planning", "distance"): ("road", "straight")}
 
 #: who may change configuration (§5.3: the command centre sets levels and their thresholds)
 SETTING_ROLES = frozenset({"command"})
@@ -173,6 +178,10 @@ def set_setting(ctx: WriteContext, key: str, value: dict[str, Any], *, expected_
     old = get_setting(ctx.session, key)
     new = {**old, **value}
     problems = _check_schemes(new) if key == "schemes" else _check_against(value, DEFAULTS[key], key)
+    for (k, param), allowed in CHOICES.items():
+        if k == key and param in value and value[param] not in allowed:
+            problems.append(_bad(f"参数 {param} 只能取 {'、'.join(allowed)}: {value[param]!r}",
+                                 f"{param} must be one of {', '.join(allowed)}: {value[param]!r}", f"{key}.{param}"))
     if problems:
         raise Rejected(problems)
     row = ctx.session.get(Setting, key)
