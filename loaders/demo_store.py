@@ -31,7 +31,7 @@ def store_demo(store: Store, city, *, scale: str, seed: int, log: Callable[[str]
         for level, frame in city.units.groupby("level", sort=True):
             layer = LAYER_OF_LEVEL[int(level)]
             step(layer, lambda f=frame, lay=layer: upsert_layer(ctx, lay, f.drop(columns="level"), recompute=False))
-        for layer in ("buildings", "households", "persons", "observations", "cases", "checkpoints"):
+        for layer in ("buildings", "households", "persons", "observations", "cases", "checkpoints", "roads"):
             frame = getattr(city, layer)
             step(layer, lambda f=frame, lay=layer: upsert_layer(ctx, lay, f, recompute=False))
         step("shifts", lambda: insert_shifts(ctx, city.shifts))
@@ -59,7 +59,7 @@ def store_demo(store: Store, city, *, scale: str, seed: int, log: Callable[[str]
 
 def counts(city) -> dict[str, int]:
     out = {f"units(level {int(k)})": int(v) for k, v in city.units["level"].value_counts().sort_index().items()}
-    for layer in ("buildings", "households", "persons", "observations", "cases", "checkpoints", "shifts",
+    for layer in ("buildings", "households", "persons", "observations", "cases", "checkpoints", "roads", "shifts",
                   "daily_reports", "users"):
         frame = getattr(city, layer)
         out[layer] = len(frame) if isinstance(frame, pd.DataFrame) else 0

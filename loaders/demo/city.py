@@ -16,6 +16,7 @@ from .buildings import Buildings, Villages, build_buildings
 from .checkpoints import build_checkpoints, build_shifts
 from .reports import build_daily_reports
 from .residents import build_residents
+from .roads import build_roads
 from .situation import build_situation, plan_cases
 from .units import SCALES, UnitTree, build_units
 from .users import build_users
@@ -41,6 +42,7 @@ class DemoCity:
     observations: pd.DataFrame
     cases: pd.DataFrame
     checkpoints: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame
     shifts: pd.DataFrame
     daily_reports: pd.DataFrame
     users: pd.DataFrame
@@ -50,7 +52,7 @@ class DemoCity:
         out: dict[str, pd.DataFrame] = {}
         for level, name in enumerate(UNIT_LAYER_ZH, start=1):
             out[name] = self.units.loc[self.units["level"] == level, LAYERS[name].names].reset_index(drop=True)
-        for name in ("buildings", "households", "persons", "observations", "cases", "checkpoints"):
+        for name in ("buildings", "households", "persons", "observations", "cases", "checkpoints", "roads"):
             out[name] = getattr(self, name)
         return out
 
@@ -82,6 +84,8 @@ def generate(scale: str, seed: int = 0, today: dt.date | None = None) -> DemoCit
         cp[LAYERS["checkpoints"].names[:-1]], geometry=shapely.points(cp["x"], cp["y"]), crs=CRS
     )
     reports = build_daily_reports(rng, tree.communities.code, sit.cases, today)
+    # roads draw their names from a stream of their own: the other layers stay what they were for a seed
+    roads = build_roads(np.random.default_rng([seed, 0x726F6164]), tree, str(tree.city.code[0]))
 
     frames = {
         "units": _units_frame(tree, villages, sit.compound_state),
@@ -91,6 +95,7 @@ def generate(scale: str, seed: int = 0, today: dt.date | None = None) -> DemoCit
         "observations": sit.observations,
         "cases": sit.cases,
         "checkpoints": checkpoints,
+        "roads": roads,
         "shifts": shifts,
         "daily_reports": reports,
         "users": build_users(tree),

@@ -16,7 +16,7 @@ from loaders.cli import main
 from loaders.export import write_layer
 from loaders.readers import read_layer
 
-GEO_LAYERS = ["communities", "grids", "compounds", "buildings", "checkpoints"]
+GEO_LAYERS = ["communities", "grids", "compounds", "buildings", "checkpoints", "roads"]
 TABLE_LAYERS = ["households", "persons", "observations", "cases"]
 CASES = ([(layer, fmt) for layer in GEO_LAYERS for fmt in ("geojson", "gpkg", "shp", "csv", "xlsx")]
          + [(layer, fmt) for layer in TABLE_LAYERS for fmt in ("csv", "xlsx")])
