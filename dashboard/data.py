@@ -56,8 +56,15 @@ def breadcrumb(url: str, version: int, code: str) -> list[UnitRef] | None:
             return None
 
 
+#: frames read ahead (dashboard.prefetch) and handed to the cached reads below, which store them as their result
+_AHEAD: dict[tuple, gpd.GeoDataFrame] = {}
+
+
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=512)
 def _children(url: str, version: int, code: str, on: dt.date) -> gpd.GeoDataFrame:
+    ahead = _AHEAD.get(("children", url, version, code, on))
+    if ahead is not None:
+        return ahead
     with store_for(url).read() as s:
         unit = figures.breadcrumb(s, code)[-1]
         return _alias(figures.children_with_figures(s, unit, on))
@@ -84,6 +91,9 @@ def units_at_level(url: str, version: int, code: str, level: int, on: dt.date, l
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
 def _units_at_level(url: str, version: int, code: str, level: int, on: dt.date) -> gpd.GeoDataFrame:
     """One geodata read whatever the number of units (the wall: every community of the city)."""
+    ahead = _AHEAD.get(("level", url, version, code, level, on))
+    if ahead is not None:
+        return ahead
     crumbs = breadcrumb(url, version, code)
     if not crumbs or crumbs[-1].level >= level:
         return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")

@@ -8,11 +8,15 @@ language may go into the base map.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import folium
 import pandas as pd
 import geopandas as gpd
 from branca.element import MacroElement
 from folium.template import Template
+import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.i18n import t
@@ -28,6 +32,7 @@ from dashboard.mapview import (
     unit_layer,
     unit_theme,
 )
+from dashboard.mapview.elements import Fit
 from geodata.config import Settings
 
 #: what the wall never shows: it is read by everyone in the room (counts only, no names of persons)
@@ -105,14 +110,31 @@ def flags_group(flags: pd.DataFrame | None, *, lang: str, dark: bool) -> list[fo
     return [fg]
 
 
+def fit_group(bounds) -> folium.FeatureGroup:
+    """A group that frames the map on `bounds` = (west, south, east, north) when it arrives: with it a page
+    keeps one base map (one Leaflet map in the browser) while the unit it shows changes."""
+    west, south, east, north = (float(b) for b in bounds)
+    fg = folium.FeatureGroup(control=False)
+    Fit([[south, west], [north, east]]).add_to(fg)
+    return fg
+
+
+#: what a clickable map reports: the click counter makes a second click on the same feature a new value
+CLICK_OBJECTS = ["last_object_clicked_count", "last_active_drawing"]
+
+
 def show(m: folium.Map, groups: list[folium.FeatureGroup], *, key: str, height: int,
-         clickable: bool) -> str | None:
-    """Draw the map; return the `code` of the feature clicked last (only when `clickable`)."""
-    out = st_folium(m, key=key, height=height, use_container_width=True,
-                    returned_objects=["last_active_drawing"] if clickable else [],
-                    feature_group_to_add=groups or None)
-    if not clickable or not out:
-        return None
-    drawing = out.get("last_active_drawing") or {}
-    code = (drawing.get("properties") or {}).get("code")
-    return str(code) if code else None
+         on_click: Callable[[dict[str, Any]], None] | None = None) -> None:
+    """Draw the map. With `on_click`, a click on a feature calls it with the feature's properties, once, as a
+    widget callback (before the page's script runs): a rerun for any other reason (Back, a theme switch, the
+    timer) never replays an old click."""
+
+    def clicked() -> None:
+        value = st.session_state.get(key) or {}
+        props = (value.get("last_active_drawing") or {}).get("properties") or {}
+        if on_click is not None and props.get("code") is not None:
+            on_click(props)
+
+    st_folium(m, key=key, height=height, use_container_width=True,
+              returned_objects=CLICK_OBJECTS if on_click else [],
+              feature_group_to_add=groups or None, on_change=clicked if on_click else None)

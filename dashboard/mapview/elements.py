@@ -124,3 +124,19 @@ class Legend(Layer):
         self.html = script_safe(dumps(html))
         self.opts = script_safe(dumps({"className": f"gw-legend {'gw-dark' if dark else 'gw-light'}",
                                        "position": position}))
+
+
+class Fit(Layer):
+    """Fits the map to `bounds` = [[south, west], [north, east]] when its group is added and the map does not
+    already show them (`GW.Fit`): lets a page keep one base map while the unit shown changes."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}\n"
+        "var {{ this.get_name() }} = new GW.Fit({{ this.bounds }});\n"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__(name=None, overlay=True, control=False, show=True)
+        self._name = "GwFit"
+        self.bounds = script_safe(dumps([[round(float(v), 6) for v in corner] for corner in bounds]))

@@ -156,6 +156,8 @@
       };
     }
     var lyr = L.geoJson(GW.unpack(data), opts);
+    // after streamlit-folium's own click handler (registered later, so it runs first): send at once
+    lyr.on("click", function () { setTimeout(GW.sendClick, 0); });
     if (o.tip) {
       lyr.bindTooltip(
         function (l) {
@@ -276,6 +278,41 @@
     onRemove: function (map) {
       if (this._control) map.removeControl(this._control);
     },
+  });
+
+  // streamlit-folium 0.27.4 reports a click 250 ms late (a debounce meant for pans and zooms). When the map
+  // asks only for what a click sets, send that value now, built exactly as its updateComponentValue builds
+  // it (same keys, same order), and record it as sent, so the debounced call finds nothing new to send.
+  var CLICK_KEYS = ["last_object_clicked_count", "last_object_clicked_tooltip", "last_object_clicked_popup",
+                    "all_drawings", "last_active_drawing"];
+  GW.sendClick = function () {
+    var g = window.__GLOBAL_DATA__, S = window.Streamlit;
+    if (!g || !S || !S.setComponentValue) return;
+    var want = g.returned_objects || [];
+    if (!want.length) return;
+    for (var i = 0; i < want.length; i++) if (CLICK_KEYS.indexOf(want[i]) < 0) return;
+    var data = {};
+    for (var j = 0; j < CLICK_KEYS.length; j++) {
+      var k = CLICK_KEYS[j];
+      if (want.indexOf(k) >= 0) data[k] = g[k];
+    }
+    if (JSON.stringify(g.previous_data) === JSON.stringify(data)) return;
+    g.previous_data = data;
+    S.setComponentValue(data);
+  };
+
+  // Fit the map to a unit when the layer group holding this arrives, unless the map already shows that unit:
+  // a drill brings new bounds; a theme switch or the wall's timer brings the same ones and leaves the view
+  // people chose alone.
+  GW.Fit = L.Layer.extend({
+    initialize: function (bounds) { this._b = bounds; },
+    onAdd: function (map) {
+      var key = JSON.stringify(this._b);
+      if (map._gwFit === key) return;
+      map._gwFit = key;
+      map.fitBounds(this._b, { animate: false });
+    },
+    onRemove: function () {},
   });
 
   GW.chrome = function (map, o) {

@@ -11,7 +11,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, data, state
+from dashboard import auth, data, prefetch, state
 from dashboard.components import cards, controls, kpis, maps, tables
 from dashboard.components.breadcrumb import breadcrumb, level_label
 from dashboard.i18n import t
@@ -28,30 +28,36 @@ def go(**params: str | None) -> None:
     st.rerun()
 
 
-def map_key(unit: UnitRef, wanted: str | None) -> str:
-    # a new key per query string: a remounted map starts with no click, so the click that brought us here
-    # cannot fire again when Back (or closing a card) returns to this view
-    return f"explore-{unit.code}-{wanted or ''}"
+MAP_KEY = "explore-map"  # one map for the whole page: a drill swaps its layers instead of building a new map
+CLICK = "explore-click"  # the feature clicked, left by the map's callback for the run it starts
+BASE_BOUNDS = "explore-base-bounds"
 
 
-def follow_click(unit: UnitRef, wanted: str | None) -> None:
-    """A click on the map reruns the page with the clicked feature in the map's state: drill before reading
-    and drawing this level again (that redraw was most of a click's cost at city scale)."""
-    key = map_key(unit, wanted)
-    clicked = (st.session_state.get(key) or {}).get("last_active_drawing") or {}
-    props = clicked.get("properties") or {}
+def remember_click(props: dict) -> None:
+    st.session_state[CLICK] = props
+
+
+def click_target(unit: UnitRef, wanted: str | None) -> dict[str, str] | None:
+    """Where the click that started this run leads: a child unit, or a building card from grid level down.
+
+    The map reports a click through a widget callback, so it is seen by exactly one run; Back, a theme switch
+    or any other rerun finds nothing here and cannot drill again."""
+    props = st.session_state.pop(CLICK, None) or {}
     code, level = props.get("code"), props.get("level")
     if not code or code == wanted:
-        return
+        return None
     if level is not None and int(level) == unit.level + 1:
-        target = {"code": str(code)}
-    elif level is None and unit.level >= Level.GRID:
-        target = {"code": unit.code, "building": str(code)}
-    else:
-        return
-    # forget the click, or Back to this view would find it and drill again
-    st.session_state.pop(key, None)
-    go(**target)
+        return {"code": str(code)}
+    if level is None and unit.level >= Level.GRID:
+        return {"code": unit.code, "building": str(code)}
+    return None
+
+
+def base_bounds(bounds) -> tuple[float, ...]:
+    """The bounds the page's base map was first built with, kept for the session: the base map's script must
+    stay the same for streamlit-folium to keep the same Leaflet map; each level frames itself (maps.fit_group).
+    """
+    return st.session_state.setdefault(BASE_BOUNDS, tuple(float(b) for b in bounds))
 
 
 def title(unit: UnitRef, lang: str) -> None:
@@ -117,7 +123,13 @@ def main() -> None:
         breadcrumb([root], page=PAGE, params=state.carried_params(), lang=lang, tail=code)
         return
     unit = crumbs[-1]
-    follow_click(unit, st.query_params.get("building"))
+    target = click_target(unit, st.query_params.get("building"))
+    if target is not None:
+        # drill in this run (one script run per click, not two): the address bar gets the new query string
+        st.query_params.from_dict(state.carried_params(**target))
+        auth.require_unit(target["code"])
+        crumbs = data.breadcrumb(v.url, v.version, target["code"]) or crumbs
+        unit = crumbs[-1]
     focus = st.query_params.get("focus") or None
     kids = data.children(v.url, v.version, unit.code, v.on, v.lang)
     own = data.unit_row(v.url, v.version, crumbs, v.on, v.lang)
@@ -139,8 +151,12 @@ def main() -> None:
 
     # the unit's figures; communities by situation only above community level, where there are several
     totals = data.totals(v.url, v.version, unit.code, v.on)
-    communities = (data.units_at_level(v.url, v.version, unit.code, int(Level.COMMUNITY), v.on, v.lang)
-                   if unit.level < Level.COMMUNITY else pd.DataFrame())
+    if unit.level + 1 == Level.COMMUNITY:
+        communities = kids  # a street's children are its communities
+    elif unit.level < Level.COMMUNITY:
+        communities = data.units_at_level(v.url, v.version, unit.code, int(Level.COMMUNITY), v.on, v.lang)
+    else:
+        communities = pd.DataFrame()
     strip = [k for k in kpis.city_kpis(totals, communities, lang)
              if k.key != "situation" or unit.level < Level.COMMUNITY]
     with st.container(key="kpis-compact"):
@@ -151,18 +167,13 @@ def main() -> None:
         if len(polygons):
             points = buildings is not None and len(buildings) > 0
             bounds = maps.room_for_legends(polygons.total_bounds, left=0.5, right=0.7 if points else 0.1)
-            base = maps.frame_base(bounds, settings=v.settings, outline=None)
+            base = maps.frame_base(base_bounds(bounds), settings=v.settings, outline=None)
             dark = not v.settings.tile_url
-            groups = [maps.units_group(polygons, theme, lang=lang, dark=dark)]
+            groups = [maps.units_group(polygons, theme, lang=lang, dark=dark), maps.fit_group(bounds)]
             groups += maps.points_groups(buildings, checkpoints, lang=lang, dark=dark)
             if unit.level >= Level.STREET:
                 groups += maps.flags_group(data.flags(v.url, v.version, unit.code, v.on), lang=lang, dark=dark)
-            clicked = maps.show(base, groups, key=map_key(unit, wanted), height=MAP_HEIGHT,
-                                clickable=True)
-            if clicked and len(kids) and clicked in set(kids["code"]):
-                go(code=clicked)
-            elif clicked and buildings is not None and clicked != wanted and clicked in set(buildings["code"]):
-                go(code=unit.code, building=clicked)
+            maps.show(base, groups, key=MAP_KEY, height=MAP_HEIGHT, on_click=remember_click)
         st.caption(t("explore.hint", lang))
     with right:
         if wanted and building is None:
@@ -175,6 +186,7 @@ def main() -> None:
                 int(kids["entrances_open"].sum()) if len(kids) and "entrances_open" in kids else None)
             cards.unit_card(unit.name, unit.code, unit.level, totals, own, entrances, lang=lang)
         st.fragment(table_panel)(v, unit, kids, focus)
+    prefetch.children_ahead(v, unit, kids, communities if unit.level + 1 < Level.COMMUNITY else None)
 
 
 main()

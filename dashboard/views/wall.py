@@ -56,7 +56,7 @@ def live(root_code: str, theme: str) -> None:
     groups = [maps.units_group(shown, theme, lang=v.lang, dark=not v.settings.tile_url)] if len(shown) else []
     map_col, alert_col = st.columns([4, 1], gap="small")
     with map_col:
-        maps.show(base, groups, key="wall-map", height=MAP_HEIGHT[v.kiosk], clickable=False)
+        maps.show(base, groups, key="wall-map", height=MAP_HEIGHT[v.kiosk])
     with alert_col:
         missing = int(communities["report_missing"].sum()) if "report_missing" in communities else 0
         alerts.panel(v.store, data.alerts(v.url, v.version, root_code), totals, missing, lang=v.lang,

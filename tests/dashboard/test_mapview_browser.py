@@ -169,3 +169,35 @@ def test_click_reports_the_feature_code_like_streamlit_folium(map_page):
     drawing = page.evaluate("window.__lastActiveDrawing")
     assert drawing["properties"]["code"] == "3104000005"
     assert drawing["geometry"]["type"] in ("Polygon", "MultiPolygon")
+
+
+def test_a_click_is_sent_at_once_and_only_once(map_page):
+    """GW.sendClick sends what streamlit-folium's debounced update would send 250 ms later, right after its
+    click handler ran, and marks it sent (the debounced call then finds nothing new); a map that also asks
+    for pans and zooms is left to the debounce."""
+    page, _ = map_page
+    page.evaluate("""() => {
+        window.__sent = [];
+        window.Streamlit = {setComponentValue: v => window.__sent.push(JSON.parse(JSON.stringify(v)))};
+        window.__GLOBAL_DATA__ = {returned_objects: ['last_object_clicked_count', 'last_active_drawing'],
+                                  previous_data: {}, last_object_clicked_count: 0, last_active_drawing: null};
+        // streamlit-folium's onLayerClick, registered after ours as in its frontend
+        Object.values(__map._layers).forEach(l => l.feature === undefined && l.on && l.on('click', e => {
+            const g = window.__GLOBAL_DATA__;
+            if (e.layer && e.layer.toGeoJSON) g.last_active_drawing = e.layer.toGeoJSON();
+            g.last_object_clicked_count += 1; }));
+    }""")
+    counts = []
+    for n, code in enumerate(["3104000005", "3104000005"], start=1):
+        x, y = _screen_point(page, code)
+        page.mouse.click(x, y)
+        page.wait_for_function(f"() => window.__sent.length >= {n}", timeout=200)  # not 250 ms later
+        sent = page.evaluate("window.__sent")[-1]
+        assert list(sent) == ["last_object_clicked_count", "last_active_drawing"]  # its key order
+        assert sent["last_active_drawing"]["properties"]["code"] == code
+        counts.append(sent["last_object_clicked_count"])
+    assert counts[1] > counts[0] > 0  # the same feature twice is two clicks, two values
+    assert page.evaluate("() => { GW.sendClick(); return window.__sent.length; }") == 2  # nothing new: not sent
+    page.evaluate("() => { window.__GLOBAL_DATA__.returned_objects.push('bounds'); "
+                  "window.__GLOBAL_DATA__.last_object_clicked_count += 1; GW.sendClick(); }")
+    assert page.evaluate("window.__sent.length") == 2

@@ -155,9 +155,12 @@ def test_drill_from_city_to_a_building_and_back(street_app, no_dialogs):
     page.goto(f"{street_app}/explore")
     settle(page)
     assert crumbs(page) == NAMES[:1]
+    # one Leaflet map for the whole drill: each level swaps its layers in (no new frame, no reload of Leaflet)
+    map_frame(page).evaluate("() => { window.map._gwSameMap = 'yes'; }")
     for depth in range(1, len(PATH)):
         click_feature(page, PATH[depth])
         expect_unit(page, PATH[depth], NAMES[: depth + 1])
+    assert map_frame(page).evaluate("() => window.map._gwSameMap") == "yes", "the map was rebuilt by a drill"
 
     # grid level: buildings and checkpoints are drawn; a building opens its card
     frame = map_frame(page)
@@ -183,6 +186,10 @@ def test_drill_from_city_to_a_building_and_back(street_app, no_dialogs):
         if depth == 0:
             page.wait_for_function("() => !new URLSearchParams(location.search).get('code')", timeout=15_000)
         expect_unit(page, PATH[depth], NAMES[: depth + 1])
+
+    # the same district clicked again after coming back: a new click, so it drills again
+    click_feature(page, PATH[1])
+    expect_unit(page, PATH[1], NAMES[:2])
 
 
 def test_deep_link_and_breadcrumb_links(street_app, no_dialogs):
