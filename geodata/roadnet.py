@@ -14,9 +14,12 @@ junctions, and a guard is not stopped by a flyover often enough to matter here.
 A point is attached to the road where it is nearest (`STRtree.query_nearest` over the segments), exactly there:
 its projection splits the segment (several points on one segment are chained in order along it), and the
 straight access leg from the point to that projection is part of every walk from or to it. Shortest walks are
-`scipy.sparse.csgraph.dijkstra` from the sources, in chunks so that the (chunk × nodes) distance block stays
-near `CELLS` cells whatever the size of the area, with `limit=r` so each search stops at the radius. Points on
-road pieces not connected to each other do not reach each other (infinite distance).
+`scipy.sparse.csgraph.dijkstra` from the sources with `limit=r`, so each search stops at the radius, in chunks
+so that a (chunk × nodes) distance block stays near `CELLS` cells. A walk is never shorter than the straight
+line, so on a large graph the sources are grouped by square cells of 2r and each group searches only the 3 × 3
+cells around its own (coverage of a district of 8,700 posts and 59,000 buildings: 6.6 s searching the whole
+graph from every post, 3.7 s this way, most of it now snapping and cutting the graph). Points on road pieces not
+connected to each other do not reach each other (infinite distance).
 
 One exception to "along roads": two points with no road between them walk straight across. It is certain that
 no road crosses the straight line a–b when that line is shorter than a's (or b's) distance to the nearest road
@@ -44,6 +47,9 @@ MIN_EDGE_M = 1e-9
 TOLERANCE_M = 1e-6
 #: distance cells per Dijkstra call (float64: 32 MB); the chunk of sources is CELLS // nodes
 CELLS = 4_000_000
+#: graphs larger than this are searched by neighbourhood (see `within`); below it one search of the whole graph is
+#: cheaper than cutting it (a street: ~15,000 nodes, 0.02 s whole against 0.05–0.09 s by neighbourhood)
+LOCAL_SEARCH_NODES = 50_000
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,7 @@ class Snapped:
     node: np.ndarray
     access: np.ndarray
     xy: np.ndarray
+    node_xy: np.ndarray  # (graph nodes, 2): where each node is, to cut the graph down to a neighbourhood
 
 
 def snap(net: RoadNetwork, xy: np.ndarray) -> Snapped:
@@ -125,6 +132,7 @@ def snap(net: RoadNetwork, xy: np.ndarray) -> Snapped:
     n, k = net.n_nodes, len(xy)
     access = np.full(k, np.inf)
     edges = [(net.seg_u, net.seg_v, net.seg_len)]
+    proj_xy = xy.copy()  # a point without a road keeps its own place for its (unconnected) projection node
     if k and net.n_segments:
         pts = shapely.points(xy)
         pairs, dist = net.tree.query_nearest(pts, return_distance=True, all_matches=False)
@@ -133,6 +141,8 @@ def snap(net: RoadNetwork, xy: np.ndarray) -> Snapped:
         access[pairs[0]] = dist
         length = net.seg_len[seg]
         t = np.clip(shapely.line_locate_point(net.segments[seg], pts), 0.0, length)  # metres from seg_u
+        a, b = net.nodes[net.seg_u[seg]], net.nodes[net.seg_v[seg]]
+        proj_xy = a + (b - a) * (t / np.maximum(length, MIN_EDGE_M))[:, None]
         # the projections split their segments: chain them in order along each segment, u → p1 → p2 → … → v
         order = np.lexsort((t, seg))
         s_sorted, t_sorted, p_sorted = seg[order], t[order], n + order
@@ -148,7 +158,7 @@ def snap(net: RoadNetwork, xy: np.ndarray) -> Snapped:
     j = np.concatenate([e[1] for e in edges]).astype(np.int64)
     w = np.maximum(np.concatenate([e[2] for e in edges]).astype(float), MIN_EDGE_M)
     graph = sparse.csr_matrix((np.r_[w, w], (np.r_[i, j], np.r_[j, i])), shape=(size, size))
-    return Snapped(graph, n + k + np.arange(k), access, xy)
+    return Snapped(graph, n + k + np.arange(k), access, xy, np.vstack([net.nodes.reshape(-1, 2), proj_xy, xy]))
 
 
 def _direct(s: Snapped, src: np.ndarray, dst: np.ndarray, radius: float
@@ -166,8 +176,37 @@ def _direct(s: Snapped, src: np.ndarray, dst: np.ndarray, radius: float
     return i[ok], j[ok], d[ok]
 
 
-def _chunks(s: Snapped, count: int) -> int:
-    return max(1, min(count, CELLS // max(s.graph.shape[0], 1)))
+class _Grid:
+    """Square cells of side `size` over the graph's nodes: the nodes of a 3 × 3 block of cells in a few binary
+    searches (a scan of every node per group of sources cost 4 s of a district's 10)."""
+
+    def __init__(self, node_xy: np.ndarray, src_xy: np.ndarray, size: float) -> None:
+        self.size = size
+        node_cell = np.floor(node_xy / size).astype(np.int64)
+        self.src_cell = np.floor(src_xy / size).astype(np.int64)
+        both = np.vstack([node_cell, self.src_cell])
+        self.origin = both.min(axis=0) - 1
+        self.width = int(both[:, 0].max() - self.origin[0]) + 2
+        code = self._code(node_cell)
+        self.order = np.argsort(code, kind="stable")
+        self.sorted = code[self.order]
+
+    def _code(self, cell: np.ndarray) -> np.ndarray:
+        return (cell[:, 1] - self.origin[1]) * self.width + (cell[:, 0] - self.origin[0])
+
+    def groups(self) -> list[np.ndarray]:
+        """Indices of the sources grouped by their cell."""
+        code = self._code(self.src_cell)
+        order = np.argsort(code, kind="stable")
+        cuts = np.flatnonzero(np.r_[True, code[order][1:] != code[order][:-1], True])
+        return [order[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
+
+    def around(self, source: int) -> np.ndarray:
+        """The nodes in the cell of `source` and the eight cells around it."""
+        centre = int(self._code(self.src_cell[source:source + 1])[0])
+        parts = [self.order[np.searchsorted(self.sorted, c - 1, "left"):np.searchsorted(self.sorted, c + 1, "right")]
+                 for c in (centre - self.width, centre, centre + self.width)]
+        return np.concatenate(parts)
 
 
 def within(s: Snapped, src: np.ndarray, dsts: Sequence[np.ndarray], radius: float) -> list[sparse.csr_matrix]:
@@ -176,13 +215,27 @@ def within(s: Snapped, src: np.ndarray, dsts: Sequence[np.ndarray], radius: floa
     src = np.asarray(src, dtype=np.int64)
     dsts = [np.asarray(d, dtype=np.int64) for d in dsts]
     found: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in dsts]
-    step = _chunks(s, len(src))
-    for start in range(0, len(src), step):
-        block = dijkstra(s.graph, directed=True, indices=s.node[src[start:start + step]],
-                         limit=float(radius) + TOLERANCE_M)
-        for out, dst in zip(found, dsts):
-            r, c = np.nonzero(block[:, s.node[dst]] <= radius + TOLERANCE_M)
-            out.append((r + start, c))
+    reach = float(radius) + TOLERANCE_M
+    local = np.full(s.graph.shape[0], -1, dtype=np.int64)
+    # cells of side 2·reach: whatever a walk of `reach` from a source in a cell can reach lies in the 3 × 3 cells
+    # around it, so each group of sources searches only that part of the graph
+    whole = s.graph.shape[0] <= LOCAL_SEARCH_NODES
+    grid = _Grid(s.node_xy, s.xy[src], max(2.0 * reach, 1.0)) if len(src) and not whole else None
+    groups = grid.groups() if grid is not None else ([np.arange(len(src))] if len(src) else [])
+    for group in groups:
+        near = grid.around(int(group[0])) if grid is not None else np.arange(s.graph.shape[0])
+        local[near] = np.arange(near.size)
+        sub = s.graph if grid is None else s.graph[near][:, near]
+        step = max(1, CELLS // max(near.size, 1))
+        for start in range(0, group.size, step):
+            rows = group[start:start + step]
+            block = dijkstra(sub, directed=True, indices=local[s.node[src[rows]]], limit=reach)
+            for out, dst in zip(found, dsts):
+                at = local[s.node[dst]]
+                inside = np.flatnonzero(at >= 0)
+                r, c = np.nonzero(block[:, at[inside]] <= reach)
+                out.append((rows[r], inside[c]))
+        local[near] = -1
     result = []
     for out, dst in zip(found, dsts):
         di, dj, _ = _direct(s, src, dst, radius)

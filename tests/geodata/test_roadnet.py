@@ -91,10 +91,12 @@ def manhattan_instance(seed: int, n: int = 30):
 
 
 @pytest.mark.parametrize("seed", range(5))
-@pytest.mark.parametrize("cells", [roadnet.CELLS, 500])
-def test_walks_on_a_street_grid_match_the_hand_computed_distances_whatever_the_chunk_size(seed, cells,
-                                                                                          monkeypatch):
+@pytest.mark.parametrize("cells, local_nodes", [(roadnet.CELLS, roadnet.LOCAL_SEARCH_NODES), (500, 10 ** 9),
+                                                (roadnet.CELLS, 0), (500, 0)])
+def test_walks_on_a_street_grid_match_the_hand_computed_distances_however_the_search_is_cut(
+        seed, cells, local_nodes, monkeypatch):
     monkeypatch.setattr(roadnet, "CELLS", cells)  # 500 cells: a handful of sources per Dijkstra call
+    monkeypatch.setattr(roadnet, "LOCAL_SEARCH_NODES", local_nodes)  # 0: every graph searched by neighbourhood
     lines, pts, truth = manhattan_instance(seed)
     net = build_network(lines)
     for radius in (120.0, 260.0, 410.0):
