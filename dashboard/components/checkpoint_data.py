@@ -18,7 +18,7 @@ import streamlit as st
 
 from dashboard.state import store_for
 from geodata import planning, rosters
-from geodata.coverage import Area, load_area, units_in
+from geodata.coverage import METHOD_ROAD, Area, distance_method, load_area, road_network, units_in
 from geodata.planning import PlanItem
 from geodata.vocab import Level
 from geodata.writes import Actor, write
@@ -49,8 +49,21 @@ def areas(url: str, version: int, scope_path: str | None) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=16)
 def area(url: str, version: int, code: str, on: dt.date) -> Area:
+    """The area, with its walking network already built: the cache hands out copies, and a network built
+    after this would be built again for every copy."""
     with store_for(url).read() as s:
-        return load_area(s, code, on)
+        a = load_area(s, code, on)
+    if distance_method(a) == METHOD_ROAD:
+        road_network(a)
+    return a
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=16)
+def roads_geojson(url: str, version: int, code: str, on: dt.date, lang: str) -> str:
+    """The area's roads for the map, as GeoJSON text (built once per data version)."""
+    from dashboard.components.checkpoint_map import roads_geojson as to_geojson
+
+    return to_geojson(area(url, version, code, on).roads, lang=lang)
 
 
 def zone_of(zone_wkt: str | None) -> shapely.Geometry | None:

@@ -8,11 +8,14 @@ are plain folium vectors.
 """
 from __future__ import annotations
 
+import html
+import json
 from collections.abc import Sequence
 
 import folium
 import numpy as np
 import pandas as pd
+import shapely
 
 from dashboard.i18n import extend, t
 from dashboard.mapview import LegendEntry, UnitTheme, checkpoint_layer, checkpoint_styles, legend, theme_config
@@ -21,7 +24,7 @@ from dashboard.mapview.geojson import compact_properties, packed_points
 from dashboard.mapview.themes import OKABE_ITO
 from geodata.checkpoints import RULES
 from geodata.coverage import ZONE_RANKS
-from geodata.vocab import CONTROL_STATES, label
+from geodata.vocab import CONTROL_STATES, ROAD_KINDS, label
 
 extend({
     "cpmap.zones": ("管控分区", "Control zones"),
@@ -45,6 +48,8 @@ extend({
     "cpmap.distance": ("距离（米）", "Distance (m)"),
     "cpmap.control_state": ("管控状态", "Control state"),
     "cpmap.households": ("户数", "Households"),
+    "cpmap.roads": ("道路", "Roads"),
+    "cpmap.road_unnamed": ("未命名道路", "unnamed road"),
 })
 
 ZONE_COLORS = {0: "#5b6b7c", 1: OKABE_ITO["orange"], 2: OKABE_ITO["vermillion"]}
@@ -54,6 +59,12 @@ RULE_COLORS = {
     "shift_gap": OKABE_ITO["reddish_purple"], "shift_under": OKABE_ITO["blue"],
 }
 RULE_ORDER = list(RULES)
+ROAD_COLOR = "#9aa3ad"
+#: line weight by road kind (pixels): main roads read as main roads, lanes stay hairlines under the markers
+ROAD_WEIGHTS = {"highway": 3.0, "primary": 2.5, "secondary": 1.8}
+#: simplify to about one pixel of the map fitted to the area (~1,000 px across): the street's lanes keep their
+#: shape and lose the vertices nobody sees
+ROAD_PIXELS_ACROSS = 1000
 
 
 def _group(name: str) -> folium.FeatureGroup:
@@ -200,4 +211,37 @@ def sketch_group(*, candidates: Sequence[tuple[float, float]], moves: Sequence[t
         r = selected.iloc[0]
         folium.Circle([r["lat"], r["lon"]], radius=float(radius_m), color="#ffffff", weight=2, dash_array="4 4",
                       fill=True, fill_opacity=0.06, interactive=False).add_to(fg)
+    return fg
+
+
+def roads_geojson(roads: pd.DataFrame, *, lang: str) -> str:
+    """The roads as one GeoJSON text for `roads_group`: lines simplified to ~1 px at the area's zoom, tooltip text
+    (name and kind) HTML-escaped, since Leaflet puts it into the page as markup."""
+    if roads is None or not len(roads):
+        return '{"type": "FeatureCollection", "features": []}'
+    geoms = np.asarray(roads.geometry.values, dtype=object)
+    b = shapely.bounds(geoms)
+    extent = max(np.nanmax(b[:, 2]) - np.nanmin(b[:, 0]), np.nanmax(b[:, 3]) - np.nanmin(b[:, 1]))
+    tolerance = float(extent) / ROAD_PIXELS_ACROSS
+    lines = shapely.to_geojson(shapely.simplify(geoms, tolerance, preserve_topology=False))
+    kinds = _texts(roads, "kind")
+    names = _texts(roads, "name")
+    tips = [html.escape(f"{n or t('cpmap.road_unnamed', lang)} · {label(ROAD_KINDS, k, lang)}" if k else
+                        (n or t("cpmap.road_unnamed", lang))) for n, k in zip(names, kinds)]
+    weights = [ROAD_WEIGHTS.get(k, 1.0) for k in kinds]
+    features = ",".join(f'{{"type":"Feature","geometry":{g},"properties":{{"t":{json.dumps(tip, ensure_ascii=False)},'
+                        f'"w":{w}}}}}' for g, tip, w in zip(lines, tips, weights))
+    return f'{{"type":"FeatureCollection","features":[{features}]}}'
+
+
+def roads_group(geojson: str, *, lang: str) -> folium.FeatureGroup:
+    """The area's roads (walking distance runs along them) as thin grey lines; the page adds them after the zone
+    fills and before the markers, so a line shows its name on hover and never hides a checkpoint."""
+    fg = folium.FeatureGroup(name=t("cpmap.roads", lang), overlay=True, control=False, show=True)
+    data = json.loads(geojson)
+    if data["features"]:
+        folium.GeoJson(data, name=t("cpmap.roads", lang),
+                       style_function=lambda f: {"color": ROAD_COLOR, "weight": f["properties"]["w"],
+                                                 "opacity": 0.75},
+                       tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False, sticky=True)).add_to(fg)
     return fg

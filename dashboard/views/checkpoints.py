@@ -24,7 +24,7 @@ from dashboard.components.maps import PlaceLabelsWhenStyled
 from dashboard.i18n import extend, t
 from dashboard.mapview import base_map
 from geodata.checkpoints import RULES
-from geodata.coverage import ZONE_RANKS, compound_zones
+from geodata.coverage import METHOD_ROAD, ZONE_RANKS, compound_zones, distance_method, method_label
 from geodata.hierarchy import path_ids
 from geodata.planning import PlanItem, norm_staffing
 from geodata.vocab import CHECKPOINT_KINDS, Level, label
@@ -35,8 +35,12 @@ extend({
     "cp.area": ("街道/区", "Street / district"),
     "cp.no_area": ("您的管辖范围内没有街道或区。", "There is no street or district in your scope."),
     "cp.radius": ("覆盖半径（米）", "Coverage radius (m)"),
-    "cp.straight": ("距离按直线计算（尚未加载道路数据，步行距离未计算）",
-                    "Distances are straight lines (no road layer loaded: walking distance not computed)"),
+    "cp.distance.road": ("距离按沿道路步行计算（{n} 段道路）",
+                         "Distances are walking distances along roads ({n} road pieces)"),
+    "cp.distance.no_roads": ("距离按直线计算（本区域没有道路数据）",
+                             "Distances are straight lines (no road data for this area)"),
+    "cp.distance.setting": ("距离按直线计算（按本市配置，未用道路数据）",
+                            "Distances are straight lines (city setting: road data not used)"),
     "cp.whatif_note": ("当前显示方案草稿的效果（{n} 项改动，未保存）；箭头旁为相对现状的变化。",
                        "Showing the what-if draft ({n} changes, not saved); deltas are against the current state."),
     "cp.kpi.entrances": ("开放出入口", "Open entrances"),
@@ -254,6 +258,13 @@ def kpis(now: dict[str, Any], shown: dict[str, Any], lang: str, changed: bool) -
                       if fig == "people_per_day" else None)
 
 
+def distance_note(method: str, n_roads: int, lang: str) -> str:
+    """Which distance the coverage uses, and why."""
+    if method == METHOD_ROAD:
+        return t("cp.distance.road", lang, n=f"{n_roads:,}")
+    return t("cp.distance.setting" if n_roads else "cp.distance.no_roads", lang)
+
+
 # --- the map ------------------------------------------------------------------------------------------------
 
 
@@ -301,6 +312,8 @@ def map_panel(v: state.View, code: str, radius: float, ev, lang: str) -> None:
     selected = cps[cps["code"] == sel_code] if sel_code else None
     groups = [
         cmap.zones_group(a.compounds, compound_zones(a), lang=lang, dark=dark),
+        # above the zone fills (a road's name shows on hover), below every marker
+        cmap.roads_group(data.roads_geojson(v.url, v.version, code, v.on, lang), lang=lang),
         cmap.uncovered_group(ev.coverage.entrances, ev.coverage.buildings, lang=lang, dark=dark),
         cmap.violations_group(ev.violations, lang=lang, dark=dark),
         cmap.checkpoints_group(cps.assign(staffing=_staffing(cps, area.norms)), lang=lang, dark=dark),
@@ -422,9 +435,9 @@ def violations_tab(ev, lang: str) -> None:
         t("cp.col.source", lang): rows["source"]}), hide_index=True, width="stretch", height=360)
 
 
-def coverage_tab(ev, lang: str) -> None:
+def coverage_tab(ev, n_roads: int, lang: str) -> None:
     cov = ev.coverage
-    st.caption(t("cp.straight", lang))
+    st.caption(distance_note(cov.method, n_roads, lang))
     f = cov.figures
     c = st.columns(4)
     c[0].metric(t("cp.fig.entrances_covered", lang), f"{f['entrances_covered']:,}/{f['entrances_open']:,}")
@@ -503,7 +516,7 @@ def optimise_tab(v: state.View, code: str, radius: float, lang: str) -> None:
     gap = t("cp.opt.optimal", lang) if f["optimal"] else t("cp.opt.gap", lang, g=f"{f['gap']:.1%}",
                                                              b=f"{f['bound']:,.0f}")
     st.caption(t("cp.opt.quality", lang, method=t(f"cp.opt.method.{f['method']}", lang), parts=f["components"],
-                 s=f["seconds"], gap=gap))
+                 s=f["seconds"], gap=gap) + " · " + method_label(f["distance"], lang))
     chosen = sug.candidates[sug.candidates["chosen"]]
     st.dataframe(pd.DataFrame({
         t("cp.col.code", lang): chosen["code"], t("cp.col.name", lang): chosen["name"],
@@ -655,7 +668,7 @@ def main() -> None:
         radius = float(st.number_input(t("cp.radius", lang), min_value=10.0, max_value=2000.0, value=default,
                                        step=10.0, key=f"cp-radius-{code}"))
     with top[2]:
-        st.caption(f"{area.name} · {t('cp.straight', lang)}")
+        st.caption(f"{area.name} · {distance_note(distance_method(area), len(area.roads), lang)}")
     flash = st.session_state.pop("cp-flash", None)
     with st.container():  # always present, so the map below keeps its place in the page (see map_panel)
         if flash:
@@ -678,7 +691,7 @@ def main() -> None:
     with tabs[0]:
         violations_tab(ev, lang)
     with tabs[1]:
-        coverage_tab(ev, lang)
+        coverage_tab(ev, len(area.roads), lang)
     with tabs[2]:
         optimise_tab(v, code, radius, lang)
     with tabs[3]:

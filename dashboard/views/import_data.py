@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import state
+from dashboard.components.checkpoint_map import roads_geojson, roads_group
 from dashboard.i18n import extend, t
 from dashboard.mapview import base_map, building_layer, checkpoint_layer, unit_layer
 from geodata.imports import import_frame
@@ -111,6 +112,8 @@ def _preview_map(frame: pd.DataFrame, layer: str, v: state.View) -> None:
         shown["name"] = shown["code"]
     if LAYERS[layer].geometry == "polygon":
         unit_layer(shown[["code", "name", "geometry"]], "situation", lang=v.lang, figures=False).add_to(m)
+    elif LAYERS[layer].geometry == "line":
+        roads_group(roads_geojson(shown, lang=v.lang), lang=v.lang).add_to(m)
     elif layer == "checkpoints":
         pts = shown.assign(staffing="ok", status=shown.get("status", "open"))
         checkpoint_layer(pts, v.lang).add_to(m)

@@ -56,6 +56,12 @@ def metric(page, text: str):
 
 
 def click_map_at(page, lon: float, lat: float) -> None:
+    x, y = map_xy(page, lon, lat)
+    page.mouse.click(x, y)
+
+
+def map_xy(page, lon: float, lat: float) -> tuple[float, float]:
+    """Page coordinates of (lon, lat) on the folium map, once it has settled and been scrolled into view."""
     frame = page.frame_locator(MAP_FRAME)
     container = frame.locator(".leaflet-container")
     expect(container).to_be_visible(timeout=20_000)
@@ -74,7 +80,7 @@ def click_map_at(page, lon: float, lat: float) -> None:
     page.locator(MAP_FRAME).scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     box = page.locator(MAP_FRAME).bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + y)
+    return box["x"] + x, box["y"] + y
 
 
 def test_supervisor_adds_a_checkpoint_on_the_map_and_the_uncovered_count_drops(start_app, open_app, city_db,
@@ -103,3 +109,35 @@ def test_supervisor_adds_a_checkpoint_on_the_map_and_the_uncovered_count_drops(s
     expect(page.get_by_text(re.compile("已实施：新设 1 个"))).to_be_visible(timeout=20_000)
     expect(metric(page, "未覆盖出入口")).to_have_text("0")
     expect(page.get_by_text(re.compile("方案草稿的效果"))).to_have_count(0)
+
+
+HOSTILE_ROAD = "<img src=x onerror=alert(1)>路"
+
+
+def test_the_map_draws_the_roads_and_coverage_walks_along_them(start_app, open_app, city_db, entry_script):
+    """A lane past the two gates: the page says distances walk along roads and draws the lane, its name shown as
+    text in the tooltip."""
+    from geodata.db import Store
+    from shapely.geometry import LineString
+
+    store = Store(city_db)
+    write(store, Actor.system("test"), lambda ctx: upsert_layer(ctx, "roads", gpd.GeoDataFrame(
+        {"code": ["L1"], "name": [HOSTILE_ROAD], "kind": ["residential"]},
+        geometry=[LineString([(X0 + 0.025, Y0 + 0.0299), (X0 + 0.036, Y0 + 0.0299)])], crs="EPSG:4326")))
+    store.dispose()
+    url, _ = start_app({"DATABASE_URL": city_db, "GW_E2E_ACTOR": "supervisor:supervisor:S1"}, script=entry_script,
+                       extra_args=("--server.enableStaticServing", "true"))
+    page = open_app(url)
+    expect(page.get_by_text(re.compile("距离按沿道路步行计算（1 段道路）")).first).to_be_visible(timeout=20_000)
+    expect(metric(page, "未覆盖出入口")).to_have_text("2")
+    x, y = map_xy(page, X0 + 0.0275, Y0 + 0.0299)  # waits for the map to settle
+    inner = page.locator(MAP_FRAME).element_handle().content_frame()
+    drawn = inner.evaluate(  # the map draws on canvas (prefer_canvas): ask Leaflet for the grey road lines
+        "() => { const m = Object.values(window).find(v => v instanceof L.Map); const out = [];"
+        " m.eachLayer(l => { if (l.feature && l.options && l.options.color === '#9aa3ad')"
+        " out.push(l.feature.properties.t); }); return out; }")
+    assert drawn == [HOSTILE_ROAD.replace("<", "&lt;").replace(">", "&gt;") + " · 小区道路"]
+    page.mouse.move(x, y)
+    tip = page.frame_locator(MAP_FRAME).locator(".leaflet-tooltip").filter(has_text="路")
+    expect(tip).to_contain_text(HOSTILE_ROAD, timeout=10_000)
+    expect(tip.locator("img")).to_have_count(0)
