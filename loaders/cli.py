@@ -203,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("import", help="导入文件 / import a file"))
     p.add_argument("path")
     p.add_argument("--layer", required=True,
-                   help=f"{', '.join(UNIT_AND_LEDGER_LAYERS)} (also: entrances, residents, quarantine, 网格 …)")
+                   help=f"{', '.join(UNIT_AND_LEDGER_LAYERS)} (also: entrances, residents, quarantine, 网格, 道路 …)")
     p.add_argument("--crs", help="source CRS: EPSG:nnnn, wgs84, cgcs2000, gcj02 or bd09")
     p.add_argument("--mapping", help="JSON or TOML file: {\"source header\": \"field\"}")
     p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")

@@ -238,6 +238,13 @@ def shape_geometries(geoms: np.ndarray, family: str, *, keep_footprint: bool = F
             coords, owner = shapely.get_coordinates(geoms[ring].astype(object), return_index=True)
             geoms[ring] = shapely.linestrings(coords, indices=owner)
             types[ring] = 1
+        # a MultiLineString of one line is a line: GeoPackage and Shapefile writers turn every line of a mixed layer
+        # into one, and reading it back must not change the road
+        single = np.zeros(n, dtype=bool)
+        single[ok] = (types[ok] == 5) & (shapely.get_num_geometries(geoms[ok].astype(object)) == 1)
+        if single.any():
+            geoms[single] = shapely.get_geometry(geoms[single].astype(object), 0)
+            types[single] = 1
         wrong = ok & ~np.isin(types, _LINEAR)
         _type_issue(issues, geoms, wrong, "线（道路中心线）", "a line (road centre line)")
         geoms[wrong] = None

@@ -114,6 +114,20 @@ def test_import_assigns_streets_makes_codes_and_is_idempotent(city, tmp_path, ca
     assert road_codes(reversed_lane.geometry.values)[0] == made  # the same lane digitised the other way round
 
 
+def test_roads_go_out_with_the_export_command_and_come_back_unchanged(city, tmp_path, capsys):
+    url, store = city
+    path = tmp_path / "roads.geojson"
+    roads_frame().to_file(path, driver="GeoJSON", engine="pyogrio")
+    assert main(["import", str(path), "--layer", "roads", "--db", url]) == 0
+    out = tmp_path / "out.gpkg"
+    assert main(["export", str(out), "--layer", "roads", "--format", "gpkg", "--scope", "S1", "--db", url]) == 0
+    back = gpd.read_file(out)
+    assert sorted(back["code"]) == [r[0] for r in _roads(store)] and set(back["street_code"]) == {"S1"}
+    capsys.readouterr()
+    assert main(["import", str(out), "--layer", "道路", "--db", url]) == 0
+    assert "新增 inserted 0, 更新 updated 0, 未变 unchanged 3" in capsys.readouterr().out
+
+
 def test_a_road_outside_every_street_rejects_the_whole_file(city):
     url, store = city
     frame = read_layer_frame(roads_frame())
