@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from geodata.risk import Thresholds, UnitSituation
 
 ALERT_KINDS = {t.code: t for t in (
+    Term("cases", "出现病例（S1）", "Cases (S1)"),
     Term("cluster", "聚集性病例", "Cluster"),
     Term("transmission", "社区传播", "Community transmission"),
     Term("symptom", "观察对象出现症状", "Symptoms under observation"),
@@ -50,8 +51,18 @@ def raise_alert(ctx: WriteContext, kind: str, unit: Unit, on: dt.date, title_zh:
 
 def raise_situation_alerts(ctx: WriteContext, community: Unit, on: dt.date, old: tuple[int, bool],
                            new: UnitSituation, th: Thresholds) -> list[Alert]:
-    """A cluster alert when the flag comes on; a transmission alert when the community reaches S2."""
+    """A cases alert when a community reaches S1 from S0, a cluster alert when the flag comes on, a transmission
+    alert when it reaches S2. A community going straight from S0 to S2 gets the S2 alert only."""
+    from geodata.risk import reason
+
     out = []
+    if new.rank == 1 and old[0] == 0:
+        why_zh, why_en = reason(new.rule, th, new.n_cases)
+        out.append(raise_alert(
+            ctx, "cases", community, on,
+            f"{community.name}：出现病例（S1，{why_zh}），落实病例所在楼栋管控、密接排查",
+            f"{community.name}: cases (S1, {why_en}) — control the buildings involved, trace close contacts",
+            {"cases": list(new.case_codes), "rule": new.rule}))
     if new.cluster and not old[1]:
         out.append(raise_alert(
             ctx, "cluster", community, on,

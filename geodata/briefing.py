@@ -33,8 +33,8 @@ from geodata.risk import scheme_legend, situation
 from geodata.stats import SEALED_STATES
 from geodata.vocab import CONTROL_STATES, LEVEL_LABELS, Level, label
 
-#: how urgent each alert kind is on the page (transmission before cluster before symptoms)
-ALERT_PRIORITY = {"transmission": 0, "cluster": 1, "symptom": 2}
+#: how urgent each alert kind is on the page (transmission before cluster before new S1 before symptoms)
+ALERT_PRIORITY = {"transmission": 0, "cluster": 1, "cases": 2, "symptom": 3}
 TOP_ALERTS = 6
 TREND_DAYS = 14
 

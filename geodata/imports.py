@@ -37,8 +37,11 @@ def import_frame(store: Store, actor: Actor, layer: str, frame: pd.DataFrame, *,
         if layer == "cases" and (result.inserted or result.updated):
             # cases that arrive in bulk bypass record_case: revoke 无疫小区 flags they touch (scenario 20)
             from geodata.honours import sync_revocations
+            from geodata.risk import apply_transitions
 
             sync_revocations(ctx, dt.date.today())
+            # their situation changes are logged and alerted with the import, not at the next daily run
+            apply_transitions(ctx, dt.date.today())
         ctx.record("import", layer, None, path=actor.scope_path,
                    new={"file": source, "inserted": result.inserted, "updated": result.updated,
                         "unchanged": result.unchanged})

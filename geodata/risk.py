@@ -477,25 +477,27 @@ def run_daily_transitions(store: Store, on: dt.date | None = None) -> list[dict[
     """Log every community whose level changed without a write — above all the automatic downgrades when a
     window passes (§2.2, §3.2) — as `situation.change` events by `system:daily`. Idempotent: a second run on
     the same date finds nothing to log and writes nothing. Returns the transitions logged."""
-    from geodata.alerts import raise_situation_alerts  # alerts build on this module
-
     on = on or dt.date.today()
     with store.read() as s:
         if pending_transitions(s, on).empty:
             return []
+    return write(store, Actor.system("daily"), lambda ctx: apply_transitions(ctx, on))
 
-    def log(ctx: WriteContext) -> list[dict[str, Any]]:
-        th = thresholds(ctx.session, "seeds")
-        done = []
-        for row in pending_transitions(ctx.session, on).itertuples(index=False):
-            community = ctx.session.get(Unit, int(row.unit_id))
-            new = UnitSituation(int(row.rank), str(row.rule), bool(row.cluster), tuple(row.case_codes),
-                                tuple(row.cluster_codes), int(row.n_cases))
-            old = (int(row.old_rank), bool(row.old_cluster))
-            log_situation_change(ctx, community, on, old, new, th)
-            raise_situation_alerts(ctx, community, on, old, new, th)
-            done.append({"code": community.code, "on": on, "old": LOG_CODES[old[0]], "new": LOG_CODES[new.rank],
-                         "old_cluster": old[1], "cluster": new.cluster})
-        return done
 
-    return write(store, Actor.system("daily"), log)
+def apply_transitions(ctx: WriteContext, on: dt.date) -> list[dict[str, Any]]:
+    """In the caller's transaction: log each community whose level or cluster flag on `on` differs from the
+    last one logged, and raise its alerts (the daily run; a file of cases imported in bulk)."""
+    from geodata.alerts import raise_situation_alerts  # alerts build on this module
+
+    th = thresholds(ctx.session, "seeds")
+    done = []
+    for row in pending_transitions(ctx.session, on).itertuples(index=False):
+        community = ctx.session.get(Unit, int(row.unit_id))
+        new = UnitSituation(int(row.rank), str(row.rule), bool(row.cluster), tuple(row.case_codes),
+                            tuple(row.cluster_codes), int(row.n_cases))
+        old = (int(row.old_rank), bool(row.old_cluster))
+        log_situation_change(ctx, community, on, old, new, th)
+        raise_situation_alerts(ctx, community, on, old, new, th)
+        done.append({"code": community.code, "on": on, "old": LOG_CODES[old[0]], "new": LOG_CODES[new.rank],
+                     "old_cluster": old[1], "cluster": new.cluster})
+    return done

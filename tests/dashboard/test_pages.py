@@ -320,12 +320,12 @@ def test_wall_lists_open_alerts_and_the_command_centre_acknowledges_one(app, str
     at = app(street_url)
     assert_ran(at)
     text = " ".join(htmls(at))
-    assert "聚集性病例" in text and "社区传播" in text
+    assert "聚集性病例" in text and "社区传播" in text and "出现病例（S1" in text  # the demo's S1, cluster, S2
     buttons = [b for b in at.button if (b.key or "").startswith("ack-")]
-    assert len(buttons) == 2
+    assert len(buttons) == 4
     buttons[0].click().run()
     assert_ran(at)
-    assert len([b for b in at.button if (b.key or "").startswith("ack-")]) == 1
+    assert len([b for b in at.button if (b.key or "").startswith("ack-")]) == 3
     from sqlalchemy import select
 
     from geodata.models import Event

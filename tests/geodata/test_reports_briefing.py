@@ -84,7 +84,9 @@ def test_changes_since_yesterday_name_the_communities_buildings_and_rules(city):
 def test_top_alerts_put_stored_and_derived_alerts_in_order(city):
     with city.read() as s:
         b = build_briefing(s, "D1", TODAY, at(17))
-    assert list(b.alerts["kind"]) == ["cluster"]
+    # the cluster first, then the new S1 raised by A1 (第2社区's case came in by import: no alert is stored)
+    assert list(b.alerts["kind"]) == ["cluster", "cases"]
+    assert list(b.alerts["unit_name"]) == ["第1社区", "第1社区"]
     assert b.alerts.iloc[0]["stored"] and "第1社区" in b.alerts.iloc[0]["title_zh"]
 
 
