@@ -287,10 +287,21 @@ def entrances(area: Area, checkpoints: pd.DataFrame | None = None) -> pd.DataFra
 # --- distances ----------------------------------------------------------------------------------------------
 
 
+def roads_inside(area: Area) -> int:
+    """How many of the area's roads touch the area itself (the others are its surroundings, read for walks that
+    leave it and come back)."""
+    if not len(area.roads):
+        return 0
+    shapely.prepare(area.geom)
+    return int(shapely.intersects(np.asarray(area.roads.geometry.values, dtype=object), area.geom).sum())
+
+
 def distance_method(area: Area) -> str:
-    """METHOD_ROAD when the area has roads and the city has not asked for straight lines, else METHOD_STRAIGHT."""
+    """METHOD_ROAD when the area has roads of its own and the city has not asked for straight lines, else
+    METHOD_STRAIGHT. Roads only around it (a neighbour's, imported street by street) do not count: its own
+    points would all be walked to a road outside it."""
     wanted = (area.planning or {}).get("distance", PLANNING_DEFAULTS.get("distance", METHOD_ROAD))
-    return METHOD_ROAD if wanted == METHOD_ROAD and len(area.roads) else METHOD_STRAIGHT
+    return METHOD_ROAD if wanted == METHOD_ROAD and roads_inside(area) else METHOD_STRAIGHT
 
 
 def method_label(method: str, lang: str = "zh") -> str:

@@ -24,7 +24,14 @@ from dashboard.components.maps import PlaceLabelsWhenStyled
 from dashboard.i18n import extend, t
 from dashboard.mapview import base_map
 from geodata.checkpoints import RULES
-from geodata.coverage import METHOD_ROAD, ZONE_RANKS, compound_zones, distance_method, method_label
+from geodata.coverage import (
+    METHOD_ROAD,
+    ZONE_RANKS,
+    compound_zones,
+    distance_method,
+    method_label,
+    roads_inside,
+)
 from geodata.hierarchy import path_ids
 from geodata.planning import PlanItem, norm_staffing
 from geodata.vocab import CHECKPOINT_KINDS, Level, label
@@ -668,7 +675,7 @@ def main() -> None:
         radius = float(st.number_input(t("cp.radius", lang), min_value=10.0, max_value=2000.0, value=default,
                                        step=10.0, key=f"cp-radius-{code}"))
     with top[2]:
-        st.caption(f"{area.name} · {distance_note(distance_method(area), len(area.roads), lang)}")
+        st.caption(f"{area.name} · {distance_note(distance_method(area), roads_inside(area), lang)}")
     flash = st.session_state.pop("cp-flash", None)
     with st.container():  # always present, so the map below keeps its place in the page (see map_panel)
         if flash:
@@ -691,7 +698,7 @@ def main() -> None:
     with tabs[0]:
         violations_tab(ev, lang)
     with tabs[1]:
-        coverage_tab(ev, len(area.roads), lang)
+        coverage_tab(ev, roads_inside(area), lang)
     with tabs[2]:
         optimise_tab(v, code, radius, lang)
     with tabs[3]:

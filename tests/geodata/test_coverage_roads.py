@@ -4,6 +4,7 @@ optimiser still matching brute force on a street grid."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
@@ -87,6 +88,16 @@ def test_coverage_walks_along_the_roads_once_the_area_has_them(corner):
     assert "walking along roads" in bad["detail_en"].iloc[0]
     short = check_rules(before, radius_m=100).query("rule == 'uncovered_entrance'")  # 117 m in a straight line
     assert "直线 100 米内无在岗卡点" in short["detail_zh"].iloc[0] and "straight line" in short["detail_en"].iloc[0]
+
+
+def test_roads_only_around_an_area_leave_it_on_straight_lines(corner):
+    """A neighbour's roads within the 300 m read around an area are not the area's own road data."""
+    a = area(corner)
+    outside = gpd.GeoDataFrame({"code": ["N1"], "name": [None], "kind": ["primary"], "path": ["/"]},
+                               geometry=[LineString([(X0 - 0.002, Y0), (X0 - 0.002, Y0 + 0.04)])], crs="EPSG:4326")
+    assert distance_method(replace(a, roads=outside, cache={})) == METHOD_STRAIGHT
+    inside = outside.assign(geometry=[line((0, 0), (100, 0))])
+    assert distance_method(replace(a, roads=inside, cache={})) == METHOD_ROAD
 
 
 def test_a_city_can_force_straight_lines_and_only_road_or_straight_is_accepted(corner):
