@@ -8,7 +8,6 @@ are plain folium vectors.
 """
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Sequence
 
@@ -60,11 +59,16 @@ RULE_COLORS = {
 }
 RULE_ORDER = list(RULES)
 ROAD_COLOR = "#9aa3ad"
-#: line weight by road kind (pixels): main roads read as main roads, lanes stay hairlines under the markers
-ROAD_WEIGHTS = {"highway": 3.0, "primary": 2.5, "secondary": 1.8}
+#: line weight by style class (pixels): main roads read as main roads, lanes stay hairlines under the markers
+ROAD_WEIGHTS = (1.0, 1.8, 2.5, 3.0)
+ROAD_CLASSES = {"secondary": 1, "primary": 2, "highway": 3}  # any other kind: class 0
 #: simplify to about one pixel of the map fitted to the area (~1,000 px across): the street's lanes keep their
 #: shape and lose the vertices nobody sees
 ROAD_PIXELS_ACROSS = 1000
+#: above this many pieces (a district: ~14,000) lanes and footways are left out of the drawing — a hair-thin line
+#: every 100 m at district zoom is noise, and they made the page's map payload several MB; coverage still uses them
+ROAD_PIECES_DRAWN = 5000
+MINOR_ROADS = ("residential", "footway")
 
 
 def _group(name: str) -> folium.FeatureGroup:
@@ -215,33 +219,39 @@ def sketch_group(*, candidates: Sequence[tuple[float, float]], moves: Sequence[t
 
 
 def roads_geojson(roads: pd.DataFrame, *, lang: str) -> str:
-    """The roads as one GeoJSON text for `roads_group`: lines simplified to ~1 px at the area's zoom, tooltip text
-    (name and kind) HTML-escaped, since Leaflet puts it into the page as markup."""
+    """The roads as one GeoJSON text for `roads_group`: lines simplified to ~1 px at the area's zoom (lanes left
+    out of large areas, see ROAD_PIECES_DRAWN), coordinates to 1e-5° (~1 m), properties n (name), s (kind) and
+    k (style class). Names stay raw text: the map runtime shows them with textContent, never as markup."""
+    if roads is not None and len(roads) > ROAD_PIECES_DRAWN and "kind" in roads.columns:
+        roads = roads[~roads["kind"].isin(MINOR_ROADS).to_numpy()]
     if roads is None or not len(roads):
-        return '{"type": "FeatureCollection", "features": []}'
+        return '{"type":"FeatureCollection","features":[]}'
     geoms = np.asarray(roads.geometry.values, dtype=object)
     b = shapely.bounds(geoms)
     extent = max(np.nanmax(b[:, 2]) - np.nanmin(b[:, 0]), np.nanmax(b[:, 3]) - np.nanmin(b[:, 1]))
-    tolerance = float(extent) / ROAD_PIXELS_ACROSS
-    lines = shapely.to_geojson(shapely.simplify(geoms, tolerance, preserve_topology=False))
-    kinds = _texts(roads, "kind")
-    names = _texts(roads, "name")
-    tips = [html.escape(f"{n or t('cpmap.road_unnamed', lang)} · {label(ROAD_KINDS, k, lang)}" if k else
-                        (n or t("cpmap.road_unnamed", lang))) for n, k in zip(names, kinds)]
-    weights = [ROAD_WEIGHTS.get(k, 1.0) for k in kinds]
-    features = ",".join(f'{{"type":"Feature","geometry":{g},"properties":{{"t":{json.dumps(tip, ensure_ascii=False)},'
-                        f'"w":{w}}}}}' for g, tip, w in zip(lines, tips, weights))
+    lean = shapely.simplify(geoms, float(extent) / ROAD_PIXELS_ACROSS, preserve_topology=False)
+    parts, owner = shapely.get_parts(lean, return_index=True)  # a MultiLineString draws as its lines
+    keep = ~shapely.is_empty(parts)
+    parts, owner = parts[keep], owner[keep]
+    xy, part = shapely.get_coordinates(parts, return_index=True)
+    points = np.char.add(np.char.add(np.char.add("[", np.char.mod("%.5f", xy[:, 0])), ","),
+                         np.char.add(np.char.mod("%.5f", xy[:, 1]), "]"))
+    cuts = np.flatnonzero(np.diff(part)) + 1
+    kinds, names = _texts(roads, "kind"), _texts(roads, "name")
+    props = [json.dumps({"n": names[i] or t("cpmap.road_unnamed", lang),
+                         "s": label(ROAD_KINDS, kinds[i], lang) if kinds[i] else "",
+                         "k": ROAD_CLASSES.get(kinds[i], 0)}, ensure_ascii=False) for i in range(len(roads))]
+    features = ",".join(f'{{"type":"Feature","geometry":{{"type":"LineString","coordinates":[{",".join(line)}]}},'
+                        f'"properties":{props[o]}}}' for line, o in zip(np.split(points, cuts), owner))
     return f'{{"type":"FeatureCollection","features":[{features}]}}'
 
 
 def roads_group(geojson: str, *, lang: str) -> folium.FeatureGroup:
     """The area's roads (walking distance runs along them) as thin grey lines; the page adds them after the zone
-    fills and before the markers, so a line shows its name on hover and never hides a checkpoint."""
-    fg = folium.FeatureGroup(name=t("cpmap.roads", lang), overlay=True, control=False, show=True)
-    data = json.loads(geojson)
-    if data["features"]:
-        folium.GeoJson(data, name=t("cpmap.roads", lang),
-                       style_function=lambda f: {"color": ROAD_COLOR, "weight": f["properties"]["w"],
-                                                 "opacity": 0.75},
-                       tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False, sticky=True)).add_to(fg)
+    fills and before the markers, so a line shows its name on hover and never hides a checkpoint. One
+    `GW.layer` of prepared text: no per-feature work in folium (its GeoJson took 0.7 s for a street's 1,400
+    roads on every rerun)."""
+    fg = _group(t("cpmap.roads", lang))
+    styles = [{"color": ROAD_COLOR, "weight": w, "opacity": 0.75, "fill": False} for w in ROAD_WEIGHTS]
+    elements.GeoJsonLayer(geojson, {"styles": styles, "tip": {"sub": "s", "rows": []}}).add_to(fg)
     return fg

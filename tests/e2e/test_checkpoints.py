@@ -135,8 +135,8 @@ def test_the_map_draws_the_roads_and_coverage_walks_along_them(start_app, open_a
     drawn = inner.evaluate(  # the map draws on canvas (prefer_canvas): ask Leaflet for the grey road lines
         "() => { const m = Object.values(window).find(v => v instanceof L.Map); const out = [];"
         " m.eachLayer(l => { if (l.feature && l.options && l.options.color === '#9aa3ad')"
-        " out.push(l.feature.properties.t); }); return out; }")
-    assert drawn == [HOSTILE_ROAD.replace("<", "&lt;").replace(">", "&gt;") + " · 小区道路"]
+        " out.push([l.feature.properties.n, l.feature.properties.s]); }); return out; }")
+    assert drawn == [[HOSTILE_ROAD, "小区道路"]]
     page.mouse.move(x, y)
     tip = page.frame_locator(MAP_FRAME).locator(".leaflet-tooltip").filter(has_text="路")
     expect(tip).to_contain_text(HOSTILE_ROAD, timeout=10_000)
