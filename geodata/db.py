@@ -6,6 +6,7 @@ PostgreSQL, PostGIS is switched on when the server has it; geometry columns then
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,9 @@ def _enable_postgis(engine: Engine) -> bool:
         return active is not None
 
 
+_MIGRATE_LOCK = threading.Lock()
+
+
 class Store:
     """A database the app reads and writes; the composition root hands one to pages, loaders and tests."""
 
@@ -72,7 +76,9 @@ class Store:
         """Bring the schema to the newest Alembic revision (creates it in an empty database)."""
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as conn:
+        # Alembic keeps its running context in module globals: two threads migrating at once (a page and the
+        # dashboard's read-ahead thread opening a store) corrupt each other's ("KeyError: 'config'")
+        with _MIGRATE_LOCK, self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "heads")
 
