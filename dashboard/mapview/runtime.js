@@ -285,21 +285,34 @@
   // it (same keys, same order), and record it as sent, so the debounced call finds nothing new to send.
   var CLICK_KEYS = ["last_object_clicked_count", "last_object_clicked_tooltip", "last_object_clicked_popup",
                     "all_drawings", "last_active_drawing"];
-  GW.sendClick = function () {
-    var g = window.__GLOBAL_DATA__, S = window.Streamlit;
-    if (!g || !S || !S.setComponentValue) return;
-    var want = g.returned_objects || [];
-    if (!want.length) return;
-    for (var i = 0; i < want.length; i++) if (CLICK_KEYS.indexOf(want[i]) < 0) return;
+  function clickValue(g) {
+    var want = (g && g.returned_objects) || [];
+    if (!want.length) return null;
+    for (var i = 0; i < want.length; i++) if (CLICK_KEYS.indexOf(want[i]) < 0) return null;
     var data = {};
     for (var j = 0; j < CLICK_KEYS.length; j++) {
       var k = CLICK_KEYS[j];
       if (want.indexOf(k) >= 0) data[k] = g[k];
     }
-    if (JSON.stringify(g.previous_data) === JSON.stringify(data)) return;
+    return data;
+  }
+  GW.sendClick = function () {
+    var g = window.__GLOBAL_DATA__, S = window.Streamlit;
+    if (!S || !S.setComponentValue) return;
+    var data = clickValue(g);
+    if (!data || JSON.stringify(g.previous_data) === JSON.stringify(data)) return;
     g.previous_data = data;
     S.setComponentValue(data);
   };
+  // Left alone, streamlit-folium sends {count: 0, drawing: null} once the new map first moves, because its
+  // default says null: a script run nobody asked for, ~0.3 s after the page shows. Its query string is the
+  // address bar's, so a breadcrumb link clicked in that moment was undone by it. No click yet means
+  // nothing to send: record the click-free value as already sent.
+  GW.quietStart = function () {
+    var g = window.__GLOBAL_DATA__, data = clickValue(g);
+    if (data && !g.last_object_clicked_count) g.previous_data = data;
+  };
+  GW.quietStart();
 
   // Fit the map to a unit when the layer group holding this arrives, unless the map already shows that unit:
   // a drill brings new bounds; a theme switch or the wall's timer brings the same ones and leaves the view

@@ -201,3 +201,26 @@ def test_a_click_is_sent_at_once_and_only_once(map_page):
     page.evaluate("() => { window.__GLOBAL_DATA__.returned_objects.push('bounds'); "
                   "window.__GLOBAL_DATA__.last_object_clicked_count += 1; GW.sendClick(); }")
     assert page.evaluate("window.__sent.length") == 2
+
+
+def test_a_map_with_no_click_sends_nothing(map_page):
+    """streamlit-folium's default says `last_object_clicked_count: None`; its first update after the map moves
+    would send `0` and start a script run nobody asked for (which undid a breadcrumb click made meanwhile).
+    GW.quietStart records the click-free value as sent; the first real click is still sent."""
+    page, _ = map_page
+    page.evaluate("""() => {
+        window.__sent = [];
+        window.Streamlit = {setComponentValue: v => window.__sent.push(v)};
+        window.__GLOBAL_DATA__ = {returned_objects: ['last_object_clicked_count', 'last_active_drawing'],
+                                  previous_data: {last_object_clicked_count: null, last_active_drawing: null},
+                                  last_object_clicked_count: 0, last_active_drawing: null};
+    }""")
+    assert page.evaluate("() => { GW.sendClick(); return window.__sent.length; }") == 1  # what happened before
+    page.evaluate("() => { window.__sent = []; window.__GLOBAL_DATA__.previous_data = "
+                  "{last_object_clicked_count: null, last_active_drawing: null}; }")
+    assert page.evaluate("() => { GW.quietStart(); GW.sendClick(); return window.__sent.length; }") == 0
+    page.evaluate("() => { window.__GLOBAL_DATA__.last_object_clicked_count = 1; GW.sendClick(); }")
+    assert page.evaluate("window.__sent") == [{"last_object_clicked_count": 1, "last_active_drawing": None}]
+    page.evaluate("() => { window.__GLOBAL_DATA__.returned_objects = ['bounds']; "
+                  "window.__GLOBAL_DATA__.previous_data = {}; GW.quietStart(); }")
+    assert page.evaluate("window.__GLOBAL_DATA__.previous_data") == {}  # a map asking for pans is left alone
