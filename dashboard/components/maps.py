@@ -33,6 +33,7 @@ from dashboard.mapview import (
     unit_theme,
 )
 from dashboard.mapview.elements import Fit
+from dashboard.mapview.geojson import fit_zoom
 from geodata.config import Settings
 
 #: what the wall never shows: it is read by everyone in the room (counts only, no names of persons)
@@ -76,11 +77,15 @@ def frame_base(bounds, *, settings: Settings, outline: gpd.GeoDataFrame | None) 
     return m
 
 
-def units_group(units: gpd.GeoDataFrame, theme: str, *, lang: str, dark: bool, label: bool = True
-                ) -> folium.FeatureGroup:
-    """Unit polygons coloured by `theme`, with the theme's legend (it comes and goes with the group)."""
+def units_group(units: gpd.GeoDataFrame, theme: str, *, lang: str, dark: bool, label: bool = True,
+                frame: tuple[Any, int, int] | None = None) -> folium.FeatureGroup:
+    """Unit polygons coloured by `theme`, with the theme's legend (it comes and goes with the group).
+
+    `frame`: (bounds, width, height in pixels) the map opens on; geometry is then simplified to half a pixel
+    there (the outline drawn with it too), instead of by the units' level."""
     th = unit_theme(theme, units, lang=lang, dark=dark)
-    fg = unit_layer(units, th, lang=lang, label=label)
+    zoom = fit_zoom(*frame) if frame is not None else None
+    fg = unit_layer(units, th, lang=lang, label=label, zoom=zoom)
     legend(th.legend, th.title, dark=dark).add_to(fg)
     return fg
 

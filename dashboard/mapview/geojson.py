@@ -43,6 +43,20 @@ def tolerance_for_zoom(zoom: float, latitude: float = 30.0) -> float:
     return 0.5 * 360.0 / (256.0 * 2.0**zoom) * math.cos(math.radians(latitude))
 
 
+def fit_zoom(bounds: Sequence[float], width_px: int = 1920, height_px: int = 1080) -> float:
+    """The web-mercator zoom at which `bounds` = (west, south, east, north) fill a `width_px` × `height_px`
+    map (Leaflet's fitBounds, unsnapped). The defaults are a wall screen: the largest map we draw."""
+    west, south, east, north = (float(b) for b in bounds)
+
+    def merc(lat: float) -> float:
+        lat = max(min(lat, 85.0), -85.0)
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    dx = max(east - west, 1e-9) / 360.0
+    dy = max(merc(north) - merc(south), 1e-9) / (2 * math.pi)
+    return min(math.log2(width_px / 256.0 / dx), math.log2(height_px / 256.0 / dy))
+
+
 def tolerances(levels: Sequence[int] | np.ndarray | None, n: int, by_level: Mapping[int, float],
                default: float = 0.0001) -> np.ndarray:
     """Simplification tolerance (degrees) per row from each row's unit level."""

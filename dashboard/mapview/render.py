@@ -34,6 +34,7 @@ from dashboard.mapview.geojson import (
     packed_polygons,
     packed_points,
     representative_points,
+    fit_zoom,
     tolerance_for_zoom,
     tolerances,
 )
@@ -109,16 +110,21 @@ def base_map(
         folium.TileLayer(tiles=tile_url, attr=tile_attr, max_zoom=max_zoom, name=tile_attr, overlay=False,
                          control=False).add_to(m)
     if outline is not None and len(outline):
-        _add_outline(m, outline, cfg, mode, with_labels=not tile_url)
+        _add_outline(m, outline, cfg, mode, with_labels=not tile_url,
+                     finest=tolerance_for_zoom(fit_zoom(bounds), (south + north) / 2))
     m.fit_bounds([[south, west], [north, east]])
     return m
 
 
-def _add_outline(m: folium.Map, outline: pd.DataFrame, cfg: dict, mode: str, *, with_labels: bool) -> None:
+def _add_outline(m: folium.Map, outline: pd.DataFrame, cfg: dict, mode: str, *, with_labels: bool,
+                 finest: float) -> None:
+    """`finest`: half a pixel at the zoom the map opens at. A district's usual tolerance (~50 m) is a few
+    pixels on a map of one street, where the outline then visibly misses the units' edges."""
     check_wgs84(outline)
     levels = _levels(outline)
     major = levels <= int(Level.DISTRICT)
-    geoms = lean_geometries(outline.geometry, tolerances(levels, len(outline), cfg["simplify_tolerance"], 0.0002))
+    tol = np.minimum(tolerances(levels, len(outline), cfg["simplify_tolerance"], 0.0002), finest)
+    geoms = lean_geometries(outline.geometry, tol)
     # unfilled and not interactive: an outline must never hide or catch clicks meant for units
     props = [{"k": 0 if big else 1} for big in major.tolist()]
     elements.GeoJsonLayer(

@@ -20,6 +20,7 @@ from geodata.vocab import Level
 
 PAGE = "views/explore.py"
 MAP_HEIGHT = 640
+MAP_WIDTH = 1056  # the left column (11 of 20) of a 1920-px screen
 
 
 def go(**params: str | None) -> None:
@@ -169,7 +170,8 @@ def main() -> None:
             bounds = maps.room_for_legends(polygons.total_bounds, left=0.5, right=0.7 if points else 0.1)
             base = maps.frame_base(base_bounds(bounds), settings=v.settings, outline=None)
             dark = not v.settings.tile_url
-            groups = [maps.units_group(polygons, theme, lang=lang, dark=dark), maps.fit_group(bounds)]
+            frame = (bounds, MAP_WIDTH, MAP_HEIGHT)
+            groups = [maps.units_group(polygons, theme, lang=lang, dark=dark, frame=frame), maps.fit_group(bounds)]
             groups += maps.points_groups(buildings, checkpoints, lang=lang, dark=dark)
             if unit.level >= Level.STREET:
                 groups += maps.flags_group(data.flags(v.url, v.version, unit.code, v.on), lang=lang, dark=dark)

@@ -53,7 +53,9 @@ def live(root_code: str, theme: str) -> None:
     bounds = communities.total_bounds if len(communities) else outline.total_bounds
     base = maps.frame_base(bounds, settings=v.settings, outline=outline)
     shown = communities.drop(columns=[c for c in maps.WALL_HIDDEN if c in communities.columns])
-    groups = [maps.units_group(shown, theme, lang=v.lang, dark=not v.settings.tile_url)] if len(shown) else []
+    frame = (bounds, 1536, MAP_HEIGHT[v.kiosk])  # the map's column: 4/5 of a 1920-px wall screen
+    groups = ([maps.units_group(shown, theme, lang=v.lang, dark=not v.settings.tile_url, frame=frame)]
+              if len(shown) else [])
     map_col, alert_col = st.columns([4, 1], gap="small")
     with map_col:
         maps.show(base, groups, key="wall-map", height=MAP_HEIGHT[v.kiosk])

@@ -37,7 +37,7 @@ from dashboard.mapview import (
     unit_layer,
     unpack,
 )
-from dashboard.mapview.geojson import lean_geometries, script_safe
+from dashboard.mapview.geojson import fit_zoom, lean_geometries, script_safe, tolerance_for_zoom
 from dashboard.mapview.themes import css_color, nice_ceil, staffing_class
 
 URL = re.compile(r"""https?://[^\s"'<>)\\]+""")
@@ -231,6 +231,52 @@ def test_packed_polygons_round_trip_to_the_rounded_geometry():
     assert shapely.hausdorff_distance(back[1], two_parts) <= 0.5e-5 * 2**0.5 + 1e-12  # half a unit per axis
     # coordinates are printed as short integers, never as 31.220580000000002
     assert not re.search(r"\d\.\d{6,}", text)
+
+
+def test_fit_zoom_is_where_the_bounds_fill_the_map():
+    # 256 px show the whole world at zoom 0; each zoom level halves the span
+    assert fit_zoom((0, -0.01, 360 / 2**10, 0.01), 256, 256) == pytest.approx(10)
+    assert fit_zoom((0, -0.01, 360 / 2**10, 0.01), 512, 256) == pytest.approx(11)
+    # a tall box: the height decides (web-mercator y), and a wider screen changes nothing
+    tall = (114.30, 30.50, 114.301, 30.70)
+    assert fit_zoom(tall, 1920, 800) == fit_zoom(tall, 4000, 800) < fit_zoom(tall, 1920, 1600)
+
+
+def test_a_units_outline_on_a_map_of_one_street_follows_it_to_half_a_pixel():
+    """A district's outline is simplified by ~50 m for a city map; on a map of one street that is several
+    pixels, and the outline visibly missed the units' edges. Now: half a pixel at the zoom the map opens at."""
+    district = shapely.Polygon([(114.30, 30.50), (114.33, 30.50), (114.33, 30.52), (114.3152, 30.5201),
+                                (114.30, 30.52)])  # a 10 m kink on the north edge
+    outline = gpd.GeoDataFrame({"name": ["某区"], "level": [2]}, geometry=[district], crs=4326)
+
+    def drawn(bounds) -> shapely.Geometry:
+        m = base_map(bounds, tile_url=None, tile_attr="", dark=True, outline=outline)
+        (layer,) = [c for c in m._children.values() if c._name == "GwLayer"]
+        return shapely.geometry.shape(unpack(layer.data)["features"][0]["geometry"])
+
+    street_view = district.bounds
+    half_pixel = tolerance_for_zoom(fit_zoom(street_view), 30.51)
+    assert shapely.hausdorff_distance(drawn(street_view), district) <= half_pixel + 1e-5
+    city_view = (114.0, 30.2, 114.6, 30.8)  # the same district on a map of the whole city: simplified
+    assert shapely.get_num_coordinates(drawn(city_view)) < shapely.get_num_coordinates(district)
+
+
+def test_a_unit_layer_for_a_frame_is_simplified_for_that_frame(communities):
+    """The wall passes the frame it opens on: half a pixel there, not the level's fixed tolerance."""
+    units = communities.head(200)
+    wide = (units.total_bounds[0] - 1, units.total_bounds[1] - 1, units.total_bounds[2] + 1,
+            units.total_bounds[3] + 1)
+    coarse = unpack(layer_payload(maps_units_group(units, (wide, 1920, 1080))))
+    fine = unpack(layer_payload(maps_units_group(units, (units.total_bounds, 1920, 1080))))
+    count = lambda fc: sum(shapely.get_num_coordinates(shapely.geometry.shape(f["geometry"]))  # noqa: E731
+                           for f in fc["features"])
+    assert count(coarse) < count(fine)
+
+
+def maps_units_group(units: gpd.GeoDataFrame, frame) -> folium.FeatureGroup:
+    from dashboard.components.maps import units_group
+
+    return units_group(units, "situation", lang="zh", dark=True, frame=frame)
 
 
 def test_simplification_keeps_every_polygon_valid_and_non_empty(communities):
