@@ -288,7 +288,7 @@ def building_layer(
     figures = _numbers(buildings, BUILDING_FIGURES)
     texts = [_texts(buildings, c) for c in ("leader_name", "leader_phone", "address")]
     records = [
-        {"code": codes[i], "n": names[i], "k": int(states[i]), "r": int(radius[i]), "v": figures[i],
+        {"code": codes[i], "b": 1, "n": names[i], "k": int(states[i]), "r": int(radius[i]), "v": figures[i],
          "x": [texts[0][i] or None, texts[1][i] or None, texts[2][i] or None]}
         for i in range(len(buildings))
     ]

@@ -49,7 +49,7 @@ def click_target(unit: UnitRef, wanted: str | None) -> dict[str, str] | None:
         return None
     if level is not None and int(level) == unit.level + 1:
         return {"code": str(code)}
-    if level is None and unit.level >= Level.GRID:
+    if props.get("b") and unit.level >= Level.GRID:  # a building (a checkpoint or a flag opens nothing)
         return {"code": unit.code, "building": str(code)}
     return None
 
