@@ -156,6 +156,14 @@
       };
     }
     var lyr = L.geoJson(GW.unpack(data), opts);
+    if (o.marker) {
+      // points stay above every polygon, also above one raised by hover (see GW.raise)
+      lyr.on("add", function () { (lyr._map._gwPoints = lyr._map._gwPoints || []).push(lyr); });
+      lyr.on("remove", function () {
+        var list = (lyr._map && lyr._map._gwPoints) || []; // fired before Leaflet forgets the map
+        if (list.indexOf(lyr) >= 0) list.splice(list.indexOf(lyr), 1);
+      });
+    }
     // after streamlit-folium's own click handler (registered later, so it runs first): send at once
     lyr.on("click", function () { setTimeout(GW.sendClick, 0); });
     if (o.tip) {
@@ -171,7 +179,7 @@
         var l = e.layer;
         if (l && l.setStyle) {
           l.setStyle(o.highlight);
-          if (l.bringToFront) l.bringToFront();
+          GW.raise(l);
         }
       });
       lyr.on("mouseout", function (e) {
@@ -179,6 +187,16 @@
       });
     }
     return lyr;
+  };
+
+  // A hovered polygon is drawn last so its highlighted outline shows whole, but on a canvas the layer drawn
+  // last is also the one a click hits: the building and checkpoint points inside it go back on top, or the
+  // next click on a building would open the compound instead.
+  GW.raise = function (l) {
+    if (!l.bringToFront) return;
+    l.bringToFront();
+    var points = (l._map && l._map._gwPoints) || [];
+    for (var i = 0; i < points.length; i++) points[i].bringToFront();
   };
 
   // Permanent name labels: points [lat, lng, text, minZoom, classIndex]. All label layers of a map are

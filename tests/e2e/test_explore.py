@@ -249,6 +249,39 @@ def test_a_checkpoint_click_at_grid_level_opens_no_building(street_app, no_dialo
     page.wait_for_function(f"() => location.search.includes('building={building}')", timeout=15_000)
 
 
+BUILDING_IN = """compound => { let code = null; window.map.eachLayer(l => {
+    if (!code && l.feature && l.feature.properties.b && l.feature.properties.code.startsWith(compound))
+        code = l.feature.properties.code; }); return code; }"""
+
+
+def test_hovering_a_compound_leaves_its_buildings_on_top(street_app, no_dialogs):
+    """A hovered polygon is raised so its outline shows whole; it must not be raised over the points in it,
+    or the next click on a building inside it drills into the compound instead."""
+    page = no_dialogs
+    sign_in_as(page, DBS["street_app"])
+    page.goto(f"{street_app}/explore?code={PATH[-1]}")
+    expect_unit(page, PATH[-1], NAMES)
+    frame = map_frame(page)
+    frame.wait_for_function(FIRST_BUILDING)
+    building = frame.evaluate(FIRST_BUILDING)
+    compound = building[: len(PATH[-1]) + 3]  # its compound's code (grid code + Cnn)
+    assert frame.evaluate(BUILDING_IN, compound) == building
+    x, y = point_at(page, compound)  # the compound's centre: hovered, highlighted, raised
+    tip = frame.locator(".gw-tip")
+    for step in range(20):  # Leaflet's canvas looks at the pointer at most every 32 ms
+        page.mouse.move(x + step % 2, y + step % 2)
+        if tip.count() and compound in tip.inner_text():
+            break
+        time.sleep(0.1)
+    expect(tip).to_contain_text(compound)
+    bx, by = point_at(page, building)
+    page.mouse.move(bx, by, steps=5)
+    time.sleep(0.1)
+    page.mouse.click(bx, by)
+    page.wait_for_function(f"() => location.search.includes('building={building}')", timeout=15_000)
+    assert f"code={PATH[-1]}" in page.url  # still the grid: the click did not drill into the compound
+
+
 def test_hostile_name_is_text_in_tooltip_breadcrumb_and_card(evil_app, no_dialogs):
     page = no_dialogs
     sign_in_as(page, DBS["evil_app"])
