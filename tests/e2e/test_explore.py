@@ -221,6 +221,16 @@ def test_deep_link_and_breadcrumb_links(street_app, no_dialogs):
     expect_unit(page, PATH[3], NAMES[:4])
 
 
+def open_grid(page, app: str):
+    """The grid at the end of PATH, signed in, with its map frame once buildings are drawn."""
+    sign_in_as(page, DBS["street_app"])
+    page.goto(f"{app}/explore?code={PATH[-1]}")
+    expect_unit(page, PATH[-1], NAMES)
+    frame = map_frame(page)
+    frame.wait_for_function(FIRST_BUILDING)
+    return frame
+
+
 FIRST_CHECKPOINT = """() => { let code = null; window.map.eachLayer(l => {
     if (!code && l instanceof GW.Diamond && l.feature) code = l.feature.properties.code; }); return code; }"""
 
@@ -228,10 +238,7 @@ FIRST_CHECKPOINT = """() => { let code = null; window.map.eachLayer(l => {
 def test_a_checkpoint_click_at_grid_level_opens_no_building(street_app, no_dialogs):
     """Checkpoints share the grid map with buildings; clicking one used to ask for a building of its code."""
     page = no_dialogs
-    sign_in_as(page, DBS["street_app"])
-    page.goto(f"{street_app}/explore?code={PATH[-1]}")
-    expect_unit(page, PATH[-1], NAMES)
-    frame = map_frame(page)
+    frame = open_grid(page, street_app)
     frame.wait_for_function(FIRST_CHECKPOINT)
     checkpoint = frame.evaluate(FIRST_CHECKPOINT)
     click_feature(page, checkpoint)
@@ -258,11 +265,7 @@ def test_hovering_a_compound_leaves_its_buildings_on_top(street_app, no_dialogs)
     """A hovered polygon is raised so its outline shows whole; it must not be raised over the points in it,
     or the next click on a building inside it drills into the compound instead."""
     page = no_dialogs
-    sign_in_as(page, DBS["street_app"])
-    page.goto(f"{street_app}/explore?code={PATH[-1]}")
-    expect_unit(page, PATH[-1], NAMES)
-    frame = map_frame(page)
-    frame.wait_for_function(FIRST_BUILDING)
+    frame = open_grid(page, street_app)
     building = frame.evaluate(FIRST_BUILDING)
     compound = building[: len(PATH[-1]) + 3]  # its compound's code (grid code + Cnn)
     assert frame.evaluate(BUILDING_IN, compound) == building
