@@ -168,10 +168,10 @@
     lyr.on("click", function () { setTimeout(GW.sendClick, 0); });
     if (o.tip) {
       lyr.bindTooltip(
-        function (l) {
-          return GW.tip(l.feature.properties, o.tip);
-        },
-        { sticky: true, className: "gw-tip", opacity: 1, direction: "auto", offset: [16, 0] }
+        new GW.Tip({ sticky: true, className: "gw-tip", opacity: 1, direction: "auto", offset: [16, 0] }, lyr)
+          .setContent(function (l) {
+            return GW.tip(l.feature.properties, o.tip);
+          })
       );
     }
     if (o.highlight) {
@@ -188,6 +188,21 @@
     }
     return lyr;
   };
+
+  // A tooltip beside the pointer, kept inside the map: Leaflet centres it on the pointer's height, so a unit's
+  // card (a dozen rows) hovered near the top or bottom edge was cut off by the frame.
+  GW.Tip = L.Tooltip.extend({
+    _setPosition: function (pos) {
+      L.Tooltip.prototype._setPosition.call(this, pos);
+      var map = this._map, el = this._container;
+      if (!map || !el) return;
+      var at = L.DomUtil.getPosition(el), top = map.layerPointToContainerPoint(at).y;
+      var room = map.getSize().y, h = el.offsetHeight, margin = 4, dy = 0;
+      if (top + h > room - margin) dy = room - margin - (top + h);
+      if (top + dy < margin) dy = margin - top;
+      if (dy) L.DomUtil.setPosition(el, at.add([0, dy]));
+    },
+  });
 
   // A hovered polygon is drawn last so its highlighted outline shows whole, but on a canvas the layer drawn
   // last is also the one a click hits: the building and checkpoint points inside it go back on top, or the

@@ -35,6 +35,7 @@ from tests.dashboard.test_mapview import (
 )
 
 playwright = pytest.importorskip("playwright.sync_api")
+expect = playwright.expect
 
 REPO = Path(__file__).resolve().parents[2]
 LEAFLET = REPO / "dashboard" / "static" / "vendor" / "leaflet"
@@ -227,3 +228,28 @@ def test_a_map_with_no_click_sends_nothing(map_page):
     page.evaluate("() => { window.__GLOBAL_DATA__.returned_objects = ['bounds']; "
                   "window.__GLOBAL_DATA__.previous_data = {}; GW.quietStart(); }")
     assert page.evaluate("window.__GLOBAL_DATA__.previous_data") == {}  # a map asking for pans is left alone
+
+
+@pytest.mark.parametrize("edge,code", [("bottom", "3104000005"), ("top", "3104000006")])
+def test_a_tooltip_at_the_maps_edge_stays_inside_it(map_page, edge, code):
+    """Leaflet centres a side tooltip on the pointer's height: a unit's card hovered near the bottom or top
+    edge was cut off by the frame. GW.Tip moves it back inside."""
+    page, _ = map_page
+    _screen_point(page, code)  # zoomed to that unit, its centre in the middle of the map
+    shift = "-(__map.getSize().y / 2 - 12)" if edge == "bottom" else "(__map.getSize().y / 2 - 12)"
+    page.evaluate(f"() => {{ __map.panBy([0, {shift}], {{animate: false}}); }}")
+    x, y = page.evaluate("""code => { let hit = null; __map.eachLayer(l => {
+        if (!hit && l.feature && l.feature.properties.code === code) hit = l; });
+        const c = __map.latLngToContainerPoint(hit.getCenter()), r = __map.getContainer().getBoundingClientRect();
+        return [r.left + c.x, r.top + c.y]; }""", code)
+    tip = page.locator(".leaflet-tooltip.gw-tip")
+    for step in range(20):  # Leaflet's canvas looks at the pointer at most every 32 ms
+        page.mouse.move(x + step % 2, y)
+        if tip.count() and code in tip.inner_text():
+            break
+        page.wait_for_timeout(100)
+    expect(tip).to_contain_text(code)
+    box = tip.bounding_box()
+    frame = page.locator(".leaflet-container").bounding_box()
+    assert box["height"] > 60  # a card of several rows: centred on the pointer it would have crossed the edge
+    assert frame["y"] <= box["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"]
