@@ -189,18 +189,40 @@
     return lyr;
   };
 
-  // A tooltip beside the pointer, kept inside the map: Leaflet centres it on the pointer's height, so a unit's
-  // card (a dozen rows) hovered near the top or bottom edge was cut off by the frame.
+  // A tooltip beside the pointer, kept inside the map: Leaflet centres it on the pointer's height and puts it
+  // on the side facing the map's centre, so a unit's card (a dozen rows, ~400 px wide) hovered near an edge
+  // was cut off by the frame. And the legends (controls, above every pane) fade while it covers them.
+  function shift(start, size, room, margin) { // how far to move [start, start + size) into [margin, room - margin)
+    var to = Math.min(start, room - margin - size);
+    return Math.max(to, margin) - start;
+  }
   GW.Tip = L.Tooltip.extend({
     _setPosition: function (pos) {
       L.Tooltip.prototype._setPosition.call(this, pos);
       var map = this._map, el = this._container;
       if (!map || !el) return;
-      var at = L.DomUtil.getPosition(el), top = map.layerPointToContainerPoint(at).y;
-      var room = map.getSize().y, h = el.offsetHeight, margin = 4, dy = 0;
-      if (top + h > room - margin) dy = room - margin - (top + h);
-      if (top + dy < margin) dy = margin - top;
-      if (dy) L.DomUtil.setPosition(el, at.add([0, dy]));
+      // measured as drawn (leaflet.css adds a margin for the arrow), relative to the map
+      var r = el.getBoundingClientRect(), f = map.getContainer().getBoundingClientRect(), room = map.getSize();
+      var x = r.left - f.left, y = r.top - f.top, w = r.width, h = r.height, dx;
+      var pointer = map.layerPointToContainerPoint(pos), gap = Math.abs(L.point(this.options.offset).x);
+      if (x + w > room.x && pointer.x - gap - w >= 0) dx = pointer.x - gap - w - x; // fits on the left
+      else if (x < 0 && pointer.x + gap + w <= room.x) dx = pointer.x + gap - x; // fits on the right
+      else dx = shift(x, w, room.x, 4);
+      var dy = shift(y, h, room.y, 4);
+      if (dx || dy) L.DomUtil.setPosition(el, L.DomUtil.getPosition(el).add([dx, dy]));
+      this._fadeLegends(dx || dy ? el.getBoundingClientRect() : r);
+    },
+    _fadeLegends: function (r) {
+      var legends = this._map.getContainer().querySelectorAll(".gw-legend");
+      for (var i = 0; i < legends.length; i++) {
+        var b = legends[i].getBoundingClientRect();
+        var over = r && b.left < r.right && r.left < b.right && b.top < r.bottom && r.top < b.bottom;
+        legends[i].classList.toggle("gw-under-tip", !!over);
+      }
+    },
+    onRemove: function (map) {
+      this._fadeLegends(null);
+      L.Tooltip.prototype.onRemove.call(this, map);
     },
   });
 

@@ -253,3 +253,47 @@ def test_a_tooltip_at_the_maps_edge_stays_inside_it(map_page, edge, code):
     frame = page.locator(".leaflet-container").bounding_box()
     assert box["height"] > 60  # a card of several rows: centred on the pointer it would have crossed the edge
     assert frame["y"] <= box["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"]
+    # a legend (a control: above every pane) under the card fades, the others do not
+    assert page.evaluate(FADED_AS_COVERED)
+
+
+FADED_AS_COVERED = """() => { const t = document.querySelector('.gw-tip').getBoundingClientRect();
+    return [...document.querySelectorAll('.gw-legend')].every(l => { const b = l.getBoundingClientRect();
+        const over = b.left < t.right && t.left < b.right && b.top < t.bottom && t.top < b.bottom;
+        return over === l.classList.contains('gw-under-tip'); }); }"""
+
+
+def test_a_tooltip_on_a_narrow_map_stays_inside_it_sideways(map_page):
+    """Left of the centre Leaflet puts the tooltip on the right, even where the map (the /explore column,
+    ~760 px) has no room for a 400-px card: it then goes on the left, or as far as it fits."""
+    page, _ = map_page
+    page.set_viewport_size({"width": 760, "height": 900})
+    try:
+        page.evaluate("() => { __map.invalidateSize({animate: false}); }")
+        _screen_point(page, "3104000007")
+        # its centre 330 px from the left, 60 px from the bottom (where the card meets a legend)
+        page.evaluate("() => { const s = __map.getSize(); __map.panBy([s.x / 2 - 330, -(s.y / 2 - 60)], "
+                      "{animate: false}); }")
+        x, y = page.evaluate("""code => { let hit = null; __map.eachLayer(l => {
+            if (!hit && l.feature && l.feature.properties.code === code) hit = l; });
+            const c = __map.latLngToContainerPoint(hit.getCenter()), r = __map.getContainer().getBoundingClientRect();
+            return [r.left + c.x, r.top + c.y]; }""", "3104000007")
+        assert 300 < x < 380  # left of the centre, with less room on the right than the card is wide
+        tip = page.locator(".leaflet-tooltip.gw-tip")
+        for step in range(20):
+            page.mouse.move(x, y + step % 2)
+            if tip.count() and "3104000007" in tip.inner_text():
+                break
+            page.wait_for_timeout(100)
+        expect(tip).to_contain_text("3104000007")
+        box, frame = tip.bounding_box(), page.locator(".leaflet-container").bounding_box()
+        right = frame["x"] + frame["width"]
+        assert box["width"] > right - x  # it would not have fitted on the right
+        assert frame["x"] <= box["x"] and box["x"] + box["width"] <= right
+        assert page.evaluate(FADED_AS_COVERED)
+        assert page.locator(".gw-legend.gw-under-tip").count() > 0  # on a map this narrow the card covers one
+        page.mouse.move(1, 1)  # off every unit: the card closes, the legends come back
+        expect(page.locator(".gw-legend.gw-under-tip")).to_have_count(0)
+    finally:
+        page.set_viewport_size({"width": 1600, "height": 900})
+        page.evaluate("() => { __map.invalidateSize({animate: false}); }")
