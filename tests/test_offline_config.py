@@ -123,3 +123,13 @@ def test_streamlit_config_names_no_external_host() -> None:
     values = [v for options in streamlit_config().values() for v in options.values()]
 
     assert [v for v in values if isinstance(v, str) and URL.search(v)] == []
+
+
+def test_icons_come_from_streamlits_own_font_not_emoji() -> None:
+    """An emoji icon needs a colour-emoji font, which intranet PCs (and Debian without fonts-noto-color-emoji)
+    lack: it showed as an empty box beside 修改历史. Streamlit serves its Material Symbols font itself."""
+    icon = re.compile(r"""\bicon\s*=\s*(["'])(.*?)\1""")
+    found = [(path.relative_to(REPO), m.group(2)) for path in (REPO / "dashboard").rglob("*.py")
+             for m in icon.finditer(path.read_text(encoding="utf-8"))]
+    assert found, "no icons found: the pattern no longer matches how pages set them"
+    assert [f for f in found if not f[1].startswith(":material/")] == []

@@ -114,5 +114,5 @@ def history_link(entity: str, code: str, lang: str) -> None:
     actor = auth.current_actor()
     if actor is None or not can_audit(actor):
         return
-    st.page_link("views/audit.py", label=t("card.history", lang), icon="🕘",
+    st.page_link("views/audit.py", label=t("card.history", lang), icon=":material/history:",
                  query_params={"entity": entity, "code": code})
