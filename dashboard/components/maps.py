@@ -29,6 +29,7 @@ from dashboard.mapview import (
     checkpoint_styles,
     control_state_styles,
     legend,
+    selection_layer,
     unit_layer,
     unit_theme,
 )
@@ -104,6 +105,13 @@ def points_groups(buildings: gpd.GeoDataFrame | None, checkpoints: gpd.GeoDataFr
                note=t("legend.hollow_closed", lang), position="topright").add_to(fg)
         groups.append(fg)
     return groups
+
+
+def selected_group(building: pd.Series | None) -> list[folium.FeatureGroup]:
+    """A ring around the building whose card is open (nothing when none is)."""
+    if building is None:
+        return []
+    return [selection_layer(gpd.GeoDataFrame([building], geometry="geometry", crs="EPSG:4326"))]
 
 
 def flags_group(flags: pd.DataFrame | None, *, lang: str, dark: bool) -> list[folium.FeatureGroup]:

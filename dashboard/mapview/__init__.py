@@ -17,6 +17,7 @@ from dashboard.mapview.render import (
     checkpoint_layer,
     legend,
     legend_html,
+    selection_layer,
     unit_layer,
 )
 from dashboard.mapview.themes import (
@@ -57,6 +58,7 @@ __all__ = [
     "packed_points",
     "packed_polygons",
     "payload_size",
+    "selection_layer",
     "situation_theme",
     "theme_config",
     "unit_layer",

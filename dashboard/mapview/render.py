@@ -393,6 +393,21 @@ def flag_layer(flags: pd.DataFrame, lang: str = "zh", *, name: str | None = None
     return fg
 
 
+SELECTED_STYLE = {"stroke": True, "color": "#ffffff", "weight": 4, "opacity": 1.0, "fill": False, "radius": 20,
+                  "dashArray": "6 4"}
+
+
+def selection_layer(points: pd.DataFrame) -> folium.FeatureGroup:
+    """A dashed ring around the point(s) whose card is open, so people see which building the card is about.
+    Not interactive: a click goes to the building under it."""
+    check_wgs84(points)
+    records = [{"code": c} for c in _texts(points, "code")]
+    fg = _group("selected")
+    elements.GeoJsonLayer(packed_points(_xy(points), records),
+                          {"styles": [SELECTED_STYLE], "marker": "ring", "interactive": False}).add_to(fg)
+    return fg
+
+
 # --- legend -----------------------------------------------------------------------------------------------
 
 

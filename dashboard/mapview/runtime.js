@@ -152,7 +152,7 @@
       var Marker = o.marker === "diamond" ? GW.Diamond : L.CircleMarker;
       opts.pointToLayer = function (f, ll) {
         var p = f.properties;
-        return new Marker(ll, { radius: p.r || (S[p.k] || S[0]).radius || 6 });
+        return new Marker(ll, { radius: p.r || (S[p.k] || S[0]).radius || 6, interactive: opts.interactive });
       };
     }
     var lyr = L.geoJson(GW.unpack(data), opts);

@@ -173,6 +173,7 @@ def main() -> None:
             frame = (bounds, MAP_WIDTH, MAP_HEIGHT)
             groups = [maps.units_group(polygons, theme, lang=lang, dark=dark, frame=frame), maps.fit_group(bounds)]
             groups += maps.points_groups(buildings, checkpoints, lang=lang, dark=dark)
+            groups += maps.selected_group(building)
             if unit.level >= Level.STREET:
                 groups += maps.flags_group(data.flags(v.url, v.version, unit.code, v.on), lang=lang, dark=dark)
             maps.show(base, groups, key=MAP_KEY, height=MAP_HEIGHT, on_click=remember_click)

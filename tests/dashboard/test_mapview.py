@@ -301,6 +301,18 @@ def test_clicked_feature_reports_its_code(communities):
     assert not any("b" in p for p in props)
 
 
+def test_the_selected_building_is_ringed_without_catching_clicks():
+    from dashboard.mapview import selection_layer
+
+    picked = buildings_frame(5).iloc[[2]]
+    group = selection_layer(picked)
+    fc = unpack(layer_payload(group))
+    assert [f["properties"]["code"] for f in fc["features"]] == [picked["code"].iloc[0]]
+    assert shapely.geometry.shape(fc["features"][0]["geometry"]).distance(picked.geometry.iloc[0]) < 1e-5
+    (layer,) = [c for c in group._children.values() if c._name == "GwLayer"]
+    assert json.loads(layer.opts)["interactive"] is False
+
+
 def test_projected_frames_are_refused(communities):
     with pytest.raises(ValueError, match="EPSG:4326"):
         unit_layer(communities.head(3).to_crs(3857), "situation")

@@ -183,6 +183,10 @@ def test_drill_from_city_to_a_building_and_back(street_app, no_dialogs):
     card = page.locator("[data-card='building']")
     expect(card).to_be_visible()
     expect(card).to_contain_text(building)
+    # the map rings the building the card is about (a ring that lets clicks through to it)
+    map_frame(page).wait_for_function(
+        """code => { let ring = null; window.map.eachLayer(l => { if (l.feature && l.feature.properties.code === code
+            && l instanceof L.CircleMarker && !l.options.interactive) ring = l; }); return !!ring; }""", arg=building)
     expect(card).to_contain_text("楼栋长")
     assert len(crumbs(page)) == len(NAMES) + 1
 
