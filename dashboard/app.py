@@ -52,6 +52,9 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 18px; }
 .gw-kpi-split { display: flex; gap: 18px; }
 .gw-kpi-cell { display: flex; flex-direction: column; }
 .gw-kpi-cell-label { font-size: 20px; color: #c9d5e1; white-space: nowrap; }
+/* English labels are longer: two lines kept for every card, so the numbers still line up across the strip */
+.gw-kpi-wrap .gw-kpi-label { white-space: normal; line-height: 1.15; min-height: 2.3em; }
+.gw-kpi-wrap .gw-kpi-cell-label { white-space: normal; line-height: 1.15; }
 /* the card is one click target: its page link is stretched over it */
 [class*="st-key-kpi-"] { position: relative; gap: 0 !important; overflow: hidden; border-radius: 10px; }
 [class*="st-key-kpi-"] [data-testid="stElementContainer"]:has([data-testid="stPageLink"]) {

@@ -23,9 +23,9 @@ extend({
     "alerts.none": ("暂无未处理预警", "No open alerts"),
     "alerts.ack": ("确认", "Acknowledge"),
     "alerts.more": ("另有 {n} 条", "{n} more"),
-    "alerts.overdue": ("{n} 人逾期未解除隔离", "{n} observations overdue for release"),
-    "alerts.understaffed": ("{n} 个卡点低于值守标准", "{n} checkpoints below the staffing norm"),
-    "alerts.missing": ("{n} 个社区日报未报", "{n} communities have not reported today"),
+    "alerts.overdue": ("{n} 人逾期未解除隔离", "Persons overdue for release: {n}"),
+    "alerts.understaffed": ("{n} 个卡点低于值守标准", "Checkpoints below the staffing norm: {n}"),
+    "alerts.missing": ("{n} 个社区日报未报", "Communities not reported today: {n}"),
 })
 SHOWN = 8
 CSS = """<style>

@@ -85,10 +85,12 @@ def _color_style(color: str | None) -> str:
     return f"color:{css_color(color)}" if color else ""
 
 
-def card_html(kpi: Kpi) -> str:
+def card_html(kpi: Kpi, *, wrap: bool = False) -> str:
+    """`wrap`: labels take two lines (English: "Under-staffed checkpoints" does not fit where 缺岗卡点 does)."""
     e = html.escape
     alert = kpi.alert and kpi.value is not None and kpi.value > 0
-    out = [f'<div class="gw-kpi{" gw-kpi-alert" if alert else ""}" data-kpi="{e(kpi.key)}">',
+    classes = "gw-kpi" + (" gw-kpi-alert" if alert else "") + (" gw-kpi-wrap" if wrap else "")
+    out = [f'<div class="{classes}" data-kpi="{e(kpi.key)}">',
            f'<div class="gw-kpi-label">{e(kpi.label)}</div>']
     if kpi.split and kpi.parts:
         cells = "".join(
@@ -115,7 +117,7 @@ def strip(kpis: list[Kpi], *, link_page: str | None, params: Mapping[str, str], 
     cols = st.columns([2.3 if k.split else 1.6 if k.parts else 1.0 for k in kpis], gap="small")
     for col, kpi in zip(cols, kpis):
         with col, st.container(key=f"kpi-{kpi.key}"):
-            st.html(card_html(kpi))
+            st.html(card_html(kpi, wrap=lang == "en"))
             if link_page and kpi.focus:
                 # a chevron in the corner; the link itself covers the card (CSS in app.py)
                 st.page_link(link_page, label="›", help=t("kpi.details", lang),

@@ -91,6 +91,22 @@ def test_kiosk_wall_boots_into_wall_without_chrome(start_app, street_url, page):
         const r = e.getBoundingClientRect(); return r.left >= 0 && r.right <= window.innerWidth; })""", timeout=5_000)
 
 
+def test_english_kpi_labels_are_whole_and_the_numbers_line_up(wall_server, street_url, page):
+    """"Under-staffed checkpoints" is four times as long as 缺岗卡点: cut to "Under-staffe…" it said nothing."""
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    sign_in_as(page, street_url)
+    page.goto(f"{wall_server}/wall?kiosk=1&lang=en")
+    wait_for_app_run(page)
+    expect(page.locator("[data-kpi='checkpoints_understaffed']")).to_be_visible()
+    # no ellipsis: nothing wider than its box (a label may take two lines, and its box grows with it)
+    labels = page.eval_on_selector_all(".gw-kpi-label, .gw-kpi-cell-label",
+                                       "els => els.map(e => [e.innerText, e.scrollWidth <= e.clientWidth + 1])")
+    assert len(labels) >= 8 and any(len(text) > 20 for text, _ in labels)
+    assert [text for text, whole in labels if not whole] == []
+    tops = page.eval_on_selector_all(".gw-kpi-value", "els => els.map(e => Math.round(e.getBoundingClientRect().top))")
+    assert max(tops) - min(tops) <= 2, tops
+
+
 def test_theme_switch_changes_the_legend_and_keeps_the_map(wall_server, street_url, page):
     sign_in_as(page, street_url)
     page.goto(f"{wall_server}/wall")
