@@ -359,8 +359,9 @@
     g.previous_data = data;
     S.setComponentValue(data);
   };
-  // Left alone, streamlit-folium sends {count: 0, drawing: null} once the new map first moves, because its
-  // default says null: a script run nobody asked for, ~0.3 s after the page shows. Its query string is the
+  // Left alone, streamlit-folium sends {count: 0, drawing: null} as soon as it has set a new map up (its
+  // initComponent), because its Python default says null: a script run nobody asked for, ~0.3 s after the
+  // page shows. Its query string is the
   // address bar's, so a breadcrumb link clicked in that moment was undone by it. No click yet means
   // nothing to send: record the click-free value as already sent.
   GW.quietStart = function () {
