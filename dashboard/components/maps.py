@@ -83,7 +83,7 @@ def units_group(units: gpd.GeoDataFrame, theme: str, *, lang: str, dark: bool, l
     """Unit polygons coloured by `theme`, with the theme's legend (it comes and goes with the group).
 
     `frame`: (bounds, width, height in pixels) the map opens on; geometry is then simplified to half a pixel
-    there (the outline drawn with it too), instead of by the units' level."""
+    there instead of by the units' level (base_map simplifies the outline the same way), so both meet."""
     th = unit_theme(theme, units, lang=lang, dark=dark)
     zoom = fit_zoom(*frame) if frame is not None else None
     fg = unit_layer(units, th, lang=lang, label=label, zoom=zoom)
