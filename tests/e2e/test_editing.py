@@ -122,10 +122,15 @@ def sign_in(page, url: str, username: str) -> None:
 def pick(page, label: str, option: str) -> None:
     """Choose `option` in the Streamlit selectbox labelled `label`."""
     box = page.locator("[data-testid='stSelectbox']").filter(has=page.get_by_text(label, exact=True))
-    box.locator("input").first.focus()
+    field = box.locator("input").first
+    field.scroll_into_view_if_needed()
+    field.focus()
     page.keyboard.type(option)  # the combobox filters as one types; the option list opens with the first key
-    page.get_by_role("option", name=option, exact=True).click()
-    expect(box.locator("input").first).to_have_value(option)
+    # The filtered option is highlighted; Enter takes it as a user's keyboard would. Clicking it instead failed
+    # once in CI: the list had opened below the window's bottom edge ("element is outside of the viewport").
+    expect(page.get_by_role("option", name=option, exact=True)).to_have_attribute("data-focused", "true")
+    page.keyboard.press("Enter")
+    expect(field).to_have_value(option)
 
 
 def sealed_on_wall(page) -> int:
