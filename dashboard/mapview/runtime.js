@@ -364,9 +364,15 @@
   // page shows. Its query string is the
   // address bar's, so a breadcrumb link clicked in that moment was undone by it. No click yet means
   // nothing to send: record the click-free value as already sent.
+  // The map editors (/my-grid, /checkpoints) also ask for `last_clicked` (a click on the bare map); their
+  // click-free value is {last_clicked: null, ...} in the same key order (streamlit-folium puts it first).
   GW.quietStart = function () {
-    var g = window.__GLOBAL_DATA__, data = clickValue(g);
-    if (data && !g.last_object_clicked_count) g.previous_data = data;
+    var g = window.__GLOBAL_DATA__, want = (g && g.returned_objects) || [];
+    if (!want.length || g.last_object_clicked_count || g.lat_lng_clicked) return;
+    var rest = want.filter(function (k) { return k !== "last_clicked"; });
+    var data = rest.length ? clickValue(Object.assign({}, g, { returned_objects: rest })) : {};
+    if (!data) return; // the map asks for pans or zooms too: its first value carries something
+    g.previous_data = rest.length < want.length ? Object.assign({ last_clicked: null }, data) : data;
   };
   GW.quietStart();
 

@@ -228,6 +228,18 @@ def test_a_map_with_no_click_sends_nothing(map_page):
     page.evaluate("() => { window.__GLOBAL_DATA__.returned_objects = ['bounds']; "
                   "window.__GLOBAL_DATA__.previous_data = {}; GW.quietStart(); }")
     assert page.evaluate("window.__GLOBAL_DATA__.previous_data") == {}  # a map asking for pans is left alone
+    # the map editors ask for clicks on the bare map too: streamlit-folium puts `last_clicked` first
+    page.evaluate("() => { Object.assign(window.__GLOBAL_DATA__, {returned_objects: ['last_clicked', "
+                  "'last_active_drawing'], lat_lng_clicked: null, last_object_clicked_count: 0, previous_data: {}}); "
+                  "GW.quietStart(); }")
+    assert page.evaluate("JSON.stringify(window.__GLOBAL_DATA__.previous_data)") == \
+        '{"last_clicked":null,"last_active_drawing":null}'
+    page.evaluate("() => { Object.assign(window.__GLOBAL_DATA__, {returned_objects: ['last_clicked'], "
+                  "previous_data: {}}); GW.quietStart(); }")
+    assert page.evaluate("JSON.stringify(window.__GLOBAL_DATA__.previous_data)") == '{"last_clicked":null}'
+    page.evaluate("() => { Object.assign(window.__GLOBAL_DATA__, {lat_lng_clicked: {lat: 30, lng: 114}, "
+                  "previous_data: {}}); GW.quietStart(); }")
+    assert page.evaluate("window.__GLOBAL_DATA__.previous_data") == {}  # a click happened: not click-free
 
 
 @pytest.mark.parametrize("edge,code", [("bottom", "3104000005"), ("top", "3104000006")])
