@@ -40,7 +40,7 @@ from geodata.checkpoints import is_staffed, staffing_status
 from geodata.hierarchy import path_upper_bound, unit_by_code
 from geodata.models import Unit
 from geodata.roadnet import RoadNetwork, nearest as walk_nearest, snap, within as walk_within
-from geodata.roads import ROAD_MARGIN_M, no_roads, roads_near, walking_network
+from geodata.roads import ROAD_MARGIN_M, margin_for, no_roads, roads_near, walking_network
 from geodata.rules_config import DEFAULTS, get_setting
 from geodata.vocab import Level
 
@@ -122,7 +122,8 @@ class Area:
     shifts: pd.DataFrame
     zones: list[tuple[shapely.Geometry, int]] = field(default_factory=list)  # drawn what-if zones
     planning: dict[str, Any] = field(default_factory=dict)  # the "checkpoint_planning" setting
-    roads: gpd.GeoDataFrame = field(default_factory=no_roads)  # in and ROAD_MARGIN_M around the area
+    roads: gpd.GeoDataFrame = field(default_factory=no_roads)  # in and `road_margin_m` around the area
+    road_margin_m: float = ROAD_MARGIN_M  # walks up to twice this are exact (geodata.roads)
     # the walking network, built on first use; `replace` hands the same dict to every what-if copy of the area
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -157,8 +158,11 @@ CHECKPOINT_SQL = ("SELECT c.id, c.code, c.name, c.kind, c.status, c.is_24h, c.st
                   "FROM checkpoints c JOIN units u ON u.id = c.unit_id ")
 
 
-def load_area(session: Session, code: str, on: dt.date | None = None, *, days: int | None = None) -> Area:
-    """Read a street or district (or any unit) for checkpoint planning; `on` is the roster's first day."""
+def load_area(session: Session, code: str, on: dt.date | None = None, *, days: int | None = None,
+              radius_m: float | None = None) -> Area:
+    """Read a street or district (or any unit) for checkpoint planning; `on` is the roster's first day.
+
+    Roads are read far enough around it for walks of `radius_m` (default: the city's planning radius)."""
     from geodata.risk import situation  # the risk engine imports a lot; only needed here
 
     on = on or dt.date.today()
@@ -226,11 +230,22 @@ def load_area(session: Session, code: str, on: dt.date | None = None, *, days: i
     bl[["households", "population"]] = bl[["households", "population"]].fillna(0).astype(np.int64)
 
     shifts = load_shifts(session, cps["id"].tolist(), on, days)
-    roads = roads_near(session, (unit.minx, unit.miny, unit.maxx, unit.maxy), ROAD_MARGIN_M)
+    setting = planning_setting(session)
+    margin = margin_for(radius_m or setting["radius_m"])
+    roads = roads_near(session, (unit.minx, unit.miny, unit.maxx, unit.maxy), margin)
     return Area(code=unit.code, name=unit.name, level=unit.level, path=unit.path, geom=unit.geom, on=on, epsg=epsg,
                 norms=get_setting(session, "staffing"), communities=comms, compounds=comps,
                 checkpoints=cps, buildings=bl, shifts=shifts,
-                planning=planning_setting(session), roads=roads)
+                planning=setting, roads=roads, road_margin_m=margin)
+
+
+def with_roads_for(session: Session, area: Area, radius_m: float) -> Area:
+    """`area` with its roads read far enough around for walks of `radius_m` (itself when they already are)."""
+    margin = margin_for(radius_m)
+    if margin <= area.road_margin_m:
+        return area
+    b = area.geom.bounds
+    return replace(area, roads=roads_near(session, b, margin), road_margin_m=margin, cache={})
 
 
 def _ancestor_paths(path: str) -> list[str]:
@@ -343,6 +358,9 @@ def reach(area: Area, src: pd.DataFrame, dsts: Sequence[pd.DataFrame], radius_m:
     if method == METHOD_STRAIGHT:
         return Reach(method, [within_radius(sxy, d, radius_m) for d in dxy],
                      [nearest(sxy, d) for d in dxy] if with_nearest else [])
+    if radius_m > 2 * area.road_margin_m:  # a walk could leave the roads read: the answer would be wrong
+        raise ValueError(f"roads were read {area.road_margin_m:.0f} m around {area.code}; walks of {radius_m:.0f} m "
+                         "need with_roads_for(session, area, radius_m) or load_area(..., radius_m=...)")
     snapped = snap(road_network(area), np.vstack([sxy, *dxy]))
     starts = np.cumsum([len(sxy)] + [len(d) for d in dxy])
     src_idx = np.arange(len(sxy))

@@ -43,7 +43,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geodata import checkpoints as cp_rules
-from geodata.coverage import METHOD_ROAD, Area, Coverage, coverage, entrances, reach
+from geodata.coverage import METHOD_ROAD, Area, Coverage, coverage, entrances, reach, with_roads_for
 from geodata.hierarchy import is_under, path_upper_bound, unit_by_code
 from geodata.planning_models import CheckpointPlan, CheckpointPlanItem
 from geodata.problems import Problem, Rejected
@@ -777,6 +777,7 @@ def compare_plans(session: Session, area: Area, codes: Sequence[str], *, with_cu
         if not is_under(plan.path, area.path) and not is_under(area.path, plan.path):
             raise Rejected([Problem(f"方案 {code} 不属于本区域", f"plan {code} is not for this area", field="code")])
         radius = radius or plan.radius_m
+        area = with_roads_for(session, area, plan.radius_m)
         a = area.with_zone(plan.zone_geom, plan.zone_rank or 1)
         cols[f"{plan.code} {plan.name}"] = evaluate(a, items, radius_m=plan.radius_m).figures
     if with_current:

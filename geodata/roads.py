@@ -2,8 +2,8 @@
 
 `roads_near` is the window query: every road whose bounding box meets the area's, widened by `margin_m`. The
 margin is there because a walk between two points of the area may leave it: a walk of length r that starts and
-ends inside never goes further than r/2 outside, so the default 300 m makes the answer exact for any radius up to
-600 m (the planner's default is 150 m) and nearly so above.
+ends inside never goes further than r/2 outside. `margin_for(r)` is the margin that makes a walk of r exact: the
+default 300 m for any radius up to 600 m (the planner's default is 150 m), r/2 above.
 
 `walking_network` turns those roads into a `geodata.roadnet.RoadNetwork` in the area's metric CRS.
 """
@@ -25,6 +25,12 @@ from geodata.roadnet import RoadNetwork, build_network
 ROAD_MARGIN_M = 300.0
 _M_PER_DEG = 111_320.0
 ROAD_COLUMNS = ["code", "name", "kind", "path"]
+
+
+def margin_for(radius_m: float | None) -> float:
+    """Metres of surroundings to read so that walks up to `radius_m` are exact (rounded up to 100 m, so that
+    nearby radii share one read)."""
+    return max(ROAD_MARGIN_M, math.ceil((radius_m or 0) / 2 / 100) * 100.0)
 
 
 def no_roads() -> gpd.GeoDataFrame:

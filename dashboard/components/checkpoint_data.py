@@ -20,6 +20,7 @@ from dashboard.state import store_for
 from geodata import planning, rosters
 from geodata.coverage import METHOD_ROAD, Area, distance_method, load_area, road_network, units_in
 from geodata.planning import PlanItem
+from geodata.roads import margin_for
 from geodata.vocab import Level
 from geodata.writes import Actor, write
 
@@ -48,11 +49,14 @@ def areas(url: str, version: int, scope_path: str | None) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=16)
-def area(url: str, version: int, code: str, on: dt.date) -> Area:
-    """The area, with its walking network already built: the cache hands out copies, and a network built
-    after this would be built again for every copy."""
+def area(url: str, version: int, code: str, on: dt.date, radius: float | None = None) -> Area:
+    """The area with roads read for walks of `radius` (see geodata.roads.margin_for: radii up to 600 m share one
+    entry) and its walking network already built: the cache hands out copies, and a network built after this
+    would be built again for every copy."""
+    if radius is not None and margin_for(radius) == margin_for(None):
+        radius = None  # one cache entry for every radius the default margin serves
     with store_for(url).read() as s:
-        a = load_area(s, code, on)
+        a = load_area(s, code, on, radius_m=radius)
     if distance_method(a) == METHOD_ROAD:
         road_network(a)
     return a
@@ -73,7 +77,7 @@ def zone_of(zone_wkt: str | None) -> shapely.Geometry | None:
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=32)
 def evaluation(url: str, version: int, code: str, on: dt.date, radius: float, items: str,
                zone_wkt: str | None, zone_rank: int) -> planning.Evaluation:
-    a = area(url, version, code, on).with_zone(zone_of(zone_wkt), zone_rank)
+    a = area(url, version, code, on, radius).with_zone(zone_of(zone_wkt), zone_rank)
     return planning.evaluate(a, items_from(items), radius_m=radius)
 
 
@@ -82,7 +86,7 @@ def suggestion(url: str, version: int, code: str, on: dt.date, radius: float, zo
                zone_rank: int, params: str) -> planning.Suggestion:
     """The optimiser's answer; `params` is the JSON of `planning.suggest`'s keyword arguments (zone: a code,
     'drawn' for the drawn polygon, or None)."""
-    a = area(url, version, code, on).with_zone(zone_of(zone_wkt), zone_rank)
+    a = area(url, version, code, on, radius).with_zone(zone_of(zone_wkt), zone_rank)
     kw: dict[str, Any] = json.loads(params)
     if kw.get("zone") == "drawn":
         kw["zone"] = zone_of(zone_wkt)

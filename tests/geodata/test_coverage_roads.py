@@ -14,9 +14,11 @@ from shapely.geometry import LineString, Point, box
 
 from geodata.bulk import upsert_layer
 from geodata.control import set_control
-from geodata.coverage import METHOD_ROAD, METHOD_STRAIGHT, coverage, distance_method, load_area, metric_xy
+from geodata.coverage import (METHOD_ROAD, METHOD_STRAIGHT, coverage, distance_method, load_area, metric_xy,
+                              with_roads_for)
 from geodata.planning import PlanItem, check_rules, evaluate, suggest
 from geodata.problems import Rejected
+from geodata.roads import margin_for
 from geodata.rules_config import set_setting
 from geodata.writes import Actor, write
 from tests.factories import TODAY, X0, Y0, load_small_city
@@ -172,3 +174,34 @@ def test_the_optimiser_with_walking_distance_matches_brute_force(store, seed):
     assert (got[order][:, np.r_[order, len(ent) + np.arange(len(extra))]] == want).all()
     assert sug.figures["checkpoints"] == brute_cover(want) and sug.solution.optimal
     assert sug.figures["uncovered"] == 0
+
+
+def test_a_long_walk_that_leaves_the_area_is_read_far_enough_around(store):
+    """In community C1, post P and entrance E stand 60 m inside its east edge, 100 m apart, and the only way
+    between them is a lane that goes 440 m east into the next community: 1,100 m on foot. The default 300 m of
+    surroundings misses the lane's far side; C1 read for a 1,200 m radius has it, and C1 read for less refuses
+    to answer for 1,200 m rather than answer wrong."""
+    load_small_city(store)
+    east = metric_xy([X0 + 0.04], [Y0 + 0.03], EPSG)[0][0] - ORIGIN[0]  # C1's east edge, metres east
+    x_in, x_out = east - 60, east + 440
+    add_checkpoints(store, [("P", "community_checkpoint", x_in, 0, 4, 2), ("E", "compound_entrance", x_in, 100, 0, 0)])
+    add_roads(store, [line((x_in, 0), (x_out, 0)), line((x_out, 0), (x_out, 100)), line((x_out, 100), (x_in, 100))])
+
+    with store.read() as s:
+        near = load_area(s, "C1", TODAY)  # the city's 150 m radius: roads read 300 m around
+        far = load_area(s, "C1", TODAY, radius_m=1200)
+        widened = with_roads_for(s, near, 1200)
+        assert with_roads_for(s, near, 600) is near  # 600 m walks never go more than 300 m out
+    assert near.road_margin_m == 300 and sorted(near.roads["code"]) == ["R0", "R2"]
+    assert distance_method(near) == METHOD_ROAD
+    with pytest.raises(ValueError, match="1200 m"):
+        coverage(near, 1200)
+    for a in (far, widened):
+        assert a.road_margin_m == 600 and sorted(a.roads["code"]) == ["R0", "R1", "R2"]
+        e = coverage(a, 1200).entrances.set_index("code").loc["E"]
+        assert e["covered"] and e["nearest_code"] == "P" and e["nearest_m"] == pytest.approx(1100, abs=1)
+    assert not coverage(far, 1090).entrances.set_index("code").at["E", "covered"]
+
+
+def test_the_margin_grows_with_the_radius_in_100_m_steps():
+    assert [margin_for(r) for r in (None, 150, 600, 601, 1200, 2000)] == [300, 300, 300, 400, 600, 1000]
