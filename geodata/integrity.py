@@ -1,7 +1,9 @@
 """The 不漏社区、不漏户、不漏人 check (domain file §1.1, scenario 1).
 
 Every child has exactly one parent of the level above, every building lies in its grid's polygon, the polygons
-of a level tile their parent, and the stored roll-up totals equal the sums recomputed from the leaves.
+of a level tile their parent, and the stored roll-up totals equal the sums recomputed from the leaves. Roads (the
+checkpoint planner walks along them) hang on a street near them, and their stored bounding boxes, which the
+planner's window query reads instead of the lines, match the lines.
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from geodata.models import Unit
+from geodata.road_models import Road
+from geodata.roads import ROAD_MARGIN_M
 from geodata.stats import compute_all, stored_all
 from geodata.vocab import LEVEL_LABELS, Level
 
@@ -48,7 +52,7 @@ def check(session: Session, *, geometry: bool = True) -> CheckReport:
     conn = session.connection()
     units = pd.read_sql_query(text("SELECT id, code, level, parent_id, path FROM units"), conn)
     report.counts = {"units": len(units)}
-    for table in ("buildings", "households", "persons", "observations", "cases", "checkpoints"):
+    for table in ("buildings", "households", "persons", "observations", "cases", "checkpoints", "roads"):
         report.counts[table] = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
 
     # 1. every unit below the root has a parent exactly one level up, and its path agrees
@@ -79,6 +83,7 @@ def check(session: Session, *, geometry: bool = True) -> CheckReport:
         outside = rows[~np.char.startswith(rows["path"].to_numpy().astype(str), rows["grid_path"].to_numpy().astype(str))]
         _listing(report, f"{label}路径不在所属网格下 / path not under its grid", outside["code"].tolist())
 
+    _check_roads(session, units, report, geometry=geometry)
     if geometry:
         _check_geometry(session, units, report)
 
@@ -140,6 +145,44 @@ def _check_geometry(session: Session, units: pd.DataFrame, report: CheckReport) 
         grid_geoms = np.array([geoms.get(int(g)) for g in frame["grid_id"]], dtype=object)
         inside = shapely.intersects_xy(grid_geoms, frame["lon"].to_numpy(), frame["lat"].to_numpy())
         _listing(report, "楼栋不在所属网格内 / building outside its grid", frame.loc[~inside, "code"].tolist())
+
+
+def _check_roads(session: Session, units: pd.DataFrame, report: CheckReport, *, geometry: bool) -> None:
+    """A road hangs on a street and carries its path; with `geometry`, its line is a valid line, its stored
+    bounding box is the line's (the planner reads roads by box) and it runs within ROAD_MARGIN_M of its street."""
+    cols = [Road.code, Road.unit_id, Road.path, Road.minx, Road.miny, Road.maxx, Road.maxy]
+    rows = session.execute(select(*cols, *([Road.geom] if geometry else []))).all()
+    if not rows:
+        return
+    roads = pd.DataFrame(rows, columns=[c.key for c in cols] + (["geom"] if geometry else []))
+    by_id = units.set_index("id")
+    uid = roads["unit_id"].fillna(-1).astype("int64")
+    level = by_id["level"].reindex(uid).to_numpy()
+    street = level == int(Level.STREET)
+    _listing(report, "道路未挂在街道乡镇上 / road does not hang on a street", roads.loc[~street, "code"].tolist())
+    path = by_id["path"].reindex(uid).to_numpy()
+    _listing(report, "道路路径与所属街道不一致 / road path disagrees with its street",
+             roads.loc[street & (path != roads["path"].to_numpy()), "code"].tolist())
+    if not geometry:
+        return
+    lines = roads["geom"].to_numpy()
+    kinds = shapely.get_type_id(lines)
+    good = (np.isin(kinds, [1, 5])) & shapely.is_valid(lines) & ~shapely.is_empty(lines)
+    _listing(report, "道路几何不是有效的线 / road geometry is not a valid line", roads.loc[~good, "code"].tolist())
+    box = roads[["minx", "miny", "maxx", "maxy"]].to_numpy(dtype=float)
+    off = ~np.isclose(box, shapely.bounds(lines), rtol=0, atol=1e-9).all(axis=1) & good
+    _listing(report, "道路外包框与线不符（规划时会读不到）/ stored bounding box is not the line's (the planner "
+             "would miss it)", roads.loc[off, "code"].tolist())
+    idx = np.flatnonzero(good & street)
+    if idx.size:
+        streets = dict(session.execute(select(Unit.id, Unit.geom).where(Unit.level == int(Level.STREET))).all())
+        polys = np.array([streets[int(u)] for u in uid.to_numpy()[idx]], dtype=object)
+        # metres, near enough: longitude shrunk by the cosine of the city's latitude
+        k = np.cos(np.radians(np.nanmean(box[idx][:, [1, 3]])))
+        scale = lambda g: shapely.transform(g, lambda xy: xy * [k, 1.0])  # noqa: E731
+        far = shapely.distance(scale(lines[idx]), scale(polys)) * 111_320.0 > ROAD_MARGIN_M
+        _listing(report, f"道路离所属街道超过 {ROAD_MARGIN_M:.0f} 米 / road runs more than {ROAD_MARGIN_M:.0f} m "
+                 "from its street", roads["code"].to_numpy()[idx][far].tolist())
 
 
 def level_name(level: int) -> str:

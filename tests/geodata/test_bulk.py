@@ -39,6 +39,25 @@ def test_small_city_loads_and_passes_the_integrity_check(store):
     assert stats.persons == 3
 
 
+def test_the_check_finds_a_road_far_from_the_street_it_was_given(store):
+    """A file may name a road's street by code; a road 1 km off that street (a wrong code, or coordinates in
+    another system) is accepted by the import and named by the check. One 200 m off its street passes."""
+    from shapely.geometry import LineString
+
+    from tests.factories import X0, Y0
+
+    load_small_city(store)
+    roads = gpd.GeoDataFrame({"code": ["NEAR", "FAR"], "street_code": ["S1", "S1"]}, geometry=[
+        LineString([(X0 - 0.002, Y0 + 0.01), (X0 - 0.002, Y0 + 0.02)]),  # ~190 m west of the street
+        LineString([(X0 - 0.01, Y0 + 0.01), (X0 - 0.01, Y0 + 0.02)])], crs="EPSG:4326")  # ~960 m west
+    write(store, Actor.system("test"), lambda ctx: upsert_layer(ctx, "roads", roads))
+    with store.read() as s:
+        report = check(s)
+    assert report.counts["roads"] == 2
+    assert [p for p in report.problems if "road" in p] == ["道路离所属街道超过 300 米 / road runs more than 300 m "
+                                                          "from its street [1]: FAR"]
+
+
 def test_reimporting_the_same_file_changes_nothing(store):
     load_small_city(store)
     before = _counts(store)

@@ -40,6 +40,12 @@ def test_demo_creates_a_login_for_every_role(street_db, capsys):
      "building outside its grid"),
     ("UPDATE units SET parent_id = (SELECT min(id) FROM units) WHERE id = (SELECT max(id) FROM units)",
      "parent is not one level up"),
+    ("UPDATE roads SET minx = minx + 0.01 WHERE id = (SELECT min(id) FROM roads)",
+     "stored bounding box is not the line's"),
+    ("UPDATE roads SET unit_id = (SELECT max(id) FROM units) WHERE id = (SELECT min(id) FROM roads)",
+     "road does not hang on a street"),
+    ("UPDATE roads SET path = '/1/' WHERE id = (SELECT min(id) FROM roads)",
+     "road path disagrees with its street"),
 ])
 def test_check_fails_and_names_what_is_wrong(tmp_path, capsys, tamper, expected):
     url = f"sqlite:///{tmp_path / 'street.sqlite'}"
