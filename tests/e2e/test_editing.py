@@ -8,6 +8,7 @@ beside the entry script. The street demo city is built once for the module.
 """
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -193,3 +194,92 @@ def test_signing_out_ends_the_session_even_with_the_cookie(server, page):
     page.goto(f"{server}/my-grid")
     wait_for_app_run(page)
     expect(page.get_by_label("密码")).to_be_visible(timeout=15_000)
+
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+HOSTILE_ROAD = "<img src=x onerror=alert(1)>巷"
+
+
+def _counts(url: str) -> dict[str, int]:
+    store = open_store(url, migrate=False)
+    with store.read() as s:
+        out = {t: s.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in ("roads", "buildings", "events")}
+    store.dispose()
+    return out
+
+
+def _a_building(url: str) -> tuple[str, float, float]:
+    store = open_store(url, migrate=False)
+    with store.read() as s:
+        row = s.execute(text("SELECT g.code, b.lon, b.lat FROM buildings b JOIN units g ON g.id = b.grid_id "
+                             "ORDER BY b.code LIMIT 1")).one()
+    store.dispose()
+    return row[0], float(row[1]), float(row[2])
+
+
+def upload(page, path: Path) -> None:
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(path))
+    wait_for_app_run(page)
+
+
+def test_a_road_file_is_previewed_on_the_map_dry_run_then_imported(server, city, page, tmp_path):
+    """/import with a roads GeoJSON: the layer is read off the file name, the lines are drawn on the preview map
+    with their (hostile) names as text, a dry run writes nothing, and the import writes both roads once."""
+    import json
+
+    from dashboard.components.checkpoint_map import ROAD_COLOR
+
+    _, lon, lat = _a_building(city["url"])
+    feature = lambda name, coords: {"type": "Feature", "properties": {"name": name, "kind": "residential"},  # noqa: E731
+                                    "geometry": {"type": "LineString", "coordinates": coords}}
+    path = tmp_path / "roads.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        feature(HOSTILE_ROAD, [[lon - 0.001, lat], [lon + 0.001, lat]]),
+        feature("幸福巷", [[lon, lat - 0.001], [lon, lat + 0.001]])]}, ensure_ascii=False), encoding="utf-8")
+    sign_in(page, f"{server}/import", "command")
+    before = _counts(city["url"])  # after signing in, which is audited too
+    upload(page, path)
+    expect(page.get_by_text("未发现问题")).to_be_visible(timeout=20_000)
+    frame = page.locator(MAP_FRAME).element_handle(timeout=20_000).content_frame()
+    frame.wait_for_function("() => window.map && Object.keys(window.map._layers).length > 0", timeout=20_000)
+    drawn = frame.evaluate(  # canvas: ask Leaflet for the grey road lines
+        "c => { const out = []; window.map.eachLayer(l => { if (l.feature && l.options && l.options.color === c)"
+        " out.push(l.feature.properties.n); }); return out.sort(); }", ROAD_COLOR)
+    assert drawn == sorted([HOSTILE_ROAD, "幸福巷"])
+    assert frame.locator("img").count() == 0  # no name became markup
+
+    page.get_by_role("button", name="试导入（不写入）").click()
+    wait_for_app_run(page)
+    expect(page.get_by_text("试导入通过，未写入任何数据。", exact=False)).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("新增 2", exact=False)).to_be_visible()
+    assert _counts(city["url"]) == before
+
+    page.get_by_role("button", name="确认导入").click()
+    wait_for_app_run(page)
+    expect(page.get_by_text("已导入并记入操作日志。", exact=False)).to_be_visible(timeout=20_000)
+    after = _counts(city["url"])
+    assert after["roads"] == before["roads"] + 2 and after["events"] > before["events"]
+
+
+def test_a_file_with_a_bad_row_is_refused_by_row_and_field_and_writes_nothing(server, city, page, tmp_path):
+    """/import with a buildings CSV whose second row names a grid that does not exist: the import is refused,
+    the problem is listed by line and column in Chinese and English, and the database is as it was."""
+    grid, lon, lat = _a_building(city["url"])
+    path = tmp_path / "buildings.csv"
+    path.write_text("楼栋编码,楼栋名称,网格编码,经度,纬度,户数\n"
+                    f"E2E-B1,新建1栋,{grid},{lon + 0.0001:.6f},{lat:.6f},12\n"
+                    f"E2E-B2,新建2栋,NO-SUCH-GRID,{lon + 0.0002:.6f},{lat:.6f},8\n", encoding="utf-8")
+    sign_in(page, f"{server}/import", "command")
+    before = _counts(city["url"])
+    upload(page, path)
+    expect(page.get_by_text("预览（前 2 行）")).to_be_visible(timeout=20_000)
+    page.get_by_role("button", name="确认导入").click()
+    wait_for_app_run(page)
+    expect(page.get_by_text("文件被拒绝，未写入任何数据。")).to_be_visible(timeout=20_000)
+    problems = page.locator("[data-testid='stDataFrame'], [data-testid='stDataFrameResizable']").last
+    expect(problems).to_contain_text("网格编码不存在", timeout=10_000)
+    expect(problems).to_contain_text("unknown grid code")
+    # the file's own header and value, and its line in the file (the header is line 1)
+    expect(problems).to_contain_text("网格编码「NO-SUCH-GRID」")
+    expect(problems).to_contain_text(re.compile(r"错误 error\s*3\s*网格编码"))
+    assert _counts(city["url"]) == before
