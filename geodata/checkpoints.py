@@ -199,6 +199,12 @@ def staffing_violations(checkpoints: pd.DataFrame, norms: dict[str, Any]) -> pd.
     return pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
 
 
+def staffing_text(r: Any, lang: str = "zh") -> str:
+    """A checkpoint's people on duty against its norm, e.g. "白班 3 人（≥4），夜班 2 人（≥2）" / "day 3 (≥4),
+    night 2 (≥2)"; `r` has staff_day, staff_night and the columns of `staffing_norms`."""
+    return _shortfall_en(r) if lang == "en" else _shortfall_zh(r)
+
+
 def _shortfall_zh(r: Any) -> str:
     if r.min_per_day and not r.min_day:
         return f"全天 {int(r.staff_day) + int(r.staff_night)} 人，标准 ≥{r.min_per_day} 人/天"

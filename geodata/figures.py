@@ -16,7 +16,7 @@ import shapely
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from geodata.checkpoints import staffing_status
+from geodata.checkpoints import staffing_norms, staffing_status
 from geodata.hierarchy import ancestors, path_upper_bound, unit_by_code
 from geodata.models import Unit
 from geodata.rules_config import get_setting
@@ -244,10 +244,15 @@ def buildings_in(session: Session, unit: UnitRef, on: dt.date) -> gpd.GeoDataFra
 
 def checkpoints_in(session: Session, unit: UnitRef) -> gpd.GeoDataFrame:
     frame = pd.read_sql_query(text(
-        "SELECT id, code, name, kind, status, is_24h, staff_day, staff_night, leader_name, leader_phone, lon, lat "
-        "FROM checkpoints WHERE path >= :lo AND path < :hi ORDER BY code"), session.connection(),
+        "SELECT c.id, c.code, c.name, c.kind, c.status, c.is_24h, c.staff_day, c.staff_night, c.leader_name, "
+        "c.leader_phone, c.lon, c.lat, u.name AS unit_name FROM checkpoints c LEFT JOIN units u ON u.id = c.unit_id "
+        "WHERE c.path >= :lo AND c.path < :hi ORDER BY c.code"), session.connection(),
         params=_range(unit.path))
-    frame["staffing"] = staffing_status(frame, get_setting(session, "staffing")) if len(frame) else []
+    norms = get_setting(session, "staffing")
+    frame["staffing"] = staffing_status(frame, norms) if len(frame) else []
+    need = staffing_norms(frame, norms) if len(frame) else pd.DataFrame(
+        columns=["min_day", "min_night", "min_per_day", "people_per_day"])
+    frame = pd.concat([frame, need[["min_day", "min_night", "min_per_day"]]], axis=1)
     return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
 
 

@@ -1,4 +1,5 @@
-"""Detail cards: the unit in view, and a building clicked on the map. Counts only: person records need sign-in."""
+"""Detail cards: the unit in view, and a building or checkpoint clicked on the map. Counts only: person records
+need sign-in."""
 from __future__ import annotations
 
 import html
@@ -9,7 +10,8 @@ import streamlit as st
 
 from dashboard.components.breadcrumb import level_label
 from dashboard.i18n import MISSING, t
-from geodata.vocab import CONTROL_STATES, LEADER_TITLES, Level, label
+from geodata.checkpoints import staffing_text
+from geodata.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, CONTROL_STATES, LEADER_TITLES, Level, label
 
 
 def _text(value: object) -> str:
@@ -103,6 +105,32 @@ def building_card(b: pd.Series, *, lang: str) -> None:
                   rows, key="building", badge=state))
     history_link("building", str(b.get("code")), lang)
     st.caption(t("explore.persons_note", lang))
+
+
+def checkpoint_card(c: pd.Series, *, street_code: str | None, lang: str) -> None:
+    """A checkpoint: kind, open or closed, people on duty against the norm, who is in charge; for staff, a link
+    to it in the checkpoint planner of its street."""
+    staffing = t(f"staffing.{c.get('staffing')}", lang) if c.get("staffing") else MISSING
+    rows = [
+        (t("card.cp_kind", lang), label(CHECKPOINT_KINDS, c.get("kind"), lang) or MISSING),
+        (t("card.cp_status", lang), label(CHECKPOINT_STATUSES, c.get("status"), lang) or MISSING),
+        (t("card.cp_staff", lang), t("card.cp_closed", lang) if c.get("staffing") == "closed"
+         else staffing_text(c, lang), WIDE),
+        (t("card.cp_24h", lang), t("yes" if bool(c.get("is_24h")) else "no", lang)),
+        (t("card.cp_unit", lang), _text(c.get("unit_name"))),
+        (t("card.cp_leader", lang), _text(c.get("leader_name"))),
+        (t("phone", lang), _text(c.get("leader_phone"))),
+    ]
+    code = _text(c.get("code"))
+    st.html(_card(_text(c.get("name")), f"{t('card.checkpoint', lang)} · {t('card.code', lang)} {code}", rows,
+                  key="checkpoint", badge=staffing))
+    from dashboard import auth
+
+    actor = auth.current_actor()
+    if street_code and actor is not None and actor.role != "viewer":
+        st.page_link("views/checkpoints.py", label=t("card.cp_plan", lang), icon=":material/shield:",
+                     query_params={"code": street_code, "checkpoint": code})
+    history_link("checkpoint", code, lang)
 
 
 def history_link(entity: str, code: str, lang: str) -> None:

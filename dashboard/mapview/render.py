@@ -338,7 +338,7 @@ def checkpoint_layer(
     codes, names = _texts(checkpoints, "code"), _texts(checkpoints, "name")
     figures = _numbers(checkpoints, CHECKPOINT_FIGURES)
     records = [
-        {"code": codes[i], "n": names[i], "k": int(k[i]), "t": kind_index.get(kind_of[i]),
+        {"code": codes[i], "c": 1, "n": names[i], "k": int(k[i]), "t": kind_index.get(kind_of[i]),
          "v": figures[i], "x": [label(CHECKPOINT_STATUSES, status[i], lang) or None]}
         for i in range(len(checkpoints))
     ]

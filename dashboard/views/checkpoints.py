@@ -1,7 +1,8 @@
 """/checkpoints: plan where checkpoints (卡点) stand, how many people guard them, and what nobody covers (issue 6).
 
 The street or district comes from the signed-in supervisor's scope (`st.session_state["actor"]`), else a picker;
-`?code=` opens one directly and `?radius=` sets the coverage radius. The page only asks geodata (through
+`?code=` opens one directly, `?radius=` sets the coverage radius and `?checkpoint=` selects a checkpoint (the
+/explore card's link). The page only asks geodata (through
 dashboard.components.checkpoint_data) and draws: the rules, coverage, the optimiser, rosters and plans all live in
 geodata/. What-if changes (a checkpoint added by clicking the map, a move, a drawn zone, staffing) stay in this
 session until saved as a plan; applying a plan writes through the audited checkpoint commands.
@@ -654,6 +655,15 @@ def plans_tab(v: state.View, code: str, radius: float, ev, actor: Actor | None, 
             st.rerun()
 
 
+def select_from_url(code: str) -> None:
+    """`?checkpoint=CODE` selects that checkpoint once (a link from its card on /explore); a click on the map
+    selects another afterwards."""
+    wanted = st.query_params.get("checkpoint")
+    if wanted and st.session_state.get(_key("sel-url", code)) != wanted:
+        st.session_state[_key("sel-url", code)] = wanted
+        st.session_state[_key("sel", code)] = wanted
+
+
 # --- the page -----------------------------------------------------------------------------------------------
 
 
@@ -681,6 +691,7 @@ def main() -> None:
         if flash:
             (st.success if flash[0] else st.error)(flash[1])
 
+    select_from_url(code)
     items = draft(code)
     zs = zone_state(code)
     wkt = zone_wkt(code)

@@ -1,6 +1,7 @@
 """/explore: drill down city → district → street → community → grid → compound → building.
 
-`?code=CODE` opens any unit (deep link), `?building=CODE` its building card, `?focus=COLUMN` lists the
+`?code=CODE` opens any unit (deep link), `?building=CODE` a building's card, `?checkpoint=CODE` a checkpoint's
+(from grid level down, where both are on the map), `?focus=COLUMN` lists the
 communities where that figure is above zero (the wall's KPI links). Every drill changes the query string
 from the script, which Streamlit 1.67 records with `history.pushState`; the browser's Back pops it and
 Streamlit re-runs the page with the older query string, so Back goes up one level.
@@ -38,20 +39,31 @@ def remember_click(props: dict) -> None:
     st.session_state[CLICK] = props
 
 
-def click_target(unit: UnitRef, wanted: str | None) -> dict[str, str] | None:
+def click_target(unit: UnitRef, *wanted: str | None) -> dict[str, str] | None:
     """Where the click that started this run leads: a child unit, or a building card from grid level down.
 
     The map reports a click through a widget callback, so it is seen by exactly one run; Back, a theme switch
     or any other rerun finds nothing here and cannot drill again."""
     props = st.session_state.pop(CLICK, None) or {}
     code, level = props.get("code"), props.get("level")
-    if not code or code == wanted:
+    if not code or code in wanted:
         return None
     if level is not None and int(level) == unit.level + 1:
         return {"code": str(code)}
-    if props.get("b") and unit.level >= Level.GRID:  # a building (a checkpoint or a flag opens nothing)
-        return {"code": unit.code, "building": str(code)}
+    if unit.level >= Level.GRID:  # a building or a checkpoint opens its card (a flag opens nothing)
+        if props.get("b"):
+            return {"code": unit.code, "building": str(code)}
+        if props.get("c"):
+            return {"code": unit.code, "checkpoint": str(code)}
     return None
+
+
+def pick(points: gpd.GeoDataFrame | None, code: str | None) -> pd.Series | None:
+    """The building or checkpoint of this code among the unit's points (None when not asked for or not there)."""
+    if not code or points is None:
+        return None
+    match = points[points["code"] == code]
+    return match.iloc[0] if len(match) else None
 
 
 def base_bounds(bounds) -> tuple[float, ...]:
@@ -124,7 +136,7 @@ def main() -> None:
         breadcrumb([root], page=PAGE, params=state.carried_params(), lang=lang, tail=code)
         return
     unit = crumbs[-1]
-    target = click_target(unit, st.query_params.get("building"))
+    target = click_target(unit, st.query_params.get("building"), st.query_params.get("checkpoint"))
     if target is not None:
         # drill in this run (one script run per click, not two): the address bar gets the new query string
         st.query_params.from_dict(state.carried_params(**target))
@@ -140,14 +152,14 @@ def main() -> None:
             controls.theme(theme, lang)
 
     polygons, buildings, checkpoints = map_frames(v, unit, kids, own)
-    building = None
     wanted = st.query_params.get("building")
-    if wanted and buildings is not None:
-        match = buildings[buildings["code"] == wanted]
-        building = match.iloc[0] if len(match) else None
+    building = pick(buildings, wanted)
+    wanted_cp = None if wanted else st.query_params.get("checkpoint")
+    checkpoint = pick(checkpoints, wanted_cp)
+    opened = building if building is not None else checkpoint
 
     params = state.carried_params()
-    breadcrumb(crumbs, page=PAGE, params=params, lang=lang, tail=building["name"] if building is not None else None)
+    breadcrumb(crumbs, page=PAGE, params=params, lang=lang, tail=opened["name"] if opened is not None else None)
     title(unit, lang)
 
     # the unit's figures; communities by situation only above community level, where there are several
@@ -173,7 +185,7 @@ def main() -> None:
             frame = (bounds, MAP_WIDTH, MAP_HEIGHT)
             groups = [maps.units_group(polygons, theme, lang=lang, dark=dark, frame=frame), maps.fit_group(bounds)]
             groups += maps.points_groups(buildings, checkpoints, lang=lang, dark=dark)
-            groups += maps.selected_group(building)
+            groups += maps.selected_group(opened)
             if unit.level >= Level.STREET:
                 groups += maps.flags_group(data.flags(v.url, v.version, unit.code, v.on), lang=lang, dark=dark)
             maps.show(base, groups, key=MAP_KEY, height=MAP_HEIGHT, on_click=remember_click)
@@ -181,8 +193,14 @@ def main() -> None:
     with right:
         if wanted and building is None:
             st.warning(t("explore.building_missing", lang, code=wanted))
+        if wanted_cp and checkpoint is None:
+            st.warning(t("explore.checkpoint_missing", lang, code=wanted_cp))
         if building is not None:
             cards.building_card(building, lang=lang)
+        elif checkpoint is not None:
+            street = next((c.code for c in crumbs if c.level == Level.STREET), None)
+            cards.checkpoint_card(checkpoint, street_code=street, lang=lang)
+        if opened is not None:
             st.page_link(PAGE, label=t("card.close", lang), query_params=state.carried_params(code=unit.code))
         else:
             entrances = own.get("entrances_open") if own is not None else (

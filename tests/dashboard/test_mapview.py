@@ -294,11 +294,12 @@ def test_clicked_feature_reports_its_code(communities):
     assert all(p["level"] == 4 for p in props)
     bfc = unpack(layer_payload(building_layer(buildings_frame(5))))
     assert [f["properties"]["code"] for f in bfc["features"]] == [f"B{i:07d}" for i in range(5)]
-    # a click on a building opens its card; a checkpoint's or a unit's code must not be taken for one
-    assert all(f["properties"]["b"] == 1 for f in bfc["features"])
+    # a click on a building opens its card, on a checkpoint its card; neither is taken for the other or a unit
+    assert all(f["properties"]["b"] == 1 and "c" not in f["properties"] for f in bfc["features"])
     cfc = unpack(layer_payload(checkpoint_layer(checkpoints_frame(5))))
     assert len(cfc["features"]) == 5 and not any("b" in f["properties"] for f in cfc["features"])
-    assert not any("b" in p for p in props)
+    assert all(f["properties"]["c"] == 1 for f in cfc["features"])
+    assert not any("b" in p or "c" in p for p in props)
 
 
 def test_the_selected_building_is_ringed_without_catching_clicks():

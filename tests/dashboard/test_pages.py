@@ -269,6 +269,35 @@ def test_building_card_from_the_query_string(app, street_url):
     assert breadcrumb_texts(at)[-1] == building["name"]
 
 
+def test_checkpoint_card_from_the_query_string(app, street_url):
+    """?checkpoint= opens a checkpoint's card at grid level: its kind, people on duty against the norm, who is
+    in charge; the staff link leads to it in its street's planner. An unknown code says so."""
+    from geodata.checkpoints import staffing_text
+
+    store = with_store(street_url)
+    with store.read() as s:
+        crumbs = figures.breadcrumb(s, "420106001001G01")
+        cps = figures.checkpoints_in(s, crumbs[-1])
+    store.dispose()
+    cp = cps[cps["staffing"] == "under"].iloc[0] if (cps["staffing"] == "under").any() else cps.iloc[0]
+    at = app(street_url, page="explore", code=crumbs[-1].code, checkpoint=cp["code"])
+    assert_ran(at)
+    card = next(b for b in htmls(at) if 'data-card="checkpoint"' in b)
+    assert not any('data-card="building"' in b for b in htmls(at))
+    for text in (cp["name"], cp["code"], cp["leader_name"], cp["leader_phone"], staffing_text(cp, "zh")):
+        assert html.escape(str(text)) in card
+    assert "≥" in staffing_text(cp, "zh")  # the norm is shown beside the people on duty
+    assert breadcrumb_texts(at)[-1] == cp["name"]
+    street = next(c.code for c in crumbs if c.level == 3)
+    links = [p for p in at.get("page_link") if "checkpoints" in p.proto.page]
+    assert [dict(p.proto.query_string and [kv.split("=") for kv in p.proto.query_string.split("&")])
+            for p in links] == [{"code": street, "checkpoint": cp["code"]}]
+
+    missing = app(street_url, page="explore", code=crumbs[-1].code, checkpoint="NOPE")
+    assert_ran(missing)
+    assert any("没有编码为 NOPE 的卡点" in w.value for w in missing.warning)
+
+
 def test_focus_lists_the_communities_behind_a_wall_kpi(app, street_url):
     at = app(street_url, page="explore", code="420100", focus="obs_total")
     assert_ran(at)

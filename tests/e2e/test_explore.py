@@ -239,25 +239,27 @@ FIRST_CHECKPOINT = """() => { let code = null; window.map.eachLayer(l => {
     if (!code && l instanceof GW.Diamond && l.feature) code = l.feature.properties.code; }); return code; }"""
 
 
-def test_a_checkpoint_click_at_grid_level_opens_no_building(street_app, no_dialogs):
-    """Checkpoints share the grid map with buildings; clicking one used to ask for a building of its code."""
+def test_a_checkpoint_click_at_grid_level_opens_its_card(street_app, no_dialogs):
+    """Checkpoints share the grid map with buildings: a click on one opens the checkpoint's card (it used to ask
+    for a building of its code), and a building next to it still opens the building's."""
     page = no_dialogs
     frame = open_grid(page, street_app)
     frame.wait_for_function(FIRST_CHECKPOINT)
     checkpoint = frame.evaluate(FIRST_CHECKPOINT)
     click_feature(page, checkpoint)
-    # the click hit the checkpoint (what the map reported), not the compound under it
-    frame.wait_for_function("c => (window.__GLOBAL_DATA__.last_active_drawing || {properties: {}}).properties.code"
-                            " === c", arg=checkpoint, timeout=5_000)
-    time.sleep(1.0)  # a click is sent at once; give the run it starts time to finish
-    settle(page)
+    page.wait_for_function(f"() => location.search.includes('checkpoint={checkpoint}')", timeout=15_000)
     assert "building=" not in page.url and f"code={PATH[-1]}" in page.url
+    card = page.locator("[data-card='checkpoint']")
+    expect(card).to_contain_text(checkpoint, timeout=15_000)
+    expect(card).to_contain_text("值守人数（标准）")
     expect(page.get_by_text("没有编码为")).to_have_count(0)  # "no building of that code in this unit"
-    expect(page.locator("[data-card='unit']")).to_be_visible()
     # a building next to it still opens its card
     building = frame.evaluate(FIRST_BUILDING)
     click_feature(page, building)
     page.wait_for_function(f"() => location.search.includes('building={building}')", timeout=15_000)
+    assert "checkpoint=" not in page.url
+    expect(page.locator("[data-card='building']")).to_contain_text(building, timeout=15_000)
+    expect(page.locator("[data-card='checkpoint']")).to_have_count(0)
 
 
 BUILDING_IN = """compound => { let code = null; window.map.eachLayer(l => {
