@@ -2,8 +2,8 @@
 
 Every community reports once a day ("每日汇总…无病例零报告", domain file §3.1); a report with no new case that day is
 a zero report. About 5 % of today's reports are still missing, and a few reports came in after the cut-off.
-The cut-off time is not in the seeds (domain file §8); REPORT_CUTOFF is this demo's assumption and only decides
-the generated `late` flag.
+The cut-off is the city's "daily_report" setting (its default, 16:00: the seeds give no hour, domain file §8), so
+the demo's `late` flags agree with what the reports page computes from the submission times.
 """
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from geodata.rules_config import DEFAULTS
+
 REPORT_DAYS = 7
-REPORT_CUTOFF = dt.time(10, 0)
+REPORT_CUTOFF = dt.time.fromisoformat(DEFAULTS["daily_report"]["cutoff"])
 MISSING_TODAY = 0.05
 MISSING_EARLIER = 0.01
 LATE_SHARE = 0.04
@@ -35,7 +37,8 @@ def build_daily_reports(
         missing[np.flatnonzero(is_today)[0]] = True
     late = ~missing & (rng.random(n) < LATE_SHARE)
     cutoff = REPORT_CUTOFF.hour * 60 + REPORT_CUTOFF.minute
-    minute = np.where(late, rng.integers(cutoff + 5, 14 * 60, n), rng.integers(7 * 60 + 30, cutoff - 5, n))
+    minute = np.where(late, rng.integers(cutoff + 5, min(cutoff + 4 * 60, 24 * 60 - 1), n),
+                      rng.integers(7 * 60 + 30, cutoff - 5, n))
     midnight = np.array([np.datetime64(d, "m") for d in days])[day_k]
     submitted = np.where(missing, np.datetime64("NaT", "m"), midnight + minute)
 

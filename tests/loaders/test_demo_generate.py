@@ -223,6 +223,13 @@ def test_daily_reports_cover_a_week_with_gaps_and_zero_reports(street):
     assert today["submitted_at"].isna().any()
     assert r["is_zero"].mean() > 0.5
     assert not (r["late"] & r["submitted_at"].isna()).any()
+    # late means what the reports page computes: submitted at or after the city's cut-off (16:00 by default)
+    from geodata.rules_config import DEFAULTS
+
+    cutoff = dt.time.fromisoformat(DEFAULTS["daily_report"]["cutoff"])
+    sent = r[r["submitted_at"].notna()]
+    assert (sent["late"] == (sent["submitted_at"].dt.time >= cutoff)).all()
+    assert sent["late"].any() and not sent["late"].all()
 
 
 def test_one_demo_user_per_role(street):
