@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from typing import Any
 
 import pandas as pd
@@ -21,7 +22,7 @@ from streamlit_folium import st_folium
 from dashboard import state
 from dashboard.components import checkpoint_data as data
 from dashboard.components import checkpoint_map as cmap
-from dashboard.components.maps import PlaceLabelsWhenStyled
+from dashboard.components.maps import PlaceLabelsWhenStyled, fit_group
 from dashboard.i18n import extend, t
 from dashboard.mapview import base_map
 from geodata.checkpoints import RULES
@@ -334,6 +335,8 @@ def map_panel(v: state.View, code: str, radius: float, ev, lang: str) -> None:
              for i in draft(code) if i.action == "move" and i.code in stored.index]
     groups.append(cmap.sketch_group(candidates=candidates(code), moves=moves, zone_vertices=zs["vertices"],
                                     zone_closed=zs["closed"], selected=selected, radius_m=radius, lang=lang))
+    if selected is not None and len(selected) and sel_code == st.session_state.get(_key("sel-url", code)):
+        groups.append(fit_group(around(selected.iloc[0], radius)))  # opened from its card: show it up close
     out = st_folium(_base(area, v), key=f"cpmap-{code}", height=MAP_HEIGHT, use_container_width=True,
                     returned_objects=["last_clicked", "last_active_drawing"], feature_group_to_add=groups)
     handle_click(out or {}, code, mode, area, lang)
@@ -653,6 +656,13 @@ def plans_tab(v: state.View, code: str, radius: float, ev, actor: Actor | None, 
             out = data.discard_plan(v.url, actor, chosen)
             st.session_state["cp-flash"] = (out.ok, out.text(lang))
             st.rerun()
+
+
+def around(row: pd.Series, radius_m: float) -> tuple[float, float, float, float]:
+    """West, south, east, north of a box three radii around a checkpoint (its coverage circle and some street)."""
+    d = 3 * radius_m / 111_320.0
+    k = max(math.cos(math.radians(float(row["lat"]))), 0.1)
+    return float(row["lon"]) - d / k, float(row["lat"]) - d, float(row["lon"]) + d / k, float(row["lat"]) + d
 
 
 def select_from_url(code: str) -> None:
