@@ -82,7 +82,6 @@ def main(argv: list[str]) -> int:
         solve_set_cover,
         suggest,
     )
-    from geodata.roads import ROAD_MARGIN_M
 
     ap = argparse.ArgumentParser(prog="bench_planner")
     ap.add_argument("--db")
@@ -111,11 +110,11 @@ def main(argv: list[str]) -> int:
         on = args.on or s.execute(text("SELECT min(on_date) FROM shifts")).scalar() or dt.date.today()
         if isinstance(on, str):
             on = dt.date.fromisoformat(on)
-        area, t_load = _t(load_area, s, code, on)
+        area, t_load = _t(load_area, s, code, on, radius_m=max(args.radius))  # roads for the longest walk
     print(f"database: {store}")
     print(f"street {code} {name}: compounds {len(area.compounds):,}, checkpoints {len(area.checkpoints):,}"
           f" (open entrances {n_ent if n_ent is not None else '?'}), buildings {len(area.buildings):,},"
-          f" shifts {len(area.shifts):,}, roads {len(area.roads):,} (with {ROAD_MARGIN_M:.0f} m around);"
+          f" shifts {len(area.shifts):,}, roads {len(area.roads):,} (with {area.road_margin_m:.0f} m around);"
           f" EPSG:{area.epsg}")
     print(f"  load area                 {t_load:7.3f} s")
     # the same area measured both ways: straight lines, and walking along its roads when it has any
