@@ -30,11 +30,10 @@ import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from geodata.hierarchy import is_under
 from geodata.models import Checkpoint, Unit
 from geodata.problems import Problem, Rejected
 from geodata.rules_config import get_setting
-from geodata.scope import PermissionDenied
+from geodata.scope import require_planning
 from geodata.stats import apply_delta
 from geodata.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, Level, parse_term
 from geodata.writes import WriteContext
@@ -43,9 +42,6 @@ ENTRANCE_KINDS = ("compound_entrance", "community_checkpoint")
 POLICE_KINDS = ("police_urban", "police_border")
 HIGHWAY_KINDS = ("highway",)
 
-#: who may create, move, open/close and staff checkpoints (§5.3 [DERIVED]: the street supervisor plans its
-#: checkpoints, the command centre any; the police run their own but record them through the same path)
-EDIT_ROLES = frozenset({"supervisor", "command", "system"})
 
 #: rule code → (Chinese, English, source); the text a violation list shows
 RULES: dict[str, tuple[str, str, str]] = {
@@ -287,12 +283,9 @@ def shift_violations(checkpoints: pd.DataFrame, shifts: pd.DataFrame, norms: dic
 
 
 def require_edit(actor: Any, path: str | None) -> None:
-    """Raise PermissionDenied unless `actor` may change checkpoints at `path` (supervisor/command in scope)."""
-    if actor.role not in EDIT_ROLES:
-        raise PermissionDenied("只有街道督导和指挥部可以调整卡点", "only supervisors and the command centre may change "
-                               "checkpoints")
-    if path is not None and not is_under(path, actor.scope_path):
-        raise PermissionDenied("超出您的管辖范围，无法调整卡点", "outside your scope: cannot change checkpoints")
+    """Raise PermissionDenied unless `actor` may change checkpoints at `path` through the planner's commands
+    (geodata.scope.PLAN_ROLES; the police record theirs through the same path)."""
+    require_planning(actor, path, "调整卡点", "change checkpoints")
 
 
 def checkpoint_by_code(session: Session, code: str) -> Checkpoint:

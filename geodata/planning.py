@@ -47,11 +47,9 @@ from geodata.coverage import METHOD_ROAD, Area, Coverage, coverage, entrances, r
 from geodata.hierarchy import is_under, path_upper_bound, unit_by_code
 from geodata.planning_models import CheckpointPlan, CheckpointPlanItem
 from geodata.problems import Problem, Rejected
-from geodata.scope import PermissionDenied
+from geodata.scope import require_planning
 from geodata.writes import WriteContext
 
-#: who may save and apply plans (§5.3 [DERIVED]: supervisors plan their street, the command centre any)
-PLAN_ROLES = frozenset({"supervisor", "command", "system"})
 ACTIONS = ("add", "move", "open", "close", "staff")
 #: the largest part (candidates × targets non-zeros) handed to the exact solver; larger parts go greedy
 MAX_EXACT_NNZ = 400_000
@@ -652,13 +650,8 @@ def _int(v: Any) -> int | None:
 
 
 def require_plan(actor: Any, path: str) -> None:
-    """Raise PermissionDenied unless `actor` may save/apply plans for the unit at `path`."""
-    if actor.role not in PLAN_ROLES:
-        raise PermissionDenied("只有街道督导和指挥部可以保存或实施卡点方案",
-                               "only supervisors and the command centre may save or apply checkpoint plans")
-    if not is_under(path, actor.scope_path):
-        raise PermissionDenied("超出您的管辖范围，无法保存或实施卡点方案",
-                               "outside your scope: cannot save or apply checkpoint plans")
+    """Raise PermissionDenied unless `actor` may save/apply plans for the unit at `path` (scope.PLAN_ROLES)."""
+    require_planning(actor, path, "保存或实施卡点方案", "save or apply checkpoint plans")
 
 
 def _validate_items(items: Sequence[PlanItem]) -> list[Problem]:

@@ -60,6 +60,10 @@ EDIT_ROLES: dict[str, frozenset[str]] = {
 #: §5.3: grid polygons are drawn by the community and reported to the street; the street supervisor (or the
 #: command centre) changes them
 RESHAPE_ROLES = frozenset({"supervisor", "command", "system"})
+#: §5.3: the street supervisor (the command centre anywhere) plans checkpoints: the planner's commands that add,
+#: move, open/close and staff them, their rosters, and saving/applying plans. Community staff keep the records of
+#: their own entrances on /my-grid under EDIT_ROLES["checkpoint"].
+PLAN_ROLES = frozenset({"supervisor", "command", "system"})
 #: the audit log is for staff; the wall account reads counts only
 AUDIT_ROLES = frozenset({"command", "supervisor", "community_head", "grid_leader", "health", "system"})
 
@@ -202,6 +206,15 @@ def require_edit(actor: Actor, entity: str, path: str) -> None:
         raise PermissionDenied(f"此角色不能修改{zh}", f"this role cannot edit a {en}")
     if not is_under(path, actor.scope_path):
         raise PermissionDenied(f"超出您的管辖范围，不能修改该{zh}", f"outside your scope: cannot edit this {en}")
+
+
+def require_planning(actor: Actor, path: str | None, what_zh: str, what_en: str) -> None:
+    """Raise unless `actor` plans checkpoints (PLAN_ROLES) and `path` (when given) lies in their scope; the
+    message names what was refused ("调整卡点" / "change checkpoints")."""
+    if actor.role not in PLAN_ROLES:
+        raise PermissionDenied(f"只有街道督导和指挥部可以{what_zh}", f"only supervisors and the command centre may {what_en}")
+    if path is not None and not is_under(path, actor.scope_path):
+        raise PermissionDenied(f"超出您的管辖范围，无法{what_zh}", f"outside your scope: cannot {what_en}")
 
 
 def require_reshape(actor: Actor, parent_path: str | None) -> None:

@@ -291,3 +291,25 @@ def test_audit_events_are_scoped_and_person_values_redacted(city):
     assert list(sup2["code"]) == ["P3"] and sup2.iloc[0]["new"] == audit.REDACTED
     edits = command[command["action"] == "person.update"]
     assert set(edits["code"]) == {"P1", "P3"} and all(v == audit.REDACTED for v in edits["new"])
+
+
+def test_checkpoint_planning_has_one_rule_for_the_planner_and_for_plans():
+    """The planner's checkpoint commands and saving/applying plans ask the same table (scope.PLAN_ROLES); before,
+    each module kept its own copy."""
+    from geodata import checkpoints, planning
+    from geodata.scope import PLAN_ROLES, PermissionDenied
+    from geodata.writes import Actor
+
+    roles = ["command", "supervisor", "community_head", "grid_leader", "health", "viewer", "system"]
+    for role in roles:
+        actor = Actor("x", role, "/1/2/")
+        for check in (lambda: checkpoints.require_edit(actor, "/1/2/3/"), lambda: planning.require_plan(actor, "/1/2/")):
+            try:
+                check()
+                allowed = True
+            except PermissionDenied:
+                allowed = False
+            assert allowed == (role in PLAN_ROLES), role
+        with pytest.raises(PermissionDenied, match="outside your scope") if role in PLAN_ROLES else \
+                pytest.raises(PermissionDenied, match="only supervisors"):
+            checkpoints.require_edit(actor, "/1/9/")
