@@ -40,7 +40,8 @@ def remember_click(props: dict) -> None:
 
 
 def click_target(unit: UnitRef, *wanted: str | None) -> dict[str, str] | None:
-    """Where the click that started this run leads: a child unit, or a building card from grid level down.
+    """Where the click that started this run leads: a child unit, or a building's or checkpoint's card from grid
+    level down (`wanted`: the codes whose cards are open already).
 
     The map reports a click through a widget callback, so it is seen by exactly one run; Back, a theme switch
     or any other rerun finds nothing here and cannot drill again."""
