@@ -20,8 +20,8 @@ import shapely
 from sqlalchemy import Table, bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
-from geodata import vocab
-from geodata.hierarchy import child_path
+from geodata import scope, vocab
+from geodata.hierarchy import child_path, is_under, path_ids
 from geodata.layers import LAYERS
 from geodata.models import (
     Building,
@@ -257,13 +257,15 @@ def _contained_in(points: np.ndarray, polys: np.ndarray) -> np.ndarray:
 
 
 def _existing(session: Session, table: Table, codes: list[str], fields: list[str]) -> pd.DataFrame:
-    cols = [table.c.id, table.c.code, *[table.c[f] for f in fields]]
+    """The stored rows with these codes: id, code, the compared fields, version, and `current_path` — where the
+    record lies now, which the scope check needs whatever the file says about its new place."""
+    cols = [table.c.id, table.c.code, *[table.c[f] for f in fields], table.c.path.label("current_path")]
     if "version" in table.c:
         cols.append(table.c.version)
     out = []
     for start in range(0, len(codes), 900):
         out.extend(session.execute(select(*cols).where(table.c.code.in_(codes[start : start + 900]))).all())
-    names = ["id", "code", *fields] + (["version"] if "version" in table.c else [])
+    names = ["id", "code", *fields, "current_path"] + (["version"] if "version" in table.c else [])
     return pd.DataFrame(out, columns=names)
 
 
@@ -289,8 +291,80 @@ def _shown(v: Any) -> Any:
     return v
 
 
+#: fields that say where a record lies: the only values an entry at its old place shows after a move
+PLACE_FIELDS = frozenset({"path", "parent_id", "unit_id", "grid_id", "compound_id", "building_id", "household_id",
+                          "person_id"})
+#: changing these of an existing unit reshapes or re-parents it: the hand-edit path's reshape rule applies
+UNIT_SHAPE_FIELDS = frozenset({"geom", "parent_id"})
+
+
+def _parent_path(path: str) -> str:
+    """The path of a unit's parent ("/" for the city)."""
+    ids = path_ids(path)
+    return "/" + "".join(f"{i}/" for i in ids[:-1])
+
+
+def _place(entity: str, current_path: Any) -> str | None:
+    """Where an existing record lies for the scope check: a unit lies in its parent (the same rule as a new unit's
+    `parent_code` and as reshaping by hand), every other record at its own path. None: it has no place."""
+    if not isinstance(current_path, str) or not current_path:
+        return None
+    return _parent_path(current_path) if entity == "unit" else current_path
+
+
+def _in_scope(place: str | None, scope_path: str | None) -> bool:
+    """A record without a place (a road written outside the import path) is for whole-city scopes only."""
+    return scope_path is None or (place is not None and is_under(place, scope_path))
+
+
+def _edit_roles(entity: str, diff: dict[str, Any]) -> frozenset[str] | None:
+    """The roles that may make this change by hand (geodata.scope's tables, so an import is no back door):
+    EDIT_ROLES per kind of record, RESHAPE_ROLES when a unit's polygon or parent changes. None: the kind has no
+    hand-edit rule (roads), the import roles decide."""
+    if entity == "unit" and UNIT_SHAPE_FIELDS & set(diff):
+        return scope.RESHAPE_ROLES
+    return scope.EDIT_ROLES.get(entity)
+
+
+def _code_problem(rows: _Rows, rowno: int, zh: str, en: str) -> Problem:
+    column = rows.schema.field("code").zh if "code" in rows.schema.names else "code"
+    return Problem(zh, en, row=rowno, column=column, field="code", file=rows.source)
+
+
+def _check_existing(ctx: WriteContext, rows: _Rows, entity: str, records: list[dict[str, Any]],
+                    by_code: dict[str, dict[str, Any]], changes: dict[str, dict[str, Any]],
+                    refused: set[str]) -> list[Problem]:
+    """Problems with rows that overwrite a stored record: the record's CURRENT place must lie in the actor's
+    scope (not only the place the file gives it — else a row reusing a sibling grid's code would pull that
+    record over), and the actor's role must be one that may edit that kind of record by hand. Rows already
+    `refused` (their new place is outside the scope) are not named twice."""
+    actor = ctx.actor
+    if actor.role == "system" and actor.scope_path is None:  # the demo and whole-city loads: nothing to refuse
+        return []
+    label_zh, label_en = scope.ENTITY_LABELS.get(entity, (entity, entity))
+    problems = []
+    for rowno, rec in zip(rows.rownos, records, strict=True):
+        code = rec["code"]
+        old = by_code.get(code)
+        if old is None or code in refused:
+            continue
+        if not _in_scope(_place(entity, old["current_path"]), actor.scope_path):
+            problems.append(_code_problem(
+                rows, int(rowno), f"「{code}」是您管辖范围以外的已有{label_zh}的编码，不能用导入覆盖或迁入",
+                f"{code!r}: the code of an existing {label_en} outside your scope; an import cannot overwrite "
+                f"it or move it in"))
+            continue
+        roles = _edit_roles(entity, changes.get(code, {}))
+        if code in changes and roles is not None and actor.role not in roles:
+            problems.append(_code_problem(
+                rows, int(rowno), f"「{code}」此角色不能修改已有的{label_zh}", f"{code!r}: this role cannot edit an "
+                f"existing {label_en}"))
+    return problems
+
+
 def _upsert(
     ctx: WriteContext,
+    rows: _Rows,
     result: UpsertResult,
     model: type,
     records: list[dict[str, Any]],
@@ -299,15 +373,21 @@ def _upsert(
     entity: str,
     per_row_insert_events: bool,
 ) -> dict[str, int]:
-    """Insert new codes, update changed rows (event each), skip identical ones. Returns code → id."""
+    """Insert new codes, update changed rows (event each), skip identical ones. Returns code → id.
+
+    `records` are in the order of `rows` (one per file row). Refused whole (Rejected, naming file, row and column)
+    when a row's new place or an existing record's current place lies outside the actor's scope, or the actor
+    may not edit that kind of record."""
     table: Table = model.__table__
     session = ctx.session
-    scope = ctx.actor.scope_path
-    if scope is not None:
-        outside = [r["code"] for r in records if r.get("path") and not str(r["path"]).startswith(scope)]
-        if outside:
-            raise Rejected([Problem(f"超出您的管辖范围: {c}", f"outside your scope: {c}", field="code")
-                            for c in outside[:200]])
+    scope_path = ctx.actor.scope_path
+    problems: list[Problem] = []
+    refused: set[str] = set()  # codes whose new place is outside the scope
+    for rowno, r in zip(rows.rownos, records, strict=True):
+        if scope_path is not None and r.get("path") and not str(r["path"]).startswith(scope_path):
+            refused.add(r["code"])
+            problems.append(_code_problem(rows, int(rowno), f"超出您的管辖范围: {r['code']}",
+                                          f"outside your scope: {r['code']}"))
     codes = [r["code"] for r in records]
     existing = _existing(session, table, codes, compare)
     by_code = {row["code"]: row for row in existing.to_dict("records")}
@@ -322,6 +402,10 @@ def _upsert(
             changed.append((old, rec, diff))
         else:
             result.unchanged += 1
+    problems += _check_existing(ctx, rows, entity, records, by_code, {rec["code"]: d for _, rec, d in changed},
+                                refused)
+    if problems:
+        raise Rejected(rows.problems + problems)
     for start in range(0, len(new_rows), CHUNK):
         session.execute(insert(table), new_rows[start : start + CHUNK])
     result.inserted += len(new_rows)
@@ -337,21 +421,30 @@ def _upsert(
         if "version" in table.c:
             values["version"] = int(old["version"]) + 1
         session.execute(table.update().where(table.c.id == old["id"]).values(values))
-        ctx.record(
-            f"{entity}.update",
-            entity,
-            rec["code"],
-            path=rec.get("path"),
-            old={f: _shown(a) for f, (a, _) in diff.items()},
-            new={f: _shown(b) for f, (_, b) in diff.items()},
-            reason=f"导入 import {result.layer}",
-        )
+        _record_update(ctx, entity, rec, old, diff, f"导入 import {result.layer}")
     result.updated += len(changed)
     ids = {r["code"]: int(r["id"]) for r in existing.to_dict("records")}
     if new_rows:
         fresh = _existing(session, table, [r["code"] for r in new_rows], [])
         ids.update({c: int(i) for c, i in zip(fresh["code"], fresh["id"], strict=True)})
     return ids
+
+
+def _record_update(ctx: WriteContext, entity: str, rec: dict[str, Any], old: dict[str, Any],
+                   diff: dict[str, tuple[Any, Any]], reason: str) -> None:
+    """The update event at the record's new place (its current one for units, whose path is set later); when the
+    record moved, a second entry at its old place, so the staff it was taken from see where it went. That entry
+    holds only the place fields: the record's other values now belong to the new place."""
+    old_path = old["current_path"] or None
+    new_path = rec.get("path") or old_path
+    ctx.record(f"{entity}.update", entity, rec["code"], path=new_path,
+               old={f: _shown(a) for f, (a, _) in diff.items()}, new={f: _shown(b) for f, (_, b) in diff.items()},
+               reason=reason)
+    if old_path and new_path != old_path:
+        moved = {f: d for f, d in diff.items() if f in PLACE_FIELDS}
+        ctx.record(f"{entity}.move", entity, rec["code"], path=old_path,
+                   old={f: _shown(a) for f, (a, _) in moved.items()}, new={f: _shown(b) for f, (_, b) in moved.items()},
+                   reason=f"{reason}（迁出 moved out）")
 
 
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
@@ -425,15 +518,19 @@ def _upsert_units(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> None:
     existing_paths = dict(session.execute(select(Unit.code, Unit.path).where(
         Unit.code.in_([r["code"] for r in records]))).all()) if len(records) < 50000 else \
         dict(session.execute(select(Unit.code, Unit.path).where(Unit.level == level)).all())
-    ids = _upsert(ctx, result, Unit, records, compare=present, entity="unit", per_row_insert_events=False)
+    ids = _upsert(ctx, rows, result, Unit, records, compare=present, entity="unit", per_row_insert_events=False)
     # (re)materialise paths: parent path + own id
     parent_path = dict(zip(parents["id"], parents["path"], strict=False)) if len(parents) else {}
     updates = []
     for rec in records:
         pid = rec["parent_id"]
         path = child_path(parent_path.get(pid, "/") if pid is not None else "/", ids[rec["code"]])
-        if existing_paths.get(rec["code"]) != path:
+        before = existing_paths.get(rec["code"])
+        if before != path:
             updates.append({"b_id": ids[rec["code"]], "b_path": path})
+        if before and before != path:  # re-parented: its update event lies at the old place, this one at the new
+            ctx.record("unit.move", "unit", rec["code"], path=path, old={"path": before}, new={"path": path},
+                       reason=f"导入 import {rows.layer}（迁入 moved in）")
     if updates:
         t = Unit.__table__
         session.execute(t.update().where(t.c.id == bindparam("b_id")).values(path=bindparam("b_path")), updates)
@@ -511,7 +608,7 @@ def _upsert_buildings(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> N
         for k in ("floors", "stair_units", "households", "population", "party_members", "vulnerable"):
             if k in rec:
                 rec[k] = _int_or_none(rec[k])
-    _upsert(ctx, result, Building, records, compare=present, entity="building", per_row_insert_events=False)
+    _upsert(ctx, rows, result, Building, records, compare=present, entity="building", per_row_insert_events=False)
 
 
 def _locate(session: Session, rows: _Rows, *, allow: tuple[str, ...]) -> pd.DataFrame:
@@ -568,7 +665,7 @@ def _upsert_households(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> 
                "phone", "pass_no"]
     present = [c for c in compare if c in frame.columns]
     records = _records(frame, ["code", *present])
-    _upsert(ctx, result, Household, records, compare=present, entity="household", per_row_insert_events=False)
+    _upsert(ctx, rows, result, Household, records, compare=present, entity="household", per_row_insert_events=False)
 
 
 def _upsert_persons(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> None:
@@ -599,7 +696,7 @@ def _upsert_persons(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> Non
     for rec in records:
         if "tags" in rec and rec["tags"] is None:
             rec["tags"] = []
-    _upsert(ctx, result, Person, records, compare=present, entity="person", per_row_insert_events=False)
+    _upsert(ctx, rows, result, Person, records, compare=present, entity="person", per_row_insert_events=False)
 
 
 def _upsert_observations(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> None:
@@ -626,7 +723,7 @@ def _upsert_observations(ctx: WriteContext, rows: _Rows, result: UpsertResult) -
                "medic_name", "released_on"]
     present = [c for c in compare if c in frame.columns]
     records = _records(frame, ["code", *present])
-    _upsert(ctx, result, Observation, records, compare=present, entity="observation", per_row_insert_events=True)
+    _upsert(ctx, rows, result, Observation, records, compare=present, entity="observation", per_row_insert_events=True)
 
 
 def _upsert_cases(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> None:
@@ -646,7 +743,7 @@ def _upsert_cases(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> None:
                "stair_unit", "worksite", "source_known", "note"]
     present = [c for c in compare if c in frame.columns]
     records = _records(frame, ["code", *present])
-    _upsert(ctx, result, Case, records, compare=present, entity="case", per_row_insert_events=True)
+    _upsert(ctx, rows, result, Case, records, compare=present, entity="case", per_row_insert_events=True)
 
 
 def _upsert_checkpoints(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> None:
@@ -691,7 +788,7 @@ def _upsert_checkpoints(ctx: WriteContext, rows: _Rows, result: UpsertResult) ->
                 rec[k] = _int_or_none(rec[k]) or 0
         if "is_24h" in rec:
             rec["is_24h"] = True if rec["is_24h"] is None else bool(rec["is_24h"])
-    _upsert(ctx, result, Checkpoint, records, compare=present, entity="checkpoint", per_row_insert_events=True)
+    _upsert(ctx, rows, result, Checkpoint, records, compare=present, entity="checkpoint", per_row_insert_events=True)
 
 
 def road_codes(geoms: np.ndarray) -> np.ndarray:
@@ -751,7 +848,7 @@ def _upsert_roads(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> None:
     records = _records(frame, ["code", *compare])
     for rec in records:
         rec["unit_id"] = int(rec["unit_id"])
-    _upsert(ctx, result, Road, records, compare=compare, entity="road", per_row_insert_events=False)
+    _upsert(ctx, rows, result, Road, records, compare=compare, entity="road", per_row_insert_events=False)
 
 
 _RESOLVERS = {
