@@ -9,7 +9,7 @@ chunks into one frame.
 """
 from geodata.problems import Problem
 
-from .formats import UnreadableFile
+from .formats import UnreadableFile, upload_path
 from .problems import ProblemLog, problems_table
 from .reader import CHUNK_ROWS, ReadReport, ReadResult, iter_layer_chunks, read_layer, resolve_layer
 
@@ -24,4 +24,5 @@ __all__ = [
     "problems_table",
     "read_layer",
     "resolve_layer",
+    "upload_path",
 ]

@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import html
 import re
-import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -40,8 +39,23 @@ GIS_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".fgb", ".gml", ".
                 ".geojsonl", ".geojsons")
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 ARCHIVE_SUFFIXES = (".zip", ".kmz")
-#: refuse archives that unpack to more than this (a zip bomb, or simply not an import file)
-MAX_UNPACKED_BYTES = 20 * 1024**3
+#: the suffixes an uploaded file keeps on disk: they tell `open_source` the format (.xls only to say it is too old)
+UPLOAD_SUFFIXES = frozenset((*GIS_SUFFIXES, *TABLE_SUFFIXES, *ARCHIVE_SUFFIXES, ".xls"))
+_UPLOAD_STEM_CHARS = 60
+# Archive limits (zip, kmz, and the zip inside every xlsx). The largest real layer is a district's persons roster
+# or building footprints, tens of MB unpacked (a 100k-row roster is 39 MB of sheet XML, packed 13×). Ten times that
+# is the most an import may unpack to: more is a zip bomb or not an import file, and refusing it before unpacking
+# keeps the temp disk and memory from filling (a 2 MB zip from the wall account once wrote 2 GiB in 13 s).
+#: refuse archives whose members unpack to more than this in total
+MAX_UNPACKED_BYTES = 500 * 1024**2
+#: refuse a member squeezed more than this: deflate packs shapefiles, CSV, KML and sheet XML 3–20×, while a bomb
+#: is built from repeated bytes that deflate packs ~1000×
+MAX_RATIO = 100
+#: members up to this size unpack harmlessly whatever their ratio (an empty .cpg, a column of identical cells)
+RATIO_FLOOR_BYTES = 1024**2
+#: a shapefile has ~6 files per layer; tens of thousands of tiny members only exhaust inodes and time
+MAX_MEMBERS = 10_000
+_COPY_BYTES = 1024 * 1024
 #: columns LIBKML adds to every Placemark: never data, never worth an "unrecognised column" warning
 _KML_BOILERPLATE = {"timestamp", "begin", "end", "altitudemode", "tessellate", "extrude", "visibility", "draworder",
                     "icon", "snippet", "styleurl"}
@@ -50,9 +64,10 @@ _KML_BOILERPLATE = {"timestamp", "begin", "end", "altitudemode", "tessellate", "
 class UnreadableFile(Exception):
     """The file cannot be read at all (missing, damaged, truncated, unsupported)."""
 
-    def __init__(self, zh: str, en: str) -> None:
+    def __init__(self, zh: str, en: str, file: str | None = None) -> None:
         super().__init__(f"{zh} / {en}")
         self.zh, self.en = zh, en
+        self.file = file  # "grids.zip (网格/网格.shp)" when one member of an archive is the reason
 
 
 @dataclass
@@ -113,6 +128,7 @@ def open_source(path: str | Path, score: Score, prefer: Sequence[str] = ()) -> I
             raise UnreadableFile("不是有效的 Excel（.xlsx）文件，可能已损坏或不完整",
                                  "not a valid Excel (.xlsx) file; it may be damaged or incomplete")
         if suffix in (".xlsx", ".xlsm"):
+            _check_zip(target)  # openpyxl unpacks the sheet XML itself: refuse a bomb before it starts
             source = _open_xlsx(target, label, score, stack, prefer)
         elif suffix in (".csv", ".txt", ".tsv"):
             source = _open_csv(target, label, score)
@@ -120,6 +136,20 @@ def open_source(path: str | Path, score: Score, prefer: Sequence[str] = ()) -> I
             source = _open_gis(target, label, prefer)
         source.notes[:0] = notes
         yield source
+
+
+def upload_path(folder: Path, client_name: str) -> Path:
+    """Where to write a file someone sent under `client_name`: always a plain file directly inside `folder`.
+
+    The name is whatever the sender put in it (a browser's multipart header: "/etc/cron.d/x.csv", "../../x.csv",
+    "..\\x.csv"), so it is never used as a path: only its last part's letters, digits, `_` and `-` are kept (the
+    reader takes 高德/百度 coordinate hints from the stem) and the suffix only when it is one this package reads.
+    """
+    base = re.split(r"[\\/]", client_name)[-1]
+    stem, dot, ext = base.rpartition(".")
+    suffix = f".{ext.lower()}" if dot and f".{ext.lower()}" in UPLOAD_SUFFIXES else ""
+    safe = re.sub(r"[^\w-]+", "_", stem if suffix else base).strip("_")[:_UPLOAD_STEM_CHARS]
+    return folder / f"{safe or 'upload'}{suffix}"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -140,21 +170,95 @@ def _member_name(info: zipfile.ZipInfo) -> str:
     return info.filename
 
 
+def _member_parts(name: str) -> list[str]:
+    """The plain relative parts of a member name: `..`, `/`, drive-less roots and backslashes are dropped, so a
+    member named "../../etc/x" or "/etc/x" or "..\\x" can only land inside the folder it is unpacked to."""
+    return [p for p in PurePosixPath(name.replace("\\", "/")).parts if p not in ("", ".", "..", "/")]
+
+
+def _wanted(info: zipfile.ZipInfo, name: str) -> bool:
+    """Members worth unpacking: not folders, not macOS resource forks."""
+    parts = _member_parts(name)
+    return not info.is_dir() and bool(parts) and parts[0] != "__MACOSX" and not parts[-1].startswith("._")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024**2:,.1f} MB" if n >= 1024**2 else f"{n / 1024:,.1f} KB"
+
+
+def _refuse_ratio(archive: Path, member: str, size: int, packed: int) -> UnreadableFile:
+    return UnreadableFile(
+        f"压缩包“{archive.name}”中的“{member}”压缩比超过 {MAX_RATIO} 倍（{_size(packed)} 解压为 {_size(size)} 以上），"
+        "疑似压缩炸弹，已拒绝",
+        f"{member!r} in the archive {archive.name!r} is packed more than {MAX_RATIO}× ({_size(packed)} unpacks to "
+        f"{_size(size)} or more): refused as a zip bomb",
+        file=f"{archive} ({member})")
+
+
+def _refuse_total(archive: Path, member: str) -> UnreadableFile:
+    return UnreadableFile(
+        f"压缩包“{archive.name}”解压后超过 {_size(MAX_UNPACKED_BYTES)}（到“{member}”时超出）：可能是压缩炸弹，"
+        "或不是导入用的数据文件；请只打包要导入的图层",
+        f"the archive {archive.name!r} unpacks to more than {_size(MAX_UNPACKED_BYTES)} (passed at {member!r}): a "
+        "zip bomb, or not an import file; zip only the layer to import",
+        file=f"{archive} ({member})")
+
+
+def _check_ratio(archive: Path, member: str, size: int, packed: int) -> None:
+    if size > RATIO_FLOOR_BYTES and size > MAX_RATIO * packed:
+        raise _refuse_ratio(archive, member, size, packed)
+
+
+def _check_listing(archive: Path, members: Sequence[tuple[zipfile.ZipInfo, str]]) -> None:
+    """Refuse from the central directory, before a byte is unpacked: too many members, a member packed like a
+    bomb, or more than MAX_UNPACKED_BYTES in all. The directory can lie; `_copy_member` counts again."""
+    if len(members) > MAX_MEMBERS:
+        raise UnreadableFile(f"压缩包“{archive.name}”包含 {len(members):,} 个文件，超过上限 {MAX_MEMBERS:,}",
+                             f"the archive {archive.name!r} holds {len(members):,} files, more than "
+                             f"{MAX_MEMBERS:,}", file=str(archive))
+    total = 0
+    for info, name in members:
+        _check_ratio(archive, name, info.file_size, info.compress_size)
+        total += info.file_size
+        if total > MAX_UNPACKED_BYTES:
+            raise _refuse_total(archive, name)
+
+
+def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, dest: Path, archive: Path,
+                 budget: int) -> int:
+    """Stream one member to `dest`, counting what actually comes out: the sizes in the directory are the
+    sender's word, so the ratio and the archive's remaining `budget` are checked again on every chunk."""
+    written = 0
+    with zf.open(info) as src, dest.open("wb") as out:
+        while chunk := src.read(_COPY_BYTES):
+            written += len(chunk)
+            if written > budget:
+                raise _refuse_total(archive, name)
+            _check_ratio(archive, name, written, info.compress_size)
+            out.write(chunk)
+    return written
+
+
+def _check_zip(path: Path) -> None:
+    """The directory checks for a zip that another library unpacks (openpyxl reads the sheet XML of an xlsx)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            _check_listing(path, [(i, _member_name(i)) for i in zf.infolist() if not i.is_dir()])
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+        return  # a damaged workbook is reported by the xlsx reader with its own message
+
+
 def _unpack(archive: Path, into: Path) -> None:
     try:
         with zipfile.ZipFile(archive) as zf:
-            infos = zf.infolist()
-            if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
-                raise UnreadableFile("压缩包解压后过大", "the archive unpacks to more than 20 GB")
-            for info in infos:
-                name = _member_name(info)
-                parts = [p for p in PurePosixPath(name.replace("\\", "/")).parts if p not in ("", ".", "..", "/")]
-                if info.is_dir() or not parts or parts[0] == "__MACOSX" or parts[-1].startswith("._"):
-                    continue
-                dest = into.joinpath(*parts)  # only plain relative parts: no way out of `into`
+            named = [(info, _member_name(info)) for info in zf.infolist()]
+            members = [(info, name) for info, name in named if _wanted(info, name)]
+            _check_listing(archive, members)
+            budget = MAX_UNPACKED_BYTES
+            for info, name in members:
+                dest = into.joinpath(*_member_parts(name))  # only plain relative parts: no way out of `into`
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as src, dest.open("wb") as out:
-                    shutil.copyfileobj(src, out, 1024 * 1024)
+                budget -= _copy_member(zf, info, name, dest, archive, budget)
     except UnreadableFile:
         raise
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
@@ -505,4 +609,4 @@ def _open_xlsx(path: Path, label: str, score: Score, stack: ExitStack, prefer: S
     return Source(sheet_label, "table", names, chunks, encoding=None, header_parts=header.parts, notes=notes)
 
 
-__all__ = ["RawChunk", "Source", "UnreadableFile", "description_fields", "open_source"]
+__all__ = ["RawChunk", "Source", "UnreadableFile", "description_fields", "open_source", "upload_path"]

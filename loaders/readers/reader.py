@@ -165,7 +165,7 @@ def iter_layer_chunks(path: str | Path, layer: str, *, crs: str | None = None,
                 log.add(severity, zh, en)
             yield from _read(source, schema, system, wanted, chunk_rows, report)
     except UnreadableFile as exc:
-        log.add(ERROR, exc.zh, exc.en)
+        log.add(ERROR, exc.zh, exc.en, file=exc.file)
     except Exception as exc:  # noqa: BLE001 — a file must never crash an import run: report what broke
         log.add(ERROR, f"读取时发生意外错误（{type(exc).__name__}）：{exc}",
                 f"unexpected error while reading ({type(exc).__name__}): {exc}")
@@ -330,7 +330,7 @@ def _canonical(raw: RawChunk, plan: _Plan, log: ProblemLog) -> pd.DataFrame:
     for name in schema.required:
         if name == "geometry" or name not in out or (name == "code" and plan.generate_code):
             continue  # a generated code is empty only where its parts are, and those are reported
-        empty = out[name].isna().to_numpy(dtype=bool)
+        empty = out[name].isna().to_numpy(dtype=bool, copy=True)  # written below: never a read-only view
         if name in failed:
             empty[failed[name]] = False  # already reported as unreadable
         if empty.any():
