@@ -3,10 +3,38 @@
 A *layer frame* is a pandas DataFrame (GeoDataFrame in EPSG:4326 where the layer has geometry) whose columns
 are a subset of the layer's fields below. `geodata.bulk.upsert_layer` is the only consumer that writes them.
 Chinese headers are the ones ledgers (台账) use; exports use them, importers recognise them.
+
+Text fields refuse control characters (`control_character_problem`), on import and in hand edits alike: a name
+with a bell, an escape sequence or a NUL in it cannot be typed on purpose, breaks XLSX files (which cannot hold
+them) and terminals, and a leading tab or carriage return is how a spreadsheet formula hides. Only free-text notes
+(`MULTILINE_FIELDS`) keep line breaks.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+#: text fields that are free-text notes typed in a text area: line breaks (\n, \r\n) allowed there
+MULTILINE_FIELDS = frozenset({"note", "control_reason"})
+#: C0 control characters and DEL (U+0000–U+001F, U+007F); a pattern, so that a million-row column can be
+#: screened in one vectorised pass before `control_character_problem` looks at the cells it found
+CONTROL_CHARACTERS = r"[\x00-\x1f\x7f]"
+_CONTROL = re.compile(CONTROL_CHARACTERS)
+
+
+def control_character_problem(value: str, field: str) -> tuple[str, str] | None:
+    """(Chinese, English) reason when `value` of text field `field` holds a control character, else None.
+
+    The one rule for every text field (importers: loaders.readers.values; hand edits: geodata.editing). Line
+    breaks pass in `MULTILINE_FIELDS` only.
+    """
+    text = value.replace("\r\n", "\n").replace("\n", "") if field in MULTILINE_FIELDS else value
+    found = _CONTROL.search(text)
+    if found is None:
+        return None
+    code = f"U+{ord(found.group()):04X}"
+    return (f"含有控制字符（{code}），请删除后再保存",
+            f"contains a control character ({code}); remove it and save again")
 
 
 @dataclass(frozen=True)

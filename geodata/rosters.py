@@ -1,5 +1,6 @@
-"""Duty rosters (排班表) of checkpoints: who is on which shift in the coming week, the staffing total per street, and
-the printable XLSX (domain file §2.7 "24小时轮流值班", §1.2 norms).
+"""Duty rosters (排班表) of checkpoints: who is on which shift in the coming week and the staffing total per street
+(domain file §2.7 "24小时轮流值班", §1.2 norms). The printable XLSX is written by `loaders.roster` (files are
+written in loaders, where spreadsheet cells are made safe).
 
 A roster row is one checkpoint on one date with its day and night shift (staff, leader). The roster is judged by
 the same staffing rule as the checkpoints themselves (`geodata.checkpoints.staffing_status`), per date.
@@ -9,8 +10,6 @@ the same people as for checkpoints (supervisors and the command centre in their 
 from __future__ import annotations
 
 import datetime as dt
-import io
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +27,7 @@ from geodata.coverage import Area
 from geodata.hierarchy import path_ids
 from geodata.models import Shift
 from geodata.problems import Problem, Rejected
-from geodata.vocab import CHECKPOINT_KINDS, Level, label
+from geodata.vocab import Level
 from geodata.writes import WriteContext
 
 SHIFTS = ("day", "night")
@@ -178,106 +177,6 @@ def set_roster(ctx: WriteContext, checkpoint_code: str, *, start: dt.date, days:
                new={"from": start, "days": days, "staff_day": staff_day, "staff_night": staff_night},
                reason=reason or "排班调整 roster changed")
     return written
-
-
-# --- XLSX ---------------------------------------------------------------------------------------------------
-
-#: column headers of the printed roster (Chinese: it is pinned on the checkpoint's wall)
-ROSTER_HEADERS = ["序号", "卡点编码", "卡点名称", "类型", "日期", "白班人数", "白班带班", "夜班人数", "夜班带班",
-                  "标准（白/夜/日）", "是否达标"]
-STATUS_ZH = {"ok": "达标", "under": "不足", "unstaffed": "无人", "closed": "关闭"}
-
-
-def roster_xlsx(roster_frame: pd.DataFrame, totals: pd.DataFrame, *, title: str, street_names: dict[int, str],
-                generated_by: str | None = None) -> bytes:
-    """The roster as a printable workbook: a summary sheet with the staffing total per street, then one sheet per
-    street (A4 landscape, fit to one page wide, header row repeated on every page, gridlines printed)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-
-    thin = Side(style="thin", color="999999")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    head_font = Font(bold=True)
-    head_fill = PatternFill("solid", fgColor="DDE6F0")
-    short_fill = PatternFill("solid", fgColor="F8D7C4")
-
-    def setup(ws: Any, ncols: int, header_row: int) -> None:
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_title_rows = f"{header_row}:{header_row}"
-        ws.print_options.gridLines = True
-        ws.print_options.horizontalCentered = True
-        ws.page_margins.left = ws.page_margins.right = 0.4
-        ws.oddFooter.center.text = "第 &P 页 / 共 &N 页"
-        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-        for c in range(1, ncols + 1):
-            ws.column_dimensions[get_column_letter(c)].width = 14
-        ws.column_dimensions["C"].width = 28
-
-    def header(ws: Any, row: int, names: list[str]) -> None:
-        for c, name in enumerate(names, start=1):
-            cell = ws.cell(row=row, column=c, value=name)
-            cell.font, cell.fill, cell.border = head_font, head_fill, border
-            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "街道汇总"
-    ws["A1"] = f"{title} 卡点值守人力汇总"
-    ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = f"生成：{dt.datetime.now():%Y-%m-%d %H:%M}" + (f"　制表：{generated_by}" if generated_by else "")
-    names = {"street": "街道/乡镇", "checkpoints": "开放卡点", "guarded": "有人值守", "people_per_day": "现有人数/日",
-             "norm_per_day": "标准人数/日", "shortfall": "缺口"}
-    cols = list(totals.columns)
-    header(ws, 4, [names.get(c, c) for c in cols])
-    for r, row in enumerate(totals.itertuples(index=False), start=5):
-        for c, v in enumerate(row, start=1):
-            cell = ws.cell(row=r, column=c, value=v.item() if hasattr(v, "item") else v)
-            cell.border = border
-    if len(totals):
-        r = 5 + len(totals)
-        ws.cell(row=r, column=1, value="合计").font = head_font
-        for c, col in enumerate(cols[1:], start=2):
-            ws.cell(row=r, column=c, value=int(totals[col].sum())).font = head_font
-    setup(ws, max(len(cols), 6), 4)
-    ws.column_dimensions["A"].width = 22
-
-    if len(roster_frame):
-        for sid, frame in roster_frame.groupby(roster_frame["street_id"].fillna(-1).astype(int), sort=True):
-            name = street_names.get(int(sid), "其他")
-            ws = wb.create_sheet(title=_sheet_title(name, wb.sheetnames))
-            ws["A1"] = f"{name} 卡点排班表（{frame['on_date'].min():%Y-%m-%d} 至 {frame['on_date'].max():%Y-%m-%d}）"
-            ws["A1"].font = Font(bold=True, size=14)
-            header(ws, 3, ROSTER_HEADERS)
-            for n, r in enumerate(frame.itertuples(index=False), start=1):
-                norm = (f"{r.min_day}/{r.min_night}/-" if r.min_day else f"-/-/{r.min_per_day}")
-                values = [n, r.code, r.name, label(CHECKPOINT_KINDS, r.kind), r.on_date, int(r.staff_day),
-                          r.leader_day if isinstance(r.leader_day, str) else "", int(r.staff_night),
-                          r.leader_night if isinstance(r.leader_night, str) else "", norm,
-                          STATUS_ZH.get(r.staffing, r.staffing)]
-                for c, v in enumerate(values, start=1):
-                    cell = ws.cell(row=n + 3, column=c, value=v)
-                    cell.border = border
-                    if c == 5:
-                        cell.number_format = "yyyy-mm-dd"
-                if r.staffing != "ok":
-                    ws.cell(row=n + 3, column=11).fill = short_fill
-            setup(ws, len(ROSTER_HEADERS), 3)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def _sheet_title(name: str, taken: list[str]) -> str:
-    base = "".join(ch for ch in name if ch not in '[]:*?/\\')[:28] or "街道"
-    title, n = base, 2
-    while title in taken:
-        title, n = f"{base[:26]}{n}", n + 1
-    return title
 
 
 def street_names(session: Session, area: Area) -> dict[int, str]:

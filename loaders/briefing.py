@@ -2,7 +2,9 @@
 one sheet per section. The data comes from `geodata.briefing.build_briefing`; this module only draws.
 
 Everything is drawn on the server with matplotlib (no browser, no tiles, no network): the map is the unit's
-own polygons from the database. Chinese text uses a CJK font installed by the project's set-up
+own polygons from the database. Names and other text from the data are drawn as plain text (`plain_text`: a
+unit called `$x^$` is not mathtext), and XLSX cells go through `loaders.cells` (no formulas, no characters XLSX
+cannot hold). Chinese text uses a CJK font installed by the project's set-up
 (`fonts-noto-cjk`, scripts/ensure_system.sh), loaded by file path so that no font cache or configuration of the
 machine matters; without one the command stops with a message saying what to install.
 
@@ -16,6 +18,7 @@ import glob
 import io
 import math
 import os
+import re
 import sys
 import textwrap
 import unicodedata
@@ -30,9 +33,11 @@ from matplotlib.font_manager import FontPath, FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path as MplPath
+from matplotlib.text import Text
 
 from geodata.briefing import Briefing, build_briefing
 from geodata.reports import FIGURES
+from loaders import cells
 
 FORMATS = ("pdf", "png", "xlsx")
 A4_LANDSCAPE = (11.69, 8.27)
@@ -217,6 +222,22 @@ def page_figure(b: Briefing, lang: str = "zh") -> Figure:
     fig.text(0.025, 0.03, L["source"], fontproperties=font(6.5), color=MUTED)
     for zh, en in b.notes:
         fig.text(0.975, 0.03, en if lang == "en" else zh, fontproperties=font(6.5), color=MUTED, ha="right")
+    return plain_text(fig)
+
+
+#: control characters other than the line break: no font has a glyph for them (text stored before they were refused)
+_UNDRAWABLE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+
+
+def plain_text(fig: Figure) -> Figure:
+    """Every text of `fig` drawn as the characters it holds: matplotlib reads `$…$` as mathtext, so a name with
+    two dollar signs would be typeset as a formula, or stop the whole briefing when it is not valid mathtext.
+    matplotlib has no setting for this; each Text has `parse_math` (tick labels made later at drawing are numbers
+    and dates). Control characters are left out (a box each otherwise). The last step of every figure drawn here."""
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+        if _UNDRAWABLE.search(text.get_text()):
+            text.set_text(_UNDRAWABLE.sub("", text.get_text()))
     return fig
 
 
@@ -451,6 +472,7 @@ def render_map_png(b: Briefing, lang: str = "zh", dpi: int = 120) -> bytes:
     ax = fig.add_axes((0.01, 0.12, 0.98, 0.87))
     handles = draw_map(ax, b, lang)
     map_legend(fig, ax, handles, lat0=map_latitude(b), box=(0.02, 0.01, 0.96, 0.1), lang=lang)
+    plain_text(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
@@ -461,7 +483,8 @@ SHEETS = {"zh": ("概况", "地图", "较昨日变化", "重点预警", "日报�
 
 
 def render_xlsx(b: Briefing, lang: str = "zh") -> bytes:
-    """The same sections as the page, one sheet each; the map as an image with its units listed."""
+    """The same sections as the page, one sheet each; the map as an image with its units listed. Every cell is
+    written through `loaders.cells` (names that look like formulas stay text)."""
     from openpyxl import Workbook
     from openpyxl.drawing.image import Image
     from openpyxl.styles import Font, PatternFill
@@ -474,11 +497,11 @@ def render_xlsx(b: Briefing, lang: str = "zh") -> bytes:
     def sheet(title: str, header: list[str], rows: list[list[object]], first: bool = False):
         ws = wb.active if first else wb.create_sheet()
         ws.title = title
-        ws.append(header)
+        cells.append(ws, header)
         for c in ws[1]:
             c.font = bold
         for row in rows:
-            ws.append([_cell(v) for v in row])
+            cells.append(ws, [_cell(v) for v in row])
         for i, h in enumerate(header, start=1):
             width = max([text_width(str(h))] + [text_width(str(r[i - 1])) for r in rows if i - 1 < len(r)] + [6])
             ws.column_dimensions[ws.cell(1, i).column_letter].width = min(60, 2 + 1.9 * width)
@@ -489,10 +512,9 @@ def render_xlsx(b: Briefing, lang: str = "zh") -> bytes:
                           "变化" if zh else "Change", "总数" if zh else "Of"],
                [[k.label(lang), k.value, k.previous, k.delta, k.total] for k in b.kpis], first=True)
     ws.insert_rows(1, 3)
-    ws["A1"] = b.title(lang)
-    ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = (f"{' › '.join(c.name for c in b.crumbs)}  {'生成于' if zh else 'generated'} {b.now:%Y-%m-%d %H:%M}  "
-                f"{'日报截止' if zh else 'cut-off'} {b.cutoff:%H:%M}")
+    cells.put(ws, 1, 1, b.title(lang)).font = Font(bold=True, size=14)
+    cells.put(ws, 2, 1, f"{' › '.join(c.name for c in b.crumbs)}  {'生成于' if zh else 'generated'} "
+                        f"{b.now:%Y-%m-%d %H:%M}  {'日报截止' if zh else 'cut-off'} {b.cutoff:%H:%M}")
     ws.freeze_panes = "A5"
 
     areas = b.map.areas
@@ -530,9 +552,7 @@ def render_xlsx(b: Briefing, lang: str = "zh") -> bytes:
                      L_(zh, "sealed_buildings")],
           [[d.date(), int(r["cases"]), int(r["confirmed"]), int(r["observations"]), int(r["sealed_buildings"])]
            for d, r in b.trend.iterrows()])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return cells.workbook_bytes(wb)
 
 
 def L_(zh: bool, key: str) -> str:

@@ -1,7 +1,9 @@
 """Write layer frames to files people use: GeoJSON, GeoPackage, Shapefile, CSV and XLSX ledgers.
 
 What is written here is read back by `loaders.readers` unchanged (round trip): canonical codes, EPSG:4326,
-Chinese headers in CSV/XLSX (the ones ledgers use), UTF-8 with a .cpg beside shapefiles.
+Chinese headers in CSV/XLSX (the ones ledgers use), UTF-8 with a .cpg beside shapefiles. CSV and XLSX cells are
+written through `loaders.cells`: text a spreadsheet would run as a formula gets a protective quote (taken off
+again on import), and XLSX holds no formula cell.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from geodata.layers import LAYERS
+from loaders import cells
 
 FORMATS = ("geojson", "gpkg", "shp", "csv", "xlsx")
 
@@ -42,7 +45,7 @@ def write_layer(frame: pd.DataFrame, layer: str, fmt: str, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         # utf-8-sig: Excel on Chinese Windows opens it without mojibake
-        _tabular(frame, layer).to_csv(out, index=False, encoding="utf-8-sig")
+        cells.neutralise_frame(_tabular(frame, layer)).to_csv(out, index=False, encoding="utf-8-sig")
     elif fmt == "xlsx":
         write_ledger({layer: frame}, out)
     elif fmt in ("geojson", "gpkg", "shp"):
@@ -77,12 +80,12 @@ def write_ledger(frames: dict[str, pd.DataFrame], out: Path, *, title: str | Non
     for layer, frame in frames.items():
         table = _tabular(frame, layer)
         ws = wb.create_sheet(LAYERS[layer].zh)
-        ws.append(list(table.columns))
+        cells.append(ws, table.columns)
         for cell in ws[1]:
             cell.font, cell.fill = header_font, fill
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         for row in table.itertuples(index=False):
-            ws.append([None if (v is None or (isinstance(v, float) and pd.isna(v))) else v for v in row])
+            cells.append(ws, [None if (v is None or (isinstance(v, float) and pd.isna(v))) else v for v in row])
         ws.freeze_panes = "A2"
         for i, col in enumerate(table.columns, start=1):
             width = max([len(str(col)) * 2] + [len(str(v)) for v in table.iloc[:200, i - 1]]) + 2
@@ -90,5 +93,4 @@ def write_ledger(frames: dict[str, pd.DataFrame], out: Path, *, title: str | Non
         ws.print_title_rows = "1:1"
         ws.page_setup.orientation = "landscape"
         ws.page_setup.fitToWidth = 1
-    wb.save(out)
-    return out
+    return cells.save_workbook(wb, out)

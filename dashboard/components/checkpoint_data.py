@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
+from dashboard.components import report_reads
 from dashboard.state import store_for
 from geodata import planning, rosters
 from geodata.coverage import METHOD_ROAD, Area, distance_method, load_area, road_network, units_in
@@ -107,7 +108,7 @@ def roster_tables(url: str, version: int, code: str, on: dt.date, days: int) -> 
 def roster_workbook(url: str, version: int, code: str, on: dt.date, days: int, who: str | None) -> bytes:
     a = area(url, version, code, on)
     ros, tot, names = roster_tables(url, version, code, on, days)
-    return rosters.roster_xlsx(ros, tot, title=a.name, street_names=names, generated_by=who)
+    return report_reads.roster_file(ros, tot, title=a.name, street_names=names, generated_by=who)
 
 
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=32)

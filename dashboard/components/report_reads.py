@@ -93,6 +93,16 @@ def briefing_file(url: str, version: int, code: str, on: dt.date, now: dt.dateti
     return render(b, fmt, lang)
 
 
+def roster_file(roster_frame: pd.DataFrame, totals: pd.DataFrame, *, title: str, street_names: dict[int, str],
+                generated_by: str | None) -> bytes:
+    """The checkpoint planner's roster workbook, written by loaders.roster like every spreadsheet a page hands out
+    (loaders.cells makes its cells safe). Here, beside the briefing, because the pages reach loaders only through
+    the modules tests/test_layering.py lists."""
+    from loaders.roster import roster_xlsx
+
+    return roster_xlsx(roster_frame, totals, title=title, street_names=street_names, generated_by=generated_by)
+
+
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
 def round_status(url: str, version: int, code: str, quarter: str) -> pd.DataFrame:
     with store_for(url).read() as s:
@@ -157,11 +167,11 @@ def quarter_options(on: dt.date, back: int = 4) -> list[str]:
 def unit_in_view(v, actor, root_code: str) -> str:
     """The unit a reports/honours page shows: `?code=`, else the person's own unit, else the root — and never
     one outside the signed-in person's scope (a code typed into the URL is refused, nothing of it is read)."""
-    from dashboard import data
+    from dashboard import data, state
     from dashboard.i18n import t
     from geodata.scope import can_read
 
-    code = st.query_params.get("code")
+    code = state.param("code")  # a value no code can have was refused by state.check_query: the default here
     if not code:
         if actor is not None and actor.scope_path:
             return scope_code(v.url, v.version, actor.scope_path) or root_code

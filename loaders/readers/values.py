@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from geodata import vocab
-from geodata.layers import Field
+from geodata.layers import CONTROL_CHARACTERS, Field, control_character_problem
+from loaders.cells import unquote_series
 
 from .problems import ERROR, Issue
 
@@ -160,9 +161,24 @@ def _number_text(v: object) -> str:
     return str(v)
 
 
+def _control_characters(text: pd.Series, name: str) -> Issue | None:
+    """Cells holding control characters, refused by the field registry's rule
+    (`geodata.layers.control_character_problem`); the column is screened in one vectorised pass first."""
+    hits = np.flatnonzero(text.str.contains(CONTROL_CHARACTERS, regex=True).fillna(False).to_numpy(dtype=bool))
+    if not len(hits):
+        return None
+    found = [(i, control_character_problem(text.iloc[i], name)) for i in hits]
+    found = [(i, why) for i, why in found if why is not None]
+    if not found:
+        return None
+    return Issue(np.array([i for i, _ in found]), ERROR, [why[0] for _, why in found],
+                 [why[1] for _, why in found], name)
+
+
 def parse_text(series: pd.Series, name: str = "") -> Parsed:
     """Stripped text; numbers from Excel/GIS cells written without '.0'. Text columns from CSV stay Arrow-backed
-    strings (a tenth of the memory of Python objects: it matters at a million rows)."""
+    strings (a tenth of the memory of Python objects: it matters at a million rows). Control characters are
+    refused (the cell is left empty and the row named)."""
     present = ~_missing_mask(series, NA_TOKENS)
     identifier = name.endswith(_IDENTIFIER_SUFFIXES)
     if isinstance(series.dtype, pd.StringDtype) and name != "id_number":
@@ -171,7 +187,10 @@ def parse_text(series: pd.Series, name: str = "") -> Parsed:
             wide = text.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).to_numpy(dtype=bool)
             if wide.any():
                 text[wide] = text[wide].map(lambda v: unicodedata.normalize("NFKC", v).strip())
-        return Parsed(text)
+        issue = _control_characters(text, name)
+        if issue is not None:
+            text.iloc[issue.positions] = None
+        return Parsed(text, issue)
     out = np.full(len(series), None, dtype=object)
     out[present] = [v.strip() if isinstance(v, str) else _number_text(v)
                     for v in series.to_numpy(dtype=object)[present]]
@@ -192,7 +211,16 @@ def parse_text(series: pd.Series, name: str = "") -> Parsed:
                                 "the ID number was stored as a number and lost its last digits; format the column "
                                 "as text and export again", name)
             out[bad] = None
-    return Parsed(pd.Series(out, index=series.index, dtype=object), issue)
+    parsed = pd.Series(out, index=series.index, dtype=object)
+    control = _control_characters(parsed.astype("string"), name)
+    if control is not None:
+        parsed.iloc[control.positions] = None
+        if issue is not None:  # both: ID numbers stored as numbers, and control characters in other cells
+            control = Issue(np.concatenate([issue.positions, control.positions]), ERROR,
+                            [issue.zh] * len(issue) + list(control.zh), [issue.en] * len(issue) + list(control.en),
+                            name)
+        issue = control
+    return Parsed(parsed, issue)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -380,7 +408,11 @@ def parse_vocab(series: pd.Series, name: str, terms: dict[str, vocab.Term], labe
 
 
 def parse_field(series: pd.Series, field: Field, layer: str) -> Parsed:
-    """Parse one source column into the canonical field `field` of `layer`."""
+    """Parse one source column into the canonical field `field` of `layer`.
+
+    The quote our exports put before text a spreadsheet would run as a formula (`loaders.cells`) comes off first,
+    so an exported file re-imports unchanged."""
+    series = unquote_series(series)
     terms = vocabulary(layer, field.name)
     if terms is not None:
         return parse_vocab(series, field.name, terms, field.zh)

@@ -169,7 +169,7 @@ def test_the_audit_page_as_each_role(app, city):
 # --- hostile text ----------------------------------------------------------------------------------------------
 
 EVIL = ("![x](http://203.0.113.9/leak.png) <script>alert(1)</script> <img src=x onerror=alert(1)> "
-        "'; DROP TABLE buildings; -- $x^2$ 🦠\t\u202e")
+        "'; DROP TABLE buildings; -- $x^2$ 🦠\u202e")
 
 
 def test_hostile_text_is_stored_and_shown_as_text(app, city):

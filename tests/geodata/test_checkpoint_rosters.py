@@ -12,9 +12,10 @@ from sqlalchemy import select
 from geodata.coverage import load_area
 from geodata.models import Event
 from geodata.problems import Rejected
-from geodata.rosters import roster, roster_xlsx, set_roster, set_shift, staffing_totals, street_names
+from geodata.rosters import roster, set_roster, set_shift, staffing_totals, street_names
 from geodata.scope import PermissionDenied
 from geodata.writes import Actor, write
+from loaders.roster import roster_xlsx
 from tests.factories import TODAY, load_small_city
 
 SUP = Actor("supervisor", "supervisor", None)

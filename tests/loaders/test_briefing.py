@@ -146,3 +146,50 @@ def test_lines_wrap_by_width_chinese_anywhere_english_between_words():
     assert all(render.text_width(line) <= 20 for line in english)
     assert " ".join(english).split() == "Reports: due 102, in 99, late 7, zero 98, missing 3 (before the cut-off)".split()
     assert render.wrap("一二三四五六七八九十", 4, max_lines=2)[-1].endswith("…")
+
+
+# --- hostile names (issue 18: 3, 8) ----------------------------------------------------------------------------
+
+#: `$x^2$` would be typeset as x², `$y^$` is not valid mathtext (it stopped the whole briefing), `=A1` is a formula
+HOSTILE = "=A1 $x^2$ 二社区 $y^$"
+
+
+def _renamed(store, name: str):
+    from sqlalchemy import select
+
+    from geodata.editing import update_record
+    from geodata.models import Unit
+
+    with store.read() as s:
+        version = s.execute(select(Unit.version).where(Unit.code == "C2")).scalar_one()
+    write(store, Actor.system("test"), lambda ctx: update_record(ctx, "unit", "C2", {"name": name},
+                                                                 expected_version=version))
+    with store.read() as s:
+        return build_briefing(s, "D1", TODAY, AT)
+
+
+def test_a_name_with_dollars_is_drawn_as_its_text_in_pdf_png_and_xlsx(city, tmp_path):
+    b = _renamed(city, HOSTILE)
+    pdf = render.render_pdf(b)
+    text = page_text(pdf, tmp_path) if shutil.which("pdftotext") else figure_text(b)
+    assert "$x^2$ 二社区 $y^$" in text
+    assert render.render_png(b, dpi=40).startswith(b"\x89PNG")
+    assert render.render_map_png(b, dpi=40).startswith(b"\x89PNG")
+    wb = load_workbook(io.BytesIO(render.render_xlsx(b)))
+    assert [(ws.title, c.coordinate) for ws in wb.worksheets for row in ws.iter_rows() for c in row
+            if c.data_type == "f"] == []
+    missing = [(r[2].value, r[2].data_type) for r in wb["日报未上报"].iter_rows(min_row=2)]
+    assert missing == [("'" + HOSTILE, "s")]
+    assert ("'" + HOSTILE) in [r[1] for r in wb["地图"].iter_rows(min_row=2, values_only=True)]
+
+
+def test_control_characters_stored_before_they_were_refused_do_not_break_the_briefing(city):
+    from sqlalchemy import text as sql
+
+    with city.engine.begin() as conn:
+        conn.execute(sql("UPDATE units SET name = :n WHERE code = 'C2'"), {"n": "二\x07社区\x1b[31m"})
+    with city.read() as s:
+        b = build_briefing(s, "D1", TODAY, AT)
+    assert render.render_pdf(b).startswith(b"%PDF") and render.render_png(b, dpi=40).startswith(b"\x89PNG")
+    wb = load_workbook(io.BytesIO(render.render_xlsx(b)))
+    assert [r[2] for r in wb["日报未上报"].iter_rows(min_row=2, values_only=True)] == ["二社区[31m"]
