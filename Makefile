@@ -1,6 +1,7 @@
 # gridwatch: set up, run and test from a clean clone.
 #
 #   make run     the dashboard on http://127.0.0.1:$${PORT:-8501}
+#   make serve   the same with $${WORKERS:-2} Streamlit processes behind nginx (sticky) on one PostgreSQL
 #   make test    the whole test suite (what CI runs via .ci/run)
 #   make bench   the benchmarks in bench/
 #
@@ -23,10 +24,10 @@ ASSETS_STAMP := $(LEAFLET_DIR)/.installed
 PG_HOST := 127.0.0.1
 PG_PORT := 5432
 
-.PHONY: help venv system assets db run test bench
+.PHONY: help venv system assets db run serve test bench
 
 help:
-	@echo "make run | test | bench   (setup: venv system assets db)"
+	@echo "make run | serve | test | bench   (setup: venv system assets db)"
 
 # --- venv: Python packages, reinstalled only when requirements.txt changes ----
 venv: $(VENV_STAMP)
@@ -62,6 +63,14 @@ db: venv
 # PYTHONPATH: Streamlit puts only dashboard/ on sys.path; pages import geodata.
 run: venv system assets db
 	PYTHONPATH=$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH} $(VENV)/bin/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $${PORT:-8501}
+
+# Several processes need one PostgreSQL: DATABASE_URL, else a local database `gridwatch`, created and loaded
+# with the demo ($${SERVE_SCALE:-district}) when missing. nginx listens on $${PORT:-8501}, the workers on
+# $${WORKER_PORT:-8601}.. (scripts/serve_multi.sh, scripts/nginx.conf.template).
+SERVE_DB := postgresql+psycopg://postgres@$(PG_HOST):$(PG_PORT)/gridwatch
+
+serve: venv system assets
+	@DATABASE_URL="$${DATABASE_URL:-$(SERVE_DB)}" PYTHON=$(CURDIR)/$(PY) bash scripts/serve_multi.sh
 
 test: venv system assets
 	@check="exec 3<>/dev/tcp/$(PG_HOST)/$(PG_PORT)"; \

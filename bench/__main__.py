@@ -1,4 +1,9 @@
-"""Run benchmarks: `python -m bench` (all) or `python -m bench demo map import risk`."""
+"""Run benchmarks: `python -m bench` (all but the rush) or `python -m bench demo map import risk`.
+
+Options after a bench's name go to that bench: `python -m bench rush --small`. The rush (many Streamlit
+sessions on 1, 2 and N processes, bench/rush.py) runs only when named: its full run takes several minutes per
+process count and needs PostgreSQL.
+"""
 from __future__ import annotations
 
 import importlib
@@ -10,12 +15,26 @@ BENCHES = {
     "map": "bench.bench_map",
     "risk": "bench.bench_risk",
     "planner": "bench.bench_planner",
+    "rush": "bench.rush",
 }
+#: run only when named
+ON_REQUEST = {"rush"}
+
+
+def split(argv: list[str]) -> list[tuple[str, list[str]]]:
+    """[(bench, its options)] from `name [options …] name …`: a bench's name starts the next one."""
+    runs: list[tuple[str, list[str]]] = []
+    for arg in argv:
+        if arg in BENCHES or not runs:
+            runs.append((arg, []))
+        else:
+            runs[-1][1].append(arg)
+    return runs
 
 
 def main(argv: list[str]) -> int:
-    names = argv or list(BENCHES)
-    for name in names:
+    runs = split(argv) or [(name, []) for name in BENCHES if name not in ON_REQUEST]
+    for name, options in runs:
         module = BENCHES.get(name)
         if module is None:
             print(f"unknown bench {name!r}; known: {', '.join(BENCHES)}")
@@ -26,7 +45,7 @@ def main(argv: list[str]) -> int:
             print(f"== {name}: not available ({exc})")
             continue
         print(f"== {name}")
-        mod.main([])
+        mod.main(options)
     return 0
 
 

@@ -1,0 +1,171 @@
+"""Two Streamlit processes on one PostgreSQL agree (issue 18, "the 16:00 rush"), driven over the WebSocket with
+the bench's client (bench/stclient.py), no browser:
+
+- a daily report saved through the form on process A shows on the wall served by process B on the wall's next
+  refresh (its fragment timer), with nothing restarted — the caches of B follow the database's data version;
+- a session signed in once is valid on both processes, and signing out on A ends it on B;
+- a tiny rush (5 community heads, 2 people browsing, the wall) on both processes: no errors, every report
+  acknowledged is stored once with what was typed, none lost, none duplicated.
+
+Needs PostgreSQL on 127.0.0.1:5432 (skipped, with the reason, when it does not answer). The street demo is
+loaded into a database of its own, dropped afterwards.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from streamlit.proto.TextInput_pb2 import TextInput
+
+from bench import rush
+from bench.stclient import RunResult, StreamlitSession, trigger_state
+from geodata import sessions
+from geodata.db import Store
+
+pytestmark = pytest.mark.slow
+
+PG_ADMIN_URL = os.environ.get("GRIDWATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+#: the wall's standing alert for missing reports (dashboard/components/alerts.py), in English
+MISSING = re.compile(r"Communities not reported today: ([\d,]+)")
+PAST_DAY = dt.date.today() - dt.timedelta(days=20)  # before the demo's week of reports: every report missing
+
+
+def load_street_demo(url: str) -> None:
+    from loaders.demo import generate
+    from loaders.demo_store import store_demo
+
+    store = Store(url)
+    store.migrate()
+    store_demo(store, generate("street", seed=0), scale="street", seed=0, log=lambda _msg: None)
+    store.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo_db() -> Iterator[str]:
+    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 — any failure means "no server"
+        engine.dispose()
+        pytest.skip(f"PostgreSQL at {PG_ADMIN_URL} not reachable ({type(exc).__name__}): two processes need it")
+    name = f"gw_rush_{uuid.uuid4().hex[:8]}"
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def two_processes(demo_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[rush.Servers]:
+    """Two workers on the demo database; the demo is loaded while they start (nothing is read before a page
+    runs), which saves the test a few seconds."""
+    with ThreadPoolExecutor(1) as pool:
+        loading = pool.submit(load_street_demo, demo_db)
+        with rush.start_servers(2, demo_db, "direct", Path(tmp_path_factory.mktemp("rush"))) as servers:
+            loading.result()
+            yield servers
+
+
+def missing_shown(run: RunResult) -> int:
+    found = MISSING.search(run.text())
+    assert found, f"the wall shows no missing-report count:\n{run.text()[-2000:]}"
+    return int(found.group(1).replace(",", ""))
+
+
+def signed_in(run: RunResult) -> bool:
+    """False when the run drew the sign-in form (a password field) instead of the page."""
+    assert run.ok, run.exceptions
+    return not any(el.WhichOneof("type") == "text_input" and el.text_input.type == TextInput.PASSWORD
+                   for el in run.widgets.values())
+
+
+def test_a_report_saved_on_one_process_shows_on_the_wall_of_the_other(demo_db, two_processes):
+    a, b = two_processes.worker_urls
+    store = Store(demo_db)
+    command = sessions.sign_in(store, "command", "demo1234")
+    head = sessions.sign_in(store, "head", "demo1234")
+    assert command.ok and head.ok
+
+    async def scenario() -> tuple[int, int, int]:
+        async with StreamlitSession(b, cookies={"gw_session": command.token}) as wall, \
+                StreamlitSession(a, cookies={"gw_session": head.token}) as form:
+            shown = await wall.open("wall", f"on={PAST_DAY}&lang=en")
+            before = missing_shown(shown)
+            (fragment, _every), = shown.timers.items()
+
+            page = await form.open("reports", f"on={PAST_DAY}&lang=en")
+            widgets = rush.report_widgets(page, 4242)
+            assert widgets is not None, "no report form for the community head on /reports"
+            saved = await form.rerun(widgets)
+            assert saved.ok and saved.shown("SUCCESS") and not saved.shown("ERROR"), saved.alerts
+
+            same = missing_shown(await wall.rerun(fragment_id=fragment, auto=True))
+            return before, same, len(shown.timers)
+
+    before, after, timers = asyncio.run(scenario())
+    store.dispose()
+    assert timers == 1
+    assert before >= 1
+    assert after == before - 1, f"process B's wall still shows {after} missing after A saved (was {before})"
+
+
+def test_a_session_is_valid_on_both_processes_and_sign_out_ends_it_on_both(demo_db, two_processes):
+    a, b = two_processes.worker_urls
+    store = Store(demo_db)
+    result = sessions.sign_in(store, "command", "demo1234")  # what the sign-in form does with the password
+    assert result.ok
+    cookie = {"gw_session": result.token}
+
+    async def scenario() -> list[bool]:
+        seen = []
+        async with StreamlitSession(a, cookies=cookie) as on_a, StreamlitSession(b, cookies=cookie) as on_b:
+            page_a = await on_a.open("wall", "lang=en")
+            seen.append(signed_in(page_a))
+            page_b = await on_b.open("wall", "lang=en")
+            seen.append(signed_in(page_b))
+            (fragment, _every), = page_b.timers.items()
+            sign_out = page_a.widget("gw-sign-out")
+            assert sign_out is not None, "no sign-out button on /wall"
+            seen.append(signed_in(await on_a.rerun([trigger_state(sign_out.button.id)])))
+            seen.append(signed_in(await on_b.rerun(fragment_id=fragment, auto=True)))
+        async with StreamlitSession(b, cookies=cookie) as again:
+            seen.append(signed_in(await again.open("wall", "lang=en")))
+        async with StreamlitSession(b) as nobody:  # the control: no cookie, no page
+            seen.append(signed_in(await nobody.open("wall", "lang=en")))
+        return seen
+
+    seen = asyncio.run(scenario())
+    store.dispose()
+    assert seen == [True, True, False, False, False, False]
+
+
+def test_a_tiny_rush_on_two_processes_loses_and_duplicates_nothing(demo_db, two_processes):
+    store = Store(demo_db)
+    heads = rush.communities(store, 5)
+    assert len(heads) == 5
+    rush.ensure_accounts(store, heads)
+    plan = rush.Plan(heads=5, browsers=1, walls=1, rate_per_min=300, think=(0.2, 0.5), browse_every=(0.5, 1.0),
+                     wall_every=1.0, max_seconds=45, timeout=30)
+    outcome = asyncio.run(rush.rush(two_processes, store, plan, heads, seed=1, warm=False))
+    store.dispose()
+    rush.print_outcome(outcome)
+    tally = outcome.tally
+    assert dict(tally.errors) == {}
+    assert sorted(tally.acknowledged) == sorted(heads)
+    assert outcome.lost == [] and outcome.duplicated == 0
+    assert outcome.stored == 5
+    assert {"reports", "reports:submit", "explore", "wall"} <= set(tally.times)
+    assert len(outcome.rss_each_mb) == 2 and outcome.rss_peak_mb > 0
