@@ -62,7 +62,7 @@ db: venv
 
 # PYTHONPATH: Streamlit puts only dashboard/ on sys.path; pages import geodata.
 run: venv system assets db
-	PYTHONPATH=$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH} $(VENV)/bin/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $${PORT:-8501}
+	PYTHONPATH=$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH} $(VENV)/bin/streamlit run dashboard/server.py --server.address 127.0.0.1 --server.port $${PORT:-8501}
 
 # Several processes need one PostgreSQL: DATABASE_URL, else a local database `gridwatch`, created and loaded
 # with the demo ($${SERVE_SCALE:-district}) when missing. nginx listens on $${PORT:-8501}, the workers on

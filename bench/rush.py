@@ -224,7 +224,7 @@ class Servers:
         if self.external:
             return [p for p in psutil.process_iter(["cmdline"])
                     if "streamlit" in " ".join(p.info["cmdline"] or []) and
-                    "dashboard/app.py" in " ".join(p.info["cmdline"] or [])]
+                    "dashboard/server.py" in " ".join(p.info["cmdline"] or [])]
         out = []
         for proc in self.procs:
             try:
@@ -262,7 +262,7 @@ def start_servers(n: int, db_url: str, via: str, log_dir: Path) -> Iterator[Serv
             for i, url in enumerate(servers.worker_urls):
                 log = (log_dir / f"worker-{n}-{i}.log").open("w")
                 proc = subprocess.Popen(
-                    [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.address",
+                    [sys.executable, "-m", "streamlit", "run", "dashboard/server.py", "--server.address",
                      "127.0.0.1", "--server.port", url.rsplit(":", 1)[1]],
                     cwd=REPO, env=_env(db_url), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                     start_new_session=True)

@@ -1,12 +1,15 @@
 """Who is signed in on this browser tab, and the sign-in gate every page goes through.
 
 The session lives on the server (geodata.sessions); the browser holds its random token twice: in
-`st.session_state` (this tab, this WebSocket) and in a cookie (`gw_session`, SameSite=Strict, path /), so that a
-reload, a second tab or a wall PC after a restart is still signed in until the session expires. Streamlit can
-read cookies (`st.context.cookies`) but not set them, so the cookie is written by a two-line script once after
-signing in, and cleared the same way on sign-out; the server-side row is what counts — a copied cookie of an
-ended session opens nothing. Every page run asks geodata who holds the token, so an expired, signed-out or
-disabled session, or a changed role or scope, applies on the next run.
+`st.session_state` (this tab, this WebSocket) and in a cookie (`gw_session`, HttpOnly, SameSite=Strict, path /),
+so that a reload, a second tab or a wall PC after a restart is still signed in until the session expires.
+Streamlit can read cookies (`st.context.cookies`) but a page run cannot set them: once after signing in (or
+out) a two-line script in the page POSTs a one-time code to our route, whose answer sets (or deletes) the
+cookie HttpOnly — no page script ever sees the token (dashboard/session_cookie.py; the route exists when the app
+is started through dashboard/server.py, otherwise the script writes the cookie itself, readable by the page).
+The server-side row is what counts — a copied cookie of an ended session opens nothing. Every page run asks
+geodata who holds the token, so an expired, signed-out or disabled session, or a changed role or scope, applies
+on the next run.
 
     current_actor() -> UserActor | None
     require_signed_in(roles=None) -> UserActor     # or shows the sign-in form / a refusal and stops the run
@@ -17,11 +20,12 @@ disabled session, or a changed role or scope, applies on the next run.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 
 import streamlit as st
 
-from dashboard import state
+from dashboard import session_cookie, state
 from dashboard.components.edit_text import both, plain, role_label
 from dashboard.i18n import t
 from geodata import access, sessions
@@ -34,7 +38,7 @@ TOKEN_KEY = "gw_token"
 #: where pages written before sign-in existed read the Actor (checkpoints, reports, honours, import): kept in step
 #: with the server session on every run, never trusted on its own by this module
 ACTOR_KEY = "actor"
-COOKIE = "gw_session"
+COOKIE = session_cookie.COOKIE
 _SIGNED_OUT = "gw_signed_out"
 _SET_COOKIE = "gw_set_cookie"
 
@@ -68,14 +72,25 @@ def current_actor() -> UserActor | None:
 
 
 def _flush_cookie() -> None:
-    """Write (or clear) the cookie once, on the run after signing in (or out)."""
+    """Set (or clear) the cookie once, on the run after signing in (or out)."""
     pending = st.session_state.pop(_SET_COOKIE, None)
     if pending is None:
         return
     token, max_age = pending
-    # the token is URL-safe base64 (secrets.token_urlsafe): nothing in it can break out of the string
-    st.html(f"<script>document.cookie = '{COOKIE}={token}; path=/; max-age={max_age}; SameSite=Strict';</script>",
-            unsafe_allow_javascript=True, width="content")
+    st.html(f"<script>{_cookie_script(token, max_age)}</script>", unsafe_allow_javascript=True, width="content")
+
+
+def _cookie_script(token: str, max_age: int) -> str:
+    """The page script that sets the cookie (empty token: clears it). Through our route when this process
+    serves it: the page gets a one-time code, never the token, and the cookie is HttpOnly."""
+    if session_cookie.MOUNTED:
+        body = {"clear": True} if not token else {"code": session_cookie.offer(token, max_age)}
+        path = session_cookie.route_path(st.get_option("server.baseUrlPath"))
+        return (f"fetch({json.dumps(path)}, {{method: 'POST', credentials: 'same-origin', "
+                f"headers: {{'Content-Type': 'application/json'}}, body: {json.dumps(json.dumps(body))}}});")
+    # started as `streamlit run dashboard/app.py`: no route, so the page writes a cookie it can also read. The
+    # token is URL-safe base64 (secrets.token_urlsafe): nothing in it can break out of the string.
+    return f"document.cookie = '{COOKIE}={token}; path=/; max-age={max_age}; SameSite=Strict';"
 
 
 def sign_in_form(*, key: str = "signin") -> UserActor | None:

@@ -5,12 +5,17 @@ Sessions (what a browser holds after signing in) are geodata.sessions; who may s
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import secrets
+import threading
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import Connection, DateTime, case, literal, null, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from geodata.auth_models import AuthSession, UserGrant
 from geodata.db import Store
@@ -160,41 +165,155 @@ class SignIn:
     wait_seconds: int = 0  # > 0 while the account is slowed down after repeated failures
 
 
-def authenticate(store: Store, username: str, password: str, *, now: dt.datetime | None = None) -> SignIn:
-    """Check a password; after MAX_FAILURES failures the account waits LOCK_SECONDS before trying again."""
-    now = now or utcnow()
-    with store.read() as s:
-        user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
-        actor = actor_of(s, user) if user is not None else None
-    fail = SignIn(False, None, "用户名或密码错误", "wrong username or password")
-    if user is None or not user.active:
-        _hasher.hash(password)  # same cost as a real check: no user enumeration by timing
-        return fail
-    if user.locked_until and user.locked_until > now:
-        wait = int((user.locked_until - now).total_seconds()) + 1
-        return SignIn(False, None, f"尝试次数过多，请 {wait} 秒后再试", f"too many attempts: try again in {wait} s",
-                      wait_seconds=wait)
+@dataclass(frozen=True)
+class _Slot:
+    """One attempt taken BEFORE the password is checked: `count` attempts (failed or still being checked) now
+    stand against the name, and `locked_until` is set when this one was the last allowed (see `authenticate`)."""
+
+    user_id: int | None  # None: the name is no account
+    digest: str
+    active: bool
+    count: int
+    locked_until: dt.datetime | None
+
+
+_users = User.__table__
+
+
+def _counted() -> ColumnElement[int]:
+    """The attempt count after taking one more: a lock that has run out starts the count afresh."""
+    return case((_users.c.locked_until.is_(None), _users.c.failed_logins + 1), else_=1)
+
+
+def _reserve_account(conn: Connection, username: str, now: dt.datetime) -> _Slot | None:
+    """Count one attempt on the account in ONE statement (UPDATE … RETURNING, the same on SQLite ≥3.35 and
+    PostgreSQL), or None when the name is no account or the account is slowed down: two parallel attempts can
+    never both take the last slot, and no read-modify-write of the ORM row is left to collide (StaleDataError)."""
+    until = now + dt.timedelta(seconds=LOCK_SECONDS)
+    row = conn.execute(
+        update(_users)
+        .where(_users.c.username == username, or_(_users.c.locked_until.is_(None), _users.c.locked_until <= now))
+        .values(failed_logins=_counted(),
+                locked_until=case((_counted() >= MAX_FAILURES, literal(until, DateTime)), else_=null()))
+        .returning(_users.c.id, _users.c.password_hash, _users.c.active, _users.c.failed_logins,
+                   _users.c.locked_until)
+    ).first()
+    return None if row is None else _Slot(row.id, row.password_hash, bool(row.active), row.failed_logins,
+                                          row.locked_until)
+
+
+class _NameThrottle:
+    """Attempts on names that are no account, counted exactly like an account's, so that such a name is answered
+    like an existing one: the same "wrong" answer, then after MAX_FAILURES the same "slowed down" answer.
+
+    Kept in this process's memory (no table, no migration): with several processes behind the README's proxy
+    (`ip_hash`) one client's attempts all reach one process and see one count. Keyed by a hash of the name (names
+    are the client's text, of any length); at most `limit` names are kept — past it the names not slowed down
+    right now are forgotten first."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self._lock = threading.Lock()
+        self._limit = limit
+        self._names: dict[bytes, tuple[int, dt.datetime | None]] = {}
+
+    def reserve(self, database: str, username: str, now: dt.datetime) -> _Slot | dt.datetime:
+        """One attempt taken (the slot to check against the dummy hash), or when the name's wait ends."""
+        key = hashlib.sha256(f"{database}\n{username}".encode("utf-8", "surrogatepass")).digest()
+        with self._lock:
+            count, locked = self._names.get(key, (0, None))
+            if locked is not None and locked > now:
+                return locked
+            count = 1 if locked is not None else count + 1
+            locked = now + dt.timedelta(seconds=LOCK_SECONDS) if count >= MAX_FAILURES else None
+            self._names[key] = (count, locked)
+            if len(self._names) > self._limit:
+                self._forget(now)
+        return _Slot(None, _dummy_hash(), False, count, locked)
+
+    def _forget(self, now: dt.datetime) -> None:
+        self._names = {k: v for k, v in self._names.items() if v[1] is not None and v[1] > now}
+        while len(self._names) > self._limit:
+            self._names.pop(next(iter(self._names)))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._names.clear()
+
+
+_unknown_names = _NameThrottle()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """What a name that is no account is checked against: a real argon2 verification costs what a wrong
+    password costs, so the time of the answer does not tell whether the name exists."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def _reserve(store: Store, username: str, now: dt.datetime) -> _Slot | dt.datetime:
+    """Take one attempt for `username` before its password is checked, or the end of its wait."""
+    for _ in range(3):  # the row changed between the two statements (a lock ran out, a reset): ask again
+        with store.engine.begin() as conn:
+            slot = _reserve_account(conn, username, now)
+            if slot is not None:
+                return slot
+            held = conn.execute(select(_users.c.locked_until).where(_users.c.username == username)).first()
+        if held is None:
+            return _unknown_names.reserve(store.url, username, now)
+        if held.locked_until is not None and held.locked_until > now:
+            return held.locked_until
+    return now + dt.timedelta(seconds=1)
+
+
+def _verify(digest: str, password: str) -> bool:
     try:
-        _hasher.verify(user.password_hash, password)
+        return _hasher.verify(digest, password)
     except (VerificationError, InvalidHashError):
-        def count_failure(ctx: WriteContext) -> None:
-            u = ctx.session.get(User, user.id)
-            u.failed_logins += 1
-            if u.failed_logins >= MAX_FAILURES:
-                u.locked_until = now + dt.timedelta(seconds=LOCK_SECONDS)
-                u.failed_logins = 0
-            ctx.record("user.sign_in_failed", "user", username, path=actor.scope_path,
-                       new={"failures": u.failed_logins, "locked_until": u.locked_until})
-        write(store, Actor(username, "anonymous"), count_failure)
+        return False
+
+
+def _slowed(locked_until: dt.datetime, now: dt.datetime, *, wrong: bool = False) -> SignIn:
+    wait = max(int((locked_until - now).total_seconds()) + (0 if wrong else 1), 1)
+    if wrong:  # this failure slowed the account down: say so now, not on the next try
+        return SignIn(False, None, f"用户名或密码错误；尝试次数过多，请 {wait} 秒后再试",
+                      f"wrong username or password; too many attempts: try again in {wait} s", wait_seconds=wait)
+    return SignIn(False, None, f"尝试次数过多，请 {wait} 秒后再试", f"too many attempts: try again in {wait} s",
+                  wait_seconds=wait)
+
+
+def _record_failure(store: Store, username: str, slot: _Slot) -> None:
+    """The failed attempt in the audit (accounts only: a name that is no account may be a mistyped password)."""
+    if slot.user_id is None:
+        return
+
+    def record(ctx: WriteContext) -> None:
+        user = ctx.session.get(User, slot.user_id)
+        scope = ctx.session.get(Unit, user.scope_unit_id) if user is not None and user.scope_unit_id else None
+        ctx.record("user.sign_in_failed", "user", username, path=scope.path if scope else None,
+                   new={"failures": slot.count, "locked_until": slot.locked_until})
+
+    write(store, Actor(username, "anonymous"), record)
+
+
+def authenticate(store: Store, username: str, password: str, *, now: dt.datetime | None = None) -> SignIn:
+    """Check a password; after MAX_FAILURES failures the account waits LOCK_SECONDS before trying again.
+
+    The attempt is counted BEFORE the slow argon2 check (`_reserve`), so 30 attempts at once are not 30 checks:
+    only the first MAX_FAILURES are checked, the others are refused unchecked, and a right password arriving
+    while they are being checked waits like any other. A right password clears the count; a wrong one keeps it
+    (the last allowed one also set the wait). A name that is no account, or a disabled one, is checked against a
+    dummy hash and counted the same way: its answers and their time are those of a wrong password."""
+    now = now or utcnow()
+    slot = _reserve(store, username, now)
+    if isinstance(slot, dt.datetime):
+        return _slowed(slot, now)
+    if _verify(slot.digest, password) and slot.active and slot.user_id is not None:
+        with store.engine.begin() as conn:
+            conn.execute(update(_users).where(_users.c.id == slot.user_id).values(failed_logins=0, locked_until=None))
         with store.read() as s:
-            locked = s.get(User, user.id).locked_until
-        if locked and locked > now:  # this failure slowed the account down: say so now, not on the next try
-            wait = int((locked - now).total_seconds())
-            return SignIn(False, None, f"用户名或密码错误；尝试次数过多，请 {wait} 秒后再试",
-                          f"wrong username or password; too many attempts: try again in {wait} s", wait_seconds=wait)
-        return fail
-    if user.failed_logins:
-        def clear(ctx: WriteContext) -> None:
-            ctx.session.get(User, user.id).failed_logins = 0
-        write(store, Actor(username, user.role), clear)
-    return SignIn(True, actor, "登录成功", "signed in")
+            user = s.get(User, slot.user_id)
+            return SignIn(True, actor_of(s, user), "登录成功", "signed in")
+    _record_failure(store, username, slot)
+    if slot.locked_until is not None and slot.locked_until > now:
+        return _slowed(slot.locked_until, now, wrong=True)
+    return SignIn(False, None, "用户名或密码错误", "wrong username or password")

@@ -9,6 +9,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from geodata.config import load_settings
 from geodata.db import Store, open_store
@@ -24,7 +25,9 @@ def _store(args: argparse.Namespace) -> Store:
 
 
 def _actor(store: Store, username: str | None) -> Actor:
-    """The CLI acts as the system unless --as names a user (then that user's role and scope apply)."""
+    """The CLI acts as the system unless --as names a user (then that user's role and scope apply). A disabled
+    user is refused like an unknown one: disabling a sign-in must stop the CLI acting in that name too. The
+    refusal goes to stderr and the command ends with status 2 (a usage error), before anything is read or written."""
     if not username:
         return Actor.system("cli")
     from sqlalchemy import select
@@ -34,9 +37,16 @@ def _actor(store: Store, username: str | None) -> Actor:
     with store.read() as s:
         user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is None:
-            raise SystemExit(f"用户不存在 / no such user: {username}")
+            _refuse_as(f"用户不存在: {username}", f"no such user: {username}")
+        if not user.active:
+            _refuse_as(f"用户已停用，不能以其身份操作: {username}", f"user is disabled, cannot act as them: {username}")
         path = s.get(Unit, user.scope_unit_id).path if user.scope_unit_id else None
     return Actor(user.username, user.role, path)
+
+
+def _refuse_as(zh: str, en: str) -> NoReturn:
+    print(f"--as: {zh} / {en}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 # -- demo -----------------------------------------------------------------------------------------------------

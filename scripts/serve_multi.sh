@@ -110,7 +110,7 @@ cd "$REPO"  # Streamlit reads .streamlit/config.toml (no usage statistics, loopb
 for i in $(seq 0 $((WORKERS - 1))); do
     port=$((WORKER_PORT + i))
     PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}" STREAMLIT_SERVER_COOKIE_SECRET="$COOKIE_SECRET" \
-        "$PY" -m streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port "$port" \
+        "$PY" -m streamlit run dashboard/server.py --server.address 127.0.0.1 --server.port "$port" \
         > >(sed -u "s/^/worker $port: /" >&2) 2>&1 < /dev/null &
     PIDS+=($!)
     UPSTREAMS+="        server 127.0.0.1:$port max_fails=0;"$'\n'
