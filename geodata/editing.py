@@ -17,9 +17,10 @@ a case's kind through `geodata.cases.reclassify_case` (situation, clusters, aler
 move with every counted field (households, population, party members, vulnerable, open checkpoints, people
 under observation by kind).
 
-Free text is stored exactly as typed — HTML, script, SQL fragments, emoji, control characters — and pages show
-it as text. Refused: NUL characters and unpaired surrogates (no database can store them as text), and text
-longer than its column.
+Free text is stored exactly as typed — HTML, script, SQL fragments, emoji — and pages show it as text. Refused:
+NUL characters and unpaired surrogates (no database can store them as text), other control characters (the rule
+of every text field, `geodata.layers.control_character_problem`: notes keep their line breaks), and text longer
+than its column.
 
 Geometry: `move_checkpoint`, `add_checkpoint` (a point inside a unit of the actor's scope) and
 `reshape_unit(s)` (a valid polygon inside its parent, not overlapping its siblings, keeping its children and
@@ -46,6 +47,7 @@ from geodata import audit, scope
 from geodata.bulk import OUTSIDE_PARENT_TOLERANCE
 from geodata.hierarchy import path_upper_bound, unit_by_code
 from geodata.integrity import TILING_TOLERANCE
+from geodata.layers import control_character_problem
 from geodata.models import Building, Case, Checkpoint, Household, Observation, Person, Unit
 from geodata.problems import Problem, Rejected
 from geodata.stats import apply_delta
@@ -209,6 +211,9 @@ def _parse(name: str, f: Field, value: Any) -> tuple[Any, Problem | None]:
         if f.kind == "gender":
             v = GENDERS.get(value.strip().lower())
             return (v, None) if v else bad("应为 男 或 女", "must be 男 (male) or 女 (female)")
+        control = control_character_problem(value, name)
+        if control is not None:
+            return bad(*control)
         if f.max_len is not None and len(value) > f.max_len:
             return bad(f"最多{f.max_len}个字符（当前{len(value)}个）",
                        f"at most {f.max_len} characters ({len(value)} given)")
@@ -286,24 +291,47 @@ class Conflict(Exception):
     """A save based on a stale read: the record was changed by someone else since it was read.
 
     `fields` maps each field of the refused save to (yours, theirs): the value this save wanted and the value
-    stored now; `changed_by`/`changed_at` come from the record's latest event in the log."""
+    stored now; `changed_by`/`changed_at` come from the record's latest event in the log. When the save said what
+    the person's form was filled with (`read`), `meanwhile` names every one of those fields someone else changed
+    since — (value read, value now) — and the message lists them: a save of the night staff is refused because the
+    status changed, and the person sees that it was the status."""
 
     def __init__(self, entity: str, code: str, *, expected_version: int, current_version: int | None,
-                 changed_by: str | None, changed_at: dt.datetime | None, fields: dict[str, tuple[Any, Any]]) -> None:
+                 changed_by: str | None, changed_at: dt.datetime | None, fields: dict[str, tuple[Any, Any]],
+                 read: dict[str, Any] | None = None, meanwhile: dict[str, tuple[Any, Any]] | None = None) -> None:
         self.entity, self.code = entity, code
         self.expected_version, self.current_version = expected_version, current_version
         self.changed_by, self.changed_at = changed_by, changed_at
         self.fields = fields
+        self.read = read or {}
+        self.meanwhile = meanwhile or {}
         zh, en = scope.ENTITY_LABELS.get(entity, (entity, entity))
         who, when = changed_by or "他人", _local(changed_at)
         self.message_zh = f"{zh} {code} 已被 {who} 于 {when} 修改，您的修改未保存（请核对双方的值后重试）"
         self.message_en = (f"{en} {code} was changed by {changed_by or 'someone else'} at {when}: your change was not "
                            f"saved (compare both values and try again)")
+        if self.meanwhile:
+            labels = FIELDS.get(entity, {})
+            self.message_zh += "；其间改动：" + "，".join(
+                f"{labels[k].zh if k in labels else k} {_said(a, 'zh')} → {_said(b, 'zh')}"
+                for k, (a, b) in self.meanwhile.items())
+            self.message_en += "; changed meanwhile: " + ", ".join(
+                f"{labels[k].en if k in labels else k} {_said(a, 'en')} → {_said(b, 'en')}"
+                for k, (a, b) in self.meanwhile.items())
         super().__init__(f"{self.message_zh} / {self.message_en}")
 
     @property
     def differing(self) -> dict[str, tuple[Any, Any]]:
         return {k: v for k, v in self.fields.items() if v[0] != v[1]}
+
+
+def _said(value: Any, lang: str) -> str:
+    """A field value inside a conflict message (blank and yes/no in words)."""
+    if _blank(value):
+        return "（空）" if lang == "zh" else "(empty)"
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    return str(_jsonable(value))
 
 
 class BulkConflict(Exception):
@@ -320,16 +348,38 @@ def _stored(row: Any, name: str) -> Any:
     return list(v) if isinstance(v, list) else v
 
 
-def _conflict(session: Session, entity: str, code: str, expected: int, wanted: Mapping[str, Any]) -> Conflict:
-    """Build the Conflict from a fresh read (the caller's transaction may be unusable after a failed flush)."""
+def _conflict(session: Session, entity: str, code: str, expected: int, wanted: Mapping[str, Any],
+              read: Mapping[str, Any] | None = None) -> Conflict:
+    """Build the Conflict from a fresh read (the caller's transaction may be unusable after a failed flush).
+    `read`: the values the person's form was filled with, to name what others changed since."""
     with Session(session.get_bind()) as fresh:
         model = MODELS[entity]
         row = fresh.execute(select(model).where(model.code == code)).scalar_one_or_none()
         last = audit.last_change(fresh, entity, code)
-        current = {k: _stored(row, k) if row is not None and hasattr(row, k) else None for k in wanted}
+        names = dict.fromkeys([*wanted, *(read or {})])
+        current = {k: _stored(row, k) if row is not None and hasattr(row, k) else None for k in names}
+        seen = _as_read(entity, read or {})
         return Conflict(entity, code, expected_version=expected, current_version=row.version if row else None,
                         changed_by=last[0] if last else None, changed_at=last[1] if last else None,
-                        fields={k: (wanted[k], current[k]) for k in wanted})
+                        fields={k: (wanted[k], current[k]) for k in wanted},
+                        read=seen, meanwhile=_meanwhile(seen, current))
+
+
+def _as_read(entity: str, read: Mapping[str, Any]) -> dict[str, Any]:
+    """The values a form was filled with, parsed like a save's (a form's 1 and True, "" and None, or a label and
+    its code are one value); a value that does not parse is kept as given."""
+    out = {}
+    for name, seen in read.items():
+        f = FIELDS.get(entity, {}).get(name)
+        value, problem = _parse(name, f, seen) if f is not None else (seen, None)
+        out[name] = seen if problem is not None else value
+    return out
+
+
+def _meanwhile(read: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The fields whose stored value is no longer the one read: (read, now)."""
+    return {k: (v, current.get(k)) for k, v in read.items()
+            if not (_blank(v) and _blank(current.get(k))) and v != current.get(k)}
 
 
 def _jsonable(v: Any) -> Any:
@@ -393,7 +443,7 @@ def _validate(session: Session, entity: str, row: Any, changes: Mapping[str, Any
 
 
 def _check(ctx: WriteContext, entity: str, code: str, changes: Mapping[str, Any],
-           expected_version: int | None) -> tuple[Any, dict[str, Any]]:
+           expected_version: int | None, read: Mapping[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
     """Load, permission, validation and version: everything before the first write."""
     row = _load(ctx.session, entity, code)
     scope.require_edit(ctx.actor, entity, row.path)
@@ -404,12 +454,12 @@ def _check(ctx: WriteContext, entity: str, code: str, changes: Mapping[str, Any]
     if problems:
         raise Rejected(problems)
     if row.version != int(expected_version):
-        raise _conflict(ctx.session, entity, code, int(expected_version), parsed)
+        raise _conflict(ctx.session, entity, code, int(expected_version), parsed, read)
     return row, parsed
 
 
 def _apply(ctx: WriteContext, entity: str, row: Any, parsed: dict[str, Any], reason: str | None,
-           expected_version: int) -> Change:
+           expected_version: int, read: Mapping[str, Any] | None = None) -> Change:
     from geodata.cases import reclassify_case
     from geodata.control import set_control
 
@@ -436,7 +486,7 @@ def _apply(ctx: WriteContext, entity: str, row: Any, parsed: dict[str, Any], rea
             stats[f"obs_{rest['kind']}"] = 1
         ctx.session.flush()
     except StaleDataError:
-        raise _conflict(ctx.session, entity, row.code, expected_version, parsed) from None
+        raise _conflict(ctx.session, entity, row.code, expected_version, parsed, read) from None
     apply_delta(ctx.session, row.path, **stats)
     if rest:
         ctx.record(f"{entity}.update", entity, row.code, path=row.path,
@@ -447,12 +497,17 @@ def _apply(ctx: WriteContext, entity: str, row: Any, parsed: dict[str, Any], rea
 
 
 def update_record(ctx: WriteContext, entity: str, code: str, changes: Mapping[str, Any], *,
-                  expected_version: int, reason: str | None = None) -> Change:
+                  expected_version: int, reason: str | None = None, read: Mapping[str, Any] | None = None) -> Change:
     """Change fields of one record (building, checkpoint, unit, household, person, observation, case) that the
     actor read at `expected_version`. Refused: outside scope or role (PermissionDenied), invalid values
-    (Rejected, every problem listed), a stale version (Conflict: who/when, both values)."""
-    row, parsed = _check(ctx, entity, code, changes, expected_version)
-    return _apply(ctx, entity, row, parsed, reason, int(expected_version))
+    (Rejected, every problem listed), a stale version (Conflict: who/when, both values).
+
+    `changes` should hold only the fields the person changed: a field sent unchanged is written as sent, which
+    would undo another person's save of it once the version check has been passed (a retry on the current
+    version). `read` — the values the person's form showed when it was filled — lets a Conflict name what
+    others changed meanwhile (`Conflict.meanwhile`)."""
+    row, parsed = _check(ctx, entity, code, changes, expected_version, read)
+    return _apply(ctx, entity, row, parsed, reason, int(expected_version), read)
 
 
 def update_records(ctx: WriteContext, entity: str, rows: Iterable[Mapping[str, Any]], *,

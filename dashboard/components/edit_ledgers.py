@@ -3,8 +3,9 @@ and entrances/checkpoints (status and staffing).
 
 A ledger keeps the rows as the person first saw them (with each row's version) until they save or discard:
 saving sends only the changed rows, as one geodata bulk edit (one transaction), so a row someone else changed
-meanwhile is refused with both values instead of being overwritten. Forms likewise save against the version the
-person was shown (`seen_versions`), not the one read when they press the button.
+meanwhile is refused with both values instead of being overwritten. Forms likewise start from the record and save
+only what the person changed, against the version read when the form was filled (edit_common.hold), not the one
+read when they press the button.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.components.edit_common import save
+from dashboard.components.edit_common import hold, pick_index, reload_button, same, save, save_held
 from dashboard.components.edit_text import plain
 from dashboard.i18n import t
 from geodata import access, editing, scope
@@ -27,6 +28,10 @@ FLASH = "gw_flash"
 BUILDING_FIELDS = ("name", "address", "floors", "stair_units", "households", "population", "party_members",
                    "vulnerable", "leader_name", "leader_phone")
 CHECKPOINT_FIELDS = ("name", "kind", "status", "is_24h", "staff_day", "staff_night", "leader_name", "leader_phone")
+CONTROL_FORM, ENTRANCE_FORM = "gw-control-form", "gw-entrance-form"
+#: the entrance form's fields → widget keys (filled from the record by edit_common.hold)
+ENTRANCE_WIDGETS = {"status": "gw-entrance-status", "staff_day": "gw-entrance-day",
+                    "staff_night": "gw-entrance-night", "is_24h": "gw-entrance-24h"}
 
 
 def flash(message: str) -> None:
@@ -39,29 +44,11 @@ def show_flash() -> None:
         st.success(message)
 
 
-def seen_versions(key: str, frame: pd.DataFrame) -> dict[str, int]:
-    """The versions shown on the previous run (what the person saw when filling a form); remembers this run's."""
-    previous = st.session_state.get(key, {})
-    st.session_state[key] = dict(zip(frame["code"], frame["version"].astype(int), strict=True)) if len(frame) else {}
-    return previous
-
-
-def _same(a: Any, b: Any) -> bool:
-    na, nb = a is None or a is pd.NA or (isinstance(a, float) and a != a), \
-        b is None or b is pd.NA or (isinstance(b, float) and b != b)
-    if na or nb:
-        return na and nb
-    try:
-        return bool(a == b) or (isinstance(a, (int, float)) and isinstance(b, (int, float)) and float(a) == float(b))
-    except (TypeError, ValueError):
-        return False
-
-
 def changed_rows(base: pd.DataFrame, edited: pd.DataFrame, fields: tuple[str, ...]) -> list[dict[str, Any]]:
     """Rows of `edited` that differ from `base` (same order, same codes), as bulk-edit rows."""
     rows = []
     for (_, old), (_, new) in zip(base.iterrows(), edited.iterrows(), strict=True):
-        changes = {f: (None if _same(new[f], None) else new[f]) for f in fields if not _same(old[f], new[f])}
+        changes = {f: (None if same(new[f], None) else new[f]) for f in fields if not same(old[f], new[f])}
         if changes:
             rows.append({"code": old["code"], "version": int(old["version"]), **changes})
     return rows
@@ -142,26 +129,29 @@ def buildings(store: Any, actor: Actor, unit: UnitRef, on: dt.date, lang: str) -
 
 
 def control_form(store: Any, actor: Actor, frame: pd.DataFrame, lang: str) -> None:
-    """Set one building's control state with the reason (the lift guard and its refusals are geodata's)."""
-    seen = seen_versions("gw-seen-buildings", frame)
+    """Set one building's control state with the reason (the lift guard and its refusals are geodata's). The
+    form starts from the building's state and is saved against the version read then (edit_common.hold)."""
+    rows = frame.set_index("code")
     names = dict(zip(frame["code"], frame["name"], strict=True))
-    states = dict(zip(frame["code"], frame["control_state"], strict=True))
-    with st.form("gw-control-form", clear_on_submit=False):
-        st.markdown(f"**{t('mg.control_form', lang)}**")
-        code = st.selectbox(t("mg.building", lang), list(names), format_func=lambda c: f"{names[c]}（{c}）",
-                            key="gw-control-building")
+    st.markdown(f"**{t('mg.control_form', lang)}**")
+    codes = list(names)
+    code = st.selectbox(t("mg.building", lang), codes, index=pick_index(CONTROL_FORM, codes),
+                        format_func=lambda c: f"{names[c]}（{c}）", key="gw-control-building")
+    if code is None:
+        return
+    h = hold(CONTROL_FORM, "building", code, rows.loc[code], {"control_state": "gw-control-state"})
+    with st.form(CONTROL_FORM, clear_on_submit=False):
         state = st.selectbox(t("mg.state", lang), list(CONTROL_STATES),
                              format_func=lambda c: label(CONTROL_STATES, c, lang), key="gw-control-state")
         reason = st.text_area(t("mg.control_reason", lang), key="gw-control-reason", max_chars=10_000)
         submitted = st.form_submit_button(t("mg.submit", lang), type="primary")
-    if submitted and code is not None:
-        version = seen.get(code, st.session_state["gw-seen-buildings"].get(code))
-        changes = {"control_state": state, "control_reason": reason}
-        done = save(store, actor, lambda ctx: editing.update_record(
-            ctx, "building", code, changes, expected_version=version, reason=reason or None), lang=lang,
-            retry={"entity": "building", "code": code, "changes": changes, "reason": reason or None})
+    reload_button(CONTROL_FORM, h, lang)
+    if submitted:
+        done = save_held(store, actor, h, {"control_state": state}, along={"control_reason": reason}, lang=lang,
+                         reason=reason or None)
         if done is not None:
-            flash(t("mg.done", lang) + " " + plain(f"{names[code]}: {label(CONTROL_STATES, states[code], lang)} → "
+            was = h.values["control_state"]
+            flash(t("mg.done", lang) + " " + plain(f"{names[code]}: {label(CONTROL_STATES, was, lang)} → "
                                                    f"{label(CONTROL_STATES, state, lang)}"))
             forget_ledgers()
             st.rerun()
@@ -200,28 +190,32 @@ def checkpoints(store: Any, actor: Actor, unit: UnitRef, lang: str) -> pd.DataFr
 
 
 def entrance_form(store: Any, actor: Actor, frame: pd.DataFrame, lang: str) -> None:
-    """One entrance's status and staffing (scenario 9: a fourth guard by day clears the warning)."""
-    seen = seen_versions("gw-seen-checkpoints", frame)
+    """One entrance's status and staffing (scenario 9: a fourth guard by day clears the warning). The form starts
+    from the entrance as read when it was picked — its status, day and night staff and 24-hour flag — and saves
+    only the fields changed, against that version: a save by someone else in between is a conflict, and a field
+    left alone is never written back (edit_common.hold)."""
     rows = frame.set_index("code")
-    with st.form("gw-entrance-form", clear_on_submit=False):
-        st.markdown(f"**{t('mg.entrance_form', lang)}**")
-        code = st.selectbox(t("mg.checkpoint", lang), list(rows.index),
-                            format_func=lambda c: f"{rows.at[c, 'name']}（{c}）", key="gw-entrance-code")
+    st.markdown(f"**{t('mg.entrance_form', lang)}**")
+    codes = list(rows.index)
+    code = st.selectbox(t("mg.checkpoint", lang), codes, index=pick_index(ENTRANCE_FORM, codes),
+                        format_func=lambda c: f"{rows.at[c, 'name']}（{c}）", key="gw-entrance-code")
+    if code is None:
+        return
+    h = hold(ENTRANCE_FORM, "checkpoint", code, rows.loc[code], ENTRANCE_WIDGETS)
+    with st.form(ENTRANCE_FORM, clear_on_submit=False):
         status = st.radio(t("mg.status", lang), list(CHECKPOINT_STATUSES), horizontal=True,
                           format_func=lambda c: label(CHECKPOINT_STATUSES, c, lang), key="gw-entrance-status")
         day = st.number_input(t("mg.staff_day", lang), min_value=0, max_value=500, step=1, key="gw-entrance-day")
         night = st.number_input(t("mg.staff_night", lang), min_value=0, max_value=500, step=1,
                                 key="gw-entrance-night")
-        is_24h = st.checkbox(t("mg.is_24h", lang), value=True, key="gw-entrance-24h")
+        is_24h = st.checkbox(t("mg.is_24h", lang), key="gw-entrance-24h")
         reason = st.text_input(t("mg.reason", lang), key="gw-entrance-reason")
         submitted = st.form_submit_button(t("mg.submit", lang), type="primary")
-    if submitted and code is not None:
-        version = seen.get(code, st.session_state["gw-seen-checkpoints"].get(code))
-        changes = {"status": status, "staff_day": int(day), "staff_night": int(night), "is_24h": bool(is_24h)}
-        done = save(store, actor, lambda ctx: editing.update_record(
-            ctx, "checkpoint", code, changes, expected_version=version, reason=reason or None), lang=lang,
-            retry={"entity": "checkpoint", "code": code, "changes": changes, "reason": reason or None})
-        if done is not None:
+    reload_button(ENTRANCE_FORM, h, lang)
+    if submitted:
+        entered = {"status": status, "staff_day": None if day is None else int(day),
+                   "staff_night": None if night is None else int(night), "is_24h": bool(is_24h)}
+        if save_held(store, actor, h, entered, lang=lang, reason=reason or None) is not None:
             flash(t("mg.done", lang))
             forget_ledgers()
             st.rerun()

@@ -6,6 +6,9 @@ Leaflet.draw when it is served locally (`dashboard/static/vendor/leaflet-draw/`,
 plugin links a CDN by default, which an intranet wall cannot reach, so it is only offered from our own files.
 Whatever the source, `geodata.editing.reshape_unit` validates it (valid polygon, inside its parent, no overlap
 with siblings, buildings and child units kept inside) before anything is saved.
+
+Every map click re-runs the page: the version a move or a reshape is checked against is the one read when the
+record was picked (edit_common.hold), so a click cannot turn someone else's save in between into no conflict.
 """
 from __future__ import annotations
 
@@ -20,8 +23,8 @@ from folium.plugins import Draw
 from streamlit_folium import st_folium
 
 from dashboard.components import maps
-from dashboard.components.edit_common import save
-from dashboard.components.edit_ledgers import flash, forget_ledgers, seen_versions
+from dashboard.components.edit_common import hold, pick_index, reload_button, save
+from dashboard.components.edit_ledgers import flash, forget_ledgers
 from dashboard.components.edit_text import plain
 from dashboard.i18n import t
 from geodata import access, editing, scope
@@ -83,27 +86,35 @@ def editor(store: Any, actor: Actor, unit: UnitRef, settings: Any, on: dt.date, 
         reshape_form(store, actor, reshapable, drawn, can_draw, lang)
 
 
+MOVE_FORM, RESHAPE_FORM = "gw-move-form", "gw-reshape-form"
+
+
 def _move_form(store: Any, actor: Actor, checkpoints: Any, clicked: dict | None, lang: str) -> None:
     if not len(checkpoints):
         return
-    seen = seen_versions("gw-seen-map-checkpoints", checkpoints)
     rows = checkpoints.set_index("code")
-    with st.form("gw-move-form"):
-        st.markdown(f"**{t('mg.move_title', lang)}**")
-        code = st.selectbox(t("mg.checkpoint", lang), list(rows.index),
-                            format_func=lambda c: f"{rows.at[c, 'name']}（{c}）")
+    st.markdown(f"**{t('mg.move_title', lang)}**")
+    codes = list(rows.index)
+    code = st.selectbox(t("mg.checkpoint", lang), codes, index=pick_index(MOVE_FORM, codes),
+                        format_func=lambda c: f"{rows.at[c, 'name']}（{c}）", key=f"{MOVE_FORM}-code")
+    if code is None:
+        return
+    h = hold(MOVE_FORM, "checkpoint", code, rows.loc[code], {})
+    with st.form(MOVE_FORM):
         reason = st.text_input(t("mg.reason", lang))
-        if st.form_submit_button(t("mg.move", lang), type="primary"):
-            if not clicked:
-                st.warning(t("mg.click_first", lang))
-                return
-            version = seen.get(code, int(rows.at[code, "version"]))
-            done = save(store, actor, lambda ctx: editing.move_checkpoint(
-                ctx, code, clicked["lng"], clicked["lat"], expected_version=version, reason=reason or None), lang=lang)
-            if done is not None:
-                flash(t("mg.done", lang) + " " + plain(f"{code} → {done.new['unit']}"))
-                forget_ledgers()
-                st.rerun()
+        submitted = st.form_submit_button(t("mg.move", lang), type="primary")
+    reload_button(MOVE_FORM, h, lang)
+    if not submitted:
+        return
+    if not clicked:
+        st.warning(t("mg.click_first", lang))
+        return
+    done = save(store, actor, lambda ctx: editing.move_checkpoint(
+        ctx, code, clicked["lng"], clicked["lat"], expected_version=h.version, reason=reason or None), lang=lang)
+    if done is not None:
+        flash(t("mg.done", lang) + " " + plain(f"{code} → {done.new['unit']}"))
+        forget_ledgers()
+        st.rerun()
 
 
 def _add_form(store: Any, actor: Actor, clicked: dict | None, lang: str) -> None:
@@ -132,18 +143,22 @@ def reshape_form(store: Any, actor: Actor, units: Any, drawn: dict | None, can_d
     st.markdown(f"**{t('mg.reshape_title', lang)}**")
     if not can_draw:
         st.caption(t("mg.reshape_no_draw", lang))
-    seen = seen_versions("gw-seen-reshape", units)
     rows = units.set_index("code")
-    code = st.selectbox(t("mg.reshape_unit", lang), list(rows.index),
+    codes = list(rows.index)
+    code = st.selectbox(t("mg.reshape_unit", lang), codes, index=pick_index(RESHAPE_FORM, codes),
                         format_func=lambda c: f"{rows.at[c, 'name']}（{c}）", key="gw-reshape-unit")
+    if code is None:
+        return
+    h = hold(RESHAPE_FORM, "unit", code, rows.loc[code], {})
     with st.expander(t("mg.reshape_current", lang)):
         st.code(shapely.to_geojson(rows.at[code, "geometry"]), language="json", wrap_lines=True)
-    with st.form("gw-reshape-form"):
+    with st.form(RESHAPE_FORM):
         text = st.text_area(t("mg.reshape_text", lang), height=120)
         upload = st.file_uploader(t("mg.reshape_file", lang), type=["geojson", "json", "wkt", "txt"])
         use_drawn = st.checkbox(t("mg.reshape_drawn", lang), value=bool(drawn), disabled=not drawn)
         reason = st.text_input(t("mg.reason", lang))
         submitted = st.form_submit_button(t("mg.reshape_save", lang), type="primary")
+    reload_button(RESHAPE_FORM, h, lang)
     if not submitted:
         return
     shape: Any = None
@@ -156,8 +171,7 @@ def reshape_form(store: Any, actor: Actor, units: Any, drawn: dict | None, can_d
     if shape is None:
         st.warning(t("mg.click_first", lang) if can_draw else t("mg.reshape_text", lang))
         return
-    version = seen.get(code, int(rows.at[code, "version"]))
-    done = save(store, actor, lambda ctx: editing.reshape_unit(ctx, code, shape, expected_version=version,
+    done = save(store, actor, lambda ctx: editing.reshape_unit(ctx, code, shape, expected_version=h.version,
                                                                reason=reason or None), lang=lang)
     if done is not None:
         message = t("mg.done", lang)

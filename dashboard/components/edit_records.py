@@ -9,10 +9,18 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.components.edit_common import person_list, save, text_table
-from dashboard.components.edit_ledgers import flash, forget_ledgers, seen_versions
+from dashboard.components.edit_common import (
+    hold,
+    person_list,
+    pick_index,
+    reload_button,
+    save,
+    save_held,
+    text_table,
+)
+from dashboard.components.edit_ledgers import flash, forget_ledgers
 from dashboard.i18n import t
-from geodata import access, editing, persons, scope
+from geodata import access, persons, scope
 from geodata.cases import record_case
 from geodata.figures import UnitRef
 from geodata.observations import SIGN_ROLES, SYMPTOMS, record_health_check, sign_release, start_observation
@@ -46,7 +54,6 @@ def observations(store: Any, actor: Actor, unit: UnitRef, version: int, on: dt.d
     _masked_note(frame, lang)
     codes = list(frame["code"])
     names = dict(zip(frame["code"], frame["name"], strict=True))
-    seen = seen_versions("gw-seen-observations", frame)
     left, right = st.columns(2)
     with left:
         if codes and actor.role in scope.EDIT_ROLES["observation"]:
@@ -57,7 +64,7 @@ def observations(store: Any, actor: Actor, unit: UnitRef, version: int, on: dt.d
         if scope.can_edit(actor, "observation", unit.path):
             _start_observation_form(store, actor, unit, version, on, lang)
         if codes and scope.can_edit(actor, "observation", unit.path):
-            _edit_observation_form(store, actor, frame, seen, lang)
+            _edit_observation_form(store, actor, frame, lang)
 
 
 def _health_check_form(store: Any, actor: Actor, codes: list[str], names: dict[str, str], on: dt.date,
@@ -120,29 +127,32 @@ def _start_observation_form(store: Any, actor: Actor, unit: UnitRef, version: in
                 _done(lang)
 
 
-def _edit_observation_form(store: Any, actor: Actor, frame: pd.DataFrame, seen: dict[str, int], lang: str) -> None:
+OBS_EDIT, CASE_EDIT = "gw-obs-edit", "gw-case-edit"
+
+
+def _edit_observation_form(store: Any, actor: Actor, frame: pd.DataFrame, lang: str) -> None:
+    """Kind, place and planned end of one observation, starting from the record and saving only what changed
+    against the version read when it was picked (edit_common.hold)."""
     rows = frame.set_index("code")
-    with st.form("gw-obs-edit"):
-        st.markdown(f"**{t('mg.obs_edit', lang)}**")
-        code = st.selectbox(t("mg.observation", lang), list(rows.index),
-                            format_func=lambda c: f"{rows.at[c, 'name']}（{c}）")
-        kind = st.selectbox(t("mg.kind", lang), list(OBSERVATION_KINDS),
+    st.markdown(f"**{t('mg.obs_edit', lang)}**")
+    codes = list(rows.index)
+    code = st.selectbox(t("mg.observation", lang), codes, index=pick_index(OBS_EDIT, codes),
+                        format_func=lambda c: f"{rows.at[c, 'name']}（{c}）", key=f"{OBS_EDIT}-code")
+    if code is None:
+        return
+    h = hold(OBS_EDIT, "observation", code, rows.loc[code],
+             {"kind": f"{OBS_EDIT}-kind", "place": f"{OBS_EDIT}-place", "planned_end": f"{OBS_EDIT}-end"})
+    with st.form(OBS_EDIT):
+        kind = st.selectbox(t("mg.kind", lang), list(OBSERVATION_KINDS), key=f"{OBS_EDIT}-kind",
                             format_func=lambda c: label(OBSERVATION_KINDS, c, lang))
-        place = st.text_input(t("mg.place", lang), max_chars=200)
-        end = st.date_input(t("mg.planned_end", lang), value=None)
-        note = st.text_input(t("mg.reason", lang))
-        if st.form_submit_button(t("mg.submit", lang), type="primary"):
-            changes: dict[str, Any] = {"kind": kind}
-            if place:
-                changes["place"] = place
-            if end is not None:
-                changes["planned_end"] = end
-            version = seen.get(code, int(rows.at[code, "version"]))
-            done = save(store, actor, lambda ctx: editing.update_record(
-                ctx, "observation", code, changes, expected_version=version, reason=note or None), lang=lang,
-                retry={"entity": "observation", "code": code, "changes": changes, "reason": note or None})
-            if done is not None:
-                _done(lang)
+        place = st.text_input(t("mg.place", lang), max_chars=200, key=f"{OBS_EDIT}-place")
+        end = st.date_input(t("mg.planned_end", lang), value=None, key=f"{OBS_EDIT}-end")
+        note = st.text_input(t("mg.reason", lang), key=f"{OBS_EDIT}-reason")
+        submitted = st.form_submit_button(t("mg.submit", lang), type="primary")
+    reload_button(OBS_EDIT, h, lang)
+    if submitted and save_held(store, actor, h, {"kind": kind, "place": place, "planned_end": end}, lang=lang,
+                               reason=note or None) is not None:
+        _done(lang)
 
 
 def cases(store: Any, actor: Actor, unit: UnitRef, version: int, on: dt.date, lang: str) -> None:
@@ -190,24 +200,25 @@ def _record_case_form(store: Any, actor: Actor, unit: UnitRef, on: dt.date, lang
 
 
 def _edit_case_form(store: Any, actor: Actor, frame: pd.DataFrame, lang: str) -> None:
-    seen = seen_versions("gw-seen-cases", frame)
+    """A case's kind and note, starting from the record: a note added to a close contact leaves the kind alone
+    (a kind sent unchanged would be a reclassification), saved against the version read when it was picked."""
     rows = frame.set_index("code")
-    with st.form("gw-case-edit"):
-        st.markdown(f"**{t('mg.case_edit', lang)}**")
-        code = st.selectbox(t("table.code", lang), list(rows.index))
-        kind = st.selectbox(t("mg.kind", lang), list(CASE_KINDS), format_func=lambda c: label(CASE_KINDS, c, lang))
-        note = st.text_area(t("mg.note", lang), max_chars=10_000)
-        reason = st.text_input(t("mg.reason", lang))
-        if st.form_submit_button(t("mg.submit", lang), type="primary"):
-            changes: dict[str, Any] = {"kind": kind}
-            if note:
-                changes["note"] = note
-            version = seen.get(code, int(rows.at[code, "version"]))
-            done = save(store, actor, lambda ctx: editing.update_record(
-                ctx, "case", code, changes, expected_version=version, reason=reason or None), lang=lang,
-                retry={"entity": "case", "code": code, "changes": changes, "reason": reason or None})
-            if done is not None:
-                _done(lang)
+    st.markdown(f"**{t('mg.case_edit', lang)}**")
+    codes = list(rows.index)
+    code = st.selectbox(t("table.code", lang), codes, index=pick_index(CASE_EDIT, codes), key=f"{CASE_EDIT}-code")
+    if code is None:
+        return
+    h = hold(CASE_EDIT, "case", code, rows.loc[code], {"kind": f"{CASE_EDIT}-kind", "note": f"{CASE_EDIT}-note"})
+    with st.form(CASE_EDIT):
+        kind = st.selectbox(t("mg.kind", lang), list(CASE_KINDS), format_func=lambda c: label(CASE_KINDS, c, lang),
+                            key=f"{CASE_EDIT}-kind")
+        note = st.text_area(t("mg.note", lang), max_chars=10_000, key=f"{CASE_EDIT}-note")
+        reason = st.text_input(t("mg.reason", lang), key=f"{CASE_EDIT}-reason")
+        submitted = st.form_submit_button(t("mg.submit", lang), type="primary")
+    reload_button(CASE_EDIT, h, lang)
+    if submitted and save_held(store, actor, h, {"kind": kind, "note": note}, lang=lang,
+                               reason=reason or None) is not None:
+        _done(lang)
 
 
 def registers(store: Any, actor: Actor, unit: UnitRef, version: int, lang: str) -> None:

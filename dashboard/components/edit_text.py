@@ -72,6 +72,11 @@ extend({
     "mg.conflict_theirs": ("当前值", "Current value"),
     "mg.conflict_keep_mine": ("仍用我的值保存", "Save my values anyway"),
     "mg.conflict_take_theirs": ("放弃我的修改", "Discard my change"),
+    "mg.conflict_read": ("读取时的值", "Value when read"),
+    "mg.held": ("按读取时的版本保存（{code}，第 {version} 版）；其间他人的修改会作为冲突提示，不会被覆盖。",
+                "Saved against the version read ({code}, version {version}): a change by someone else meanwhile "
+                "is shown as a conflict, never overwritten."),
+    "mg.reload": ("重新读取", "Reload"),
     "mg.control_form": ("设置楼栋管控状态", "Set a building's control state"),
     "mg.building": ("楼栋", "Building"),
     "mg.state": ("管控状态", "Control state"),

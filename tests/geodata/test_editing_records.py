@@ -171,6 +171,47 @@ def test_a_save_racing_past_the_version_check_is_refused_by_the_version_column(c
     assert row(city, Building, "G11K1B1").leader_name == "王楼长"
 
 
+def test_a_form_saved_on_an_old_version_is_refused_naming_what_changed_and_only_changed_fields_are_written(city):
+    """Issue 18 (5): the entrance form was filled at version 1; someone else saves the night staff; this save of
+    the day staff is refused (saying the night staff changed), and its retry on the current version writes the
+    day staff only — the other person's night staff stays."""
+    read = {"status": "open", "staff_day": 4, "staff_night": 2, "is_24h": True}  # what the form showed
+    assert (row(city, Checkpoint, "E1").staff_night, row(city, Checkpoint, "E1").version) == (2, 1)
+    edit(city, "grid11", "checkpoint", "E1", {"staff_night": 5}, 1)
+    with pytest.raises(editing.Conflict) as err:
+        write(city, actor(city, "head1"), lambda ctx: editing.update_record(
+            ctx, "checkpoint", "E1", {"staff_day": 6}, expected_version=1, read=read))
+    c = err.value
+    assert (c.changed_by, c.expected_version, c.current_version) == ("grid11", 1, 2)
+    assert c.fields == {"staff_day": (6, 4)} and c.meanwhile == {"staff_night": (2, 5)} and c.read == read
+    assert "其间改动：夜班人数 2 → 5" in c.message_zh and "changed meanwhile: night staff 2 → 5" in c.message_en
+    cp = row(city, Checkpoint, "E1")
+    assert (cp.staff_day, cp.staff_night, cp.version) == (4, 5, 2)
+
+    change = write(city, actor(city, "head1"), lambda ctx: editing.update_record(
+        ctx, "checkpoint", "E1", {"staff_day": 6}, expected_version=c.current_version, read={"staff_day": 4}))
+    cp = row(city, Checkpoint, "E1")
+    assert (cp.staff_day, cp.staff_night, cp.status, cp.is_24h) == (6, 5, "open", True)
+    assert change.new == {"staff_day": 6}
+    with city.read() as s:
+        ev = s.execute(select(Event).where(Event.action == "checkpoint.update", Event.actor == "head1")).scalar_one()
+    assert (ev.old, ev.new) == ({"staff_day": 4}, {"staff_day": 6})
+
+
+def test_values_read_that_equal_the_stored_ones_are_not_reported_as_changed_meanwhile(city):
+    """A form's values that equal the stored ones (1 for True, a label for its code) are not reported as changed;
+    a save that does not say what it read keeps the plain message."""
+    edit(city, "grid11", "checkpoint", "E1", {"staff_night": 5}, 1)
+    read = {"status": "开放", "is_24h": 1, "staff_night": 5, "leader_name": ""}
+    with pytest.raises(editing.Conflict) as err:
+        write(city, actor(city, "head1"), lambda ctx: editing.update_record(
+            ctx, "checkpoint", "E1", {"staff_day": 6}, expected_version=1, read=read))
+    assert err.value.meanwhile == {}
+    with pytest.raises(editing.Conflict) as err:
+        edit(city, "head1", "checkpoint", "E1", {"staff_day": 6}, 1)
+    assert err.value.meanwhile == {} and "其间改动" not in err.value.message_zh
+
+
 # --- bulk edits ------------------------------------------------------------------------------------------------
 
 
@@ -205,7 +246,7 @@ def test_a_bulk_edit_is_one_transaction(city):
 EVIL = [
     "<script>alert('x')</script>", "<img src=x onerror=alert(1)>", "'; DROP TABLE buildings; --",
     "Robert'); DELETE FROM persons WHERE '1'='1", "{{7*7}} ${7*7} %s %(x)s", "👨‍👩‍👧‍👦🦠 防疫 ✅",
-    "tab\tnew\nline\rbell\x07esc\x1b[31mRTL\u202eZW\u200b\x7f", "\\x00 not a NUL", "**bold** _md_ [link](javascript:x)",
+    "RTL\u202eZW\u200bLS\u2028NEL\x85BOM\ufeff", "\\x00 not a NUL", "**bold** _md_ [link](javascript:x)",
 ]
 
 
