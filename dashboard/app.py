@@ -17,7 +17,7 @@ import dashboard
 from dashboard import auth, offline_assets, state
 from dashboard.components import controls
 from dashboard.i18n import t
-from geodata.scope import can_audit
+from geodata.scope import PAGE_ROLES, may_open
 
 # pages by the package's own path, so the entry script also runs from a copy (the browser tests serve a copy
 # next to a static/ folder of their own)
@@ -111,35 +111,42 @@ def main() -> None:
     if kiosk:
         st.html(KIOSK_CSS)
 
-    def page(file: str, key: str, url_path: str, visible: bool) -> st.Page:
+    signed_in = actor is not None
+    roles_of: dict[str, str] = {}  # url path -> its key in geodata.scope.PAGE_ROLES
+
+    def page(file: str, key: str, url_path: str, name: str | None) -> st.Page:
+        """A page shown in the navigation to the roles PAGE_ROLES[name] lets open it (each page checks again)."""
+        if name is not None:
+            roles_of[url_path] = name
+        visible = may_open(actor, name) if name is not None else not signed_in
         return st.Page(HERE / "views" / file, title=t(key, lang), url_path=url_path,
                        visibility="visible" if visible else "hidden")
 
-    signed_in = actor is not None
-    staff = signed_in and actor.role != "viewer"
-    # the whole city's counts: shown to the command centre and its wall account (the page refuses others too)
-    wall = page("wall.py", "nav.wall", "wall", signed_in and actor.role in ("command", "viewer"))
-    explore = page("explore.py", "nav.explore", "explore", signed_in)
-    my_grid = page("my_grid.py", "nav.my_grid", "my-grid", staff)
-    checkpoints = page("checkpoints.py", "nav.checkpoints", "checkpoints", staff)
-    reports = page("reports.py", "nav.reports", "reports", staff)
-    honours = page("honours.py", "nav.honours", "honours", staff)
-    importer = page("import_data.py", "nav.import", "import", staff)
-    audit = page("audit.py", "nav.audit", "audit", signed_in and can_audit(actor))
-    login = page("login.py", "nav.login", "login", not signed_in)
+    wall = page("wall.py", "nav.wall", "wall", "wall")
+    explore = page("explore.py", "nav.explore", "explore", "explore")
+    my_grid = page("my_grid.py", "nav.my_grid", "my-grid", "my_grid")
+    checkpoints = page("checkpoints.py", "nav.checkpoints", "checkpoints", "checkpoints")
+    reports = page("reports.py", "nav.reports", "reports", "reports")
+    honours = page("honours.py", "nav.honours", "honours", "honours")
+    importer = page("import_data.py", "nav.import", "import", "import")
+    audit = page("audit.py", "nav.audit", "audit", "audit")
+    login = page("login.py", "nav.login", "login", None)
 
     def home() -> None:
         # Streamlit serves its default page at "/" only, never at its url_path; "/" moves on to the page the
         # person works on (the wall for the command centre and the wall screen) with the same query string
-        target = wall if actor is None or actor.role in ("command", "viewer") else my_grid
+        target = wall if actor is None or may_open(actor, "wall") else my_grid
         st.switch_page(target, query_params=st.query_params.to_dict())
 
     start = st.Page(home, title=t("nav.wall", lang), url_path="home", default=True, visibility="hidden")
     current = st.navigation([start, wall, explore, my_grid, checkpoints, reports, honours, importer, audit, login],
                             position="hidden" if kiosk else "top")
     if current.url_path != "login":
-        # the gate: nothing of any page runs before sign-in; the requested URL opens right after signing in
-        auth.require_signed_in()
+        # the gate: nothing of any page runs before sign-in (the requested URL opens right after signing in), nor
+        # for a role the page is not for — typed URLs included; the page checks the same table again
+        name = roles_of.get(current.url_path)
+        auth.require_signed_in(PAGE_ROLES[name] if name else None)
+    state.check_query(lang)  # a query parameter the page cannot use: said once, and its default used
     if not kiosk:
         with st.sidebar:
             st.markdown(f"### {t('app.title', lang)}")

@@ -8,10 +8,14 @@ page switch drops the query string. Nothing here reads figures: that is `dashboa
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
 
+from dashboard.components.edit_text import both
 from dashboard.i18n import LANGS
 from geodata.config import Settings, load_settings
 from geodata.db import Store, open_store
@@ -60,18 +64,125 @@ def data_version(url: str) -> int:
     return store_for(url).data_version()
 
 
-def _param(name: str) -> str | None:
+# --- query parameters: what each may hold, checked in one place ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """What one query parameter may hold. `parse` turns the raw text into the value a page uses and raises
+    ValueError for anything else; `zh`/`en` say what is expected (the refusal quotes it)."""
+
+    parse: Callable[[str], object]
+    zh: str
+    en: str
+
+
+def _number(low: float, high: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        value = float(raw)  # ValueError for text; "nan", "inf" and 1e999 parse, and are refused below
+        if not math.isfinite(value) or not low <= value <= high:
+            raise ValueError(raw)
+        return value
+    return parse
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw not in options:
+            raise ValueError(raw)
+        return raw
+    return parse
+
+
+def _past_day(raw: str) -> dt.date:
+    day = dt.date.fromisoformat(raw)
+    if day > today():
+        raise ValueError(raw)  # a day that has not come yet has no figures
+    return day
+
+
+def _pattern(regex: str) -> Callable[[str], str]:
+    compiled = re.compile(regex)
+
+    def parse(raw: str) -> str:
+        if not compiled.fullmatch(raw):
+            raise ValueError(raw)
+        return raw
+    return parse
+
+
+#: a record's code as stored (String(64)): printable, no spaces or control characters
+_CODE = _pattern(r"[^\s\x00-\x1f\x7f]{1,64}")
+#: a column, section or record kind a page names
+_WORD = _pattern(r"[A-Za-z0-9_.:-]{1,64}")
+#: a short free text (a username, an action prefix)
+_TEXT = _pattern(r"[^\x00-\x1f\x7f]{1,64}")
+_KIOSK = ("1", "true", "yes", "0", "false", "no")
+#: the coverage radius /checkpoints accepts, in metres (its input box has the same bounds)
+RADIUS_M = (10.0, 2000.0)
+
+#: every query parameter a page reads; `param()` returns only values that pass, `check_query()` refuses the rest
+QUERY: dict[str, QueryParam] = {
+    "lang": QueryParam(_choice(LANGS), "zh 或 en", "zh or en"),
+    "on": QueryParam(_past_day, "今天或以前的日期 YYYY-MM-DD", "a day up to today, YYYY-MM-DD"),
+    "theme": QueryParam(_choice(THEMES), "、".join(THEMES), ", ".join(THEMES)),
+    "kiosk": QueryParam(lambda raw: _choice(_KIOSK)(raw.lower()), "1 或 0", "1 or 0"),
+    "code": QueryParam(_CODE, "单元或记录编码（最多 64 个字符）", "a unit or record code (at most 64 characters)"),
+    "building": QueryParam(_CODE, "楼栋编码", "a building code"),
+    "checkpoint": QueryParam(_CODE, "卡点编码", "a checkpoint code"),
+    "radius": QueryParam(_number(*RADIUS_M), "10 到 2000 之间的米数", "metres from 10 to 2000"),
+    "focus": QueryParam(_WORD, "指标名", "a figure's name"),
+    "section": QueryParam(_WORD, "栏目名", "a section's name"),
+    "entity": QueryParam(_WORD, "记录类型", "a record kind"),
+    "action": QueryParam(_TEXT, "操作名（最多 64 个字符）", "an action (at most 64 characters)"),
+    "user": QueryParam(_TEXT, "用户名（最多 64 个字符）", "a username (at most 64 characters)"),
+    "since": QueryParam(_past_day, "日期 YYYY-MM-DD", "a day, YYYY-MM-DD"),
+    "until": QueryParam(_past_day, "日期 YYYY-MM-DD", "a day, YYYY-MM-DD"),
+}
+
+
+def _raw(name: str) -> str | None:
     value = st.query_params.get(name)
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+def param(name: str):  # noqa: ANN201 — the type QUERY[name] parses to
+    """The value of query parameter `name` as its page uses it, or None when absent or not valid (a refused
+    value is reported once per run by `check_query`, and the page goes on with its default)."""
+    raw = _raw(name)
+    if raw is None:
+        return None
+    try:
+        return QUERY[name].parse(raw)
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+def refused_params() -> list[tuple[str, str]]:
+    """(name, raw value) of every query parameter present whose value is not valid."""
+    return [(name, raw) for name in QUERY if (raw := _raw(name)) is not None and param(name) is None]
+
+
+def check_query(lang: str) -> None:
+    """Warn (Chinese and English) about every query parameter the page cannot use; the page then runs with its
+    default. Called once per run by dashboard/app.py, so every page is covered and nothing warns twice."""
+    for name, raw in refused_params():
+        spec = QUERY[name]
+        # quoted as typed, but short and with control characters spelled out (\x00): never a line break or a NUL
+        shown = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", raw[:40]) + (
+            "…" if len(raw) > 40 else "")
+        zh = f"网址参数 {name}={shown} 无效（应为{spec.zh}），已改用默认值。"
+        en = f"The URL parameter {name}={shown} is not valid (expected {spec.en}): the default is used."
+        st.warning(both(zh, en, lang))  # both() escapes Markdown: the value is whatever was typed
+
+
 def kiosk() -> bool:
-    return (_param("kiosk") or "").lower() in ("1", "true", "yes")
+    return param("kiosk") in ("1", "true", "yes")
 
 
 def lang(default: str) -> str:
     """`?lang=` first, then this session's last choice, then GRIDWATCH_LANG."""
-    chosen = _param("lang")
+    chosen = param("lang")
     if chosen in LANGS:
         st.session_state["lang"] = chosen
         return chosen
@@ -92,16 +203,9 @@ def set_lang(value: str, default: str) -> None:
 
 
 def as_of() -> dt.date:
-    """`?on=YYYY-MM-DD` (any past day), else today. A day in the future is treated as today."""
-    raw = _param("on")
-    if raw:
-        try:
-            day = dt.date.fromisoformat(raw)
-        except ValueError:
-            day = None
-        if day is not None and day < today():
-            return day
-    return today()
+    """`?on=YYYY-MM-DD` (any past day), else today. A day in the future is refused (`check_query`): today."""
+    day = param("on")
+    return day if day is not None else today()
 
 
 def set_as_of(day: dt.date) -> None:
@@ -112,7 +216,7 @@ def set_as_of(day: dt.date) -> None:
 
 
 def theme(default: str) -> str:
-    chosen = _param("theme")
+    chosen = param("theme")
     if chosen in THEMES:
         st.session_state["theme"] = chosen
         return chosen
@@ -133,7 +237,7 @@ def view() -> View:
 
 def carried_params(**extra: str | None) -> dict[str, str]:
     """Query parameters a link inside the app keeps (language, day, theme, kiosk) plus `extra`."""
-    out = {k: v for k in ("lang", "on", "theme", "kiosk") if (v := _param(k))}
+    out = {k: v for k in ("lang", "on", "theme", "kiosk") if (v := _raw(k)) and param(k) is not None}
     out.update({k: v for k, v in extra.items() if v is not None})
     return out
 

@@ -66,6 +66,20 @@ RESHAPE_ROLES = frozenset({"supervisor", "command", "system"})
 PLAN_ROLES = frozenset({"supervisor", "command", "system"})
 #: the audit log is for staff; the wall account reads counts only
 AUDIT_ROLES = frozenset({"command", "supervisor", "community_head", "grid_leader", "health", "system"})
+#: the signed-in roles that work at a desk (everyone but the wall account)
+STAFF_ROLES = frozenset({"command", "supervisor", "community_head", "grid_leader", "health"})
+#: which signed-in roles may open which dashboard page (None: any): the navigation shows and every page checks
+#: this one table. The wall account reads counts (the wall, /explore), never the staff lists of the other pages.
+PAGE_ROLES: dict[str, frozenset[str] | None] = {
+    "wall": frozenset({"command", "viewer"}),
+    "explore": None,
+    "my_grid": STAFF_ROLES,
+    "checkpoints": STAFF_ROLES,
+    "reports": STAFF_ROLES,
+    "honours": STAFF_ROLES,
+    "import": STAFF_ROLES,
+    "audit": AUDIT_ROLES - {"system"},
+}
 
 ENTITY_LABELS: dict[str, tuple[str, str]] = {
     "building": ("楼栋", "building"), "checkpoint": ("卡点/出入口", "checkpoint"), "unit": ("单元", "unit"),
@@ -237,3 +251,8 @@ def require_audit(actor: Actor) -> None:
 def roles_allowed(roles: Iterable[str] | None, actor: Actor | None) -> bool:
     """For pages: is `actor` signed in with one of `roles` (None: any role)?"""
     return actor is not None and (roles is None or actor.role in set(roles))
+
+
+def may_open(actor: Actor | None, page: str) -> bool:
+    """May `actor` open the dashboard page `page` (a key of PAGE_ROLES)?"""
+    return roles_allowed(PAGE_ROLES[page], actor)

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth
+from dashboard.components.edit_text import plain
 from dashboard.i18n import extend, t
 from geodata.alerts import acknowledge_alert
 from geodata.db import Store
@@ -71,6 +72,6 @@ def _acknowledge(store: Store, actor, alert_id: int, version: int, lang: str) ->
         write(store, actor, lambda ctx: acknowledge_alert(ctx, alert_id, expected_version=version))
     except (Rejected, PermissionDenied) as exc:
         problem = exc.problem if isinstance(exc, PermissionDenied) else exc.problems[0]
-        st.error(problem.message_zh if lang == "zh" else problem.message_en)
+        st.error(plain(problem.message_zh if lang == "zh" else problem.message_en))
         return
     st.rerun(scope="app")

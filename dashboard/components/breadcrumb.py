@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 
+from dashboard.components.edit_text import plain
 from geodata.figures import UnitRef
 from geodata.vocab import LEVEL_LABELS, Level
 
@@ -26,18 +27,10 @@ def breadcrumb(crumbs: list[UnitRef], *, page: str, params: Mapping[str, str], l
         for i, unit in enumerate(crumbs):
             if i < last or tail:
                 # page_link labels are Markdown: a name is data, so it is shown verbatim (escaped), never parsed
-                st.page_link(page, label=_verbatim(unit.name), query_params={**params, "code": unit.code},
-                             help=f"{level_label(unit.level, lang)} {unit.code}")
+                st.page_link(page, label=plain(unit.name), query_params={**params, "code": unit.code},
+                             help=plain(f"{level_label(unit.level, lang)} {unit.code}"))
                 st.html('<span class="gw-crumb-sep">›</span>', width="content")
             else:
                 st.html(f'<span class="gw-crumb-here">{html.escape(unit.name)}</span>', width="content")
         if tail:
             st.html(f'<span class="gw-crumb-here">{html.escape(tail)}</span>', width="content")
-
-
-_MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~:$"
-
-
-def _verbatim(text: str) -> str:
-    """Backslash-escape Markdown (and HTML angle brackets) so a label shows exactly `text`."""
-    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)

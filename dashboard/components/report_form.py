@@ -11,6 +11,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard.components import report_reads as rr
+from dashboard.components.edit_text import plain
 from dashboard.i18n import extend, t
 from dashboard.state import store_for
 from geodata.problems import Rejected
@@ -39,6 +40,7 @@ FLASH = "reports_form_flash"
 
 
 def _problems(exc: Exception, lang: str) -> list[str]:
+    """The refusal in the reader's language (it may quote what was typed: shown through `plain`)."""
     if isinstance(exc, Rejected):
         return [p.message_en if lang == "en" else p.message_zh for p in exc.problems]
     if isinstance(exc, PermissionDenied):
@@ -52,7 +54,7 @@ def run_write(url: str, actor: Actor, fn: Callable[[Any], Any], lang: str) -> An
         return write(store_for(url), actor, fn)
     except (Rejected, PermissionDenied) as exc:
         for msg in _problems(exc, lang):
-            st.error(msg)
+            st.error(plain(msg))
         return None
 
 
@@ -60,7 +62,7 @@ def report_form(url: str, version: int, actor: Actor, community: str, name: str,
     flash = st.session_state.pop(FLASH, None)
     if flash:
         st.success(flash)
-    st.subheader(t("reports.form.title", lang, name=name, day=on.isoformat()))
+    st.subheader(t("reports.form.title", lang, name=plain(name), day=on.isoformat()))
     pre = rr.prefill(url, version, community, on)
     mine = rr.own_report(url, version, community, on)
     if mine:

@@ -16,42 +16,33 @@ from dashboard.components.edit_history import events_table, history_panel
 from dashboard.components.edit_text import entity_label
 from dashboard.i18n import t
 from geodata import audit
-from geodata.scope import AUDIT_ROLES, PermissionDenied
+from geodata.scope import PAGE_ROLES, PermissionDenied
 
 ACTIONS = ("", "building.update", "checkpoint.", "control.change", "unit.", "person.update", "household.update",
            "observation.", "health_check.record", "case.", "persons.view", "export", "user.")
 
 
-def _date(name: str) -> dt.date | None:
-    raw = st.query_params.get(name)
-    try:
-        return dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
 def main() -> None:
     state.require_entry()
+    actor = auth.require_signed_in(PAGE_ROLES["audit"])
     v = state.view()
     lang = v.lang
-    actor = auth.require_signed_in(sorted(AUDIT_ROLES - {"system"}))
     st.subheader(t("au.title", lang))
-    entity = st.query_params.get("entity")
-    code = st.query_params.get("code")
+    entity = state.param("entity")
+    code = state.param("code")
     if entity in audit.RECORDS and code:
         history_panel(v.store, actor, lang, default_code=code, default_entity=entity, key="gw-au-history")
         st.divider()
 
     kinds = ["", *audit.RECORDS]
     c1, c2, c3, c4, c5, c6 = st.columns([1, 1, 1.4, 1, 1, 0.8])
-    who = c1.text_input(t("au.user", lang), value=st.query_params.get("user", ""), max_chars=64)
+    who = c1.text_input(t("au.user", lang), value=state.param("user") or "", max_chars=64)
     kind = c2.selectbox(t("mg.entity", lang), kinds, index=kinds.index(entity) if entity in kinds else 0,
                         format_func=lambda e: t("au.any", lang) if not e else entity_label(e, lang))
     action = c3.selectbox(t("au.action", lang), ACTIONS, format_func=lambda a: a or t("au.any", lang),
-                          index=ACTIONS.index(st.query_params.get("action", "")) if st.query_params.get(
-                              "action", "") in ACTIONS else 0)
-    since = c4.date_input(t("au.since", lang), value=_date("since"), max_value=dt.date.today())
-    until = c5.date_input(t("au.until", lang), value=_date("until"), max_value=dt.date.today())
+                          index=ACTIONS.index(state.param("action")) if state.param("action") in ACTIONS else 0)
+    since = c4.date_input(t("au.since", lang), value=state.param("since"), max_value=dt.date.today())
+    until = c5.date_input(t("au.until", lang), value=state.param("until"), max_value=dt.date.today())
     limit = c6.number_input(t("au.limit", lang), min_value=10, max_value=5000, value=200, step=50)
     code_filter = st.text_input(t("mg.code", lang), value=code or "", max_chars=64, key="gw-au-code")
     for name, value in (("user", who), ("action", action), ("code", code_filter),

@@ -19,9 +19,10 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import state
+from dashboard import auth, state
 from dashboard.components import checkpoint_data as data
 from dashboard.components import checkpoint_map as cmap
+from dashboard.components.edit_text import plain
 from dashboard.components.maps import PlaceLabelsWhenStyled, fit_group
 from dashboard.i18n import extend, t
 from dashboard.mapview import base_map
@@ -36,6 +37,7 @@ from geodata.coverage import (
 )
 from geodata.hierarchy import path_ids
 from geodata.planning import PlanItem, norm_staffing
+from geodata.scope import PAGE_ROLES
 from geodata.vocab import CHECKPOINT_KINDS, Level, label
 from geodata.writes import Actor
 
@@ -201,7 +203,7 @@ def pick_area(v: state.View, actor: Actor | None, lang: str) -> str | None:
     if options.empty:
         return None
     codes = options["code"].tolist()
-    wanted = st.query_params.get("code")
+    wanted = state.param("code")
     if wanted not in codes:
         own = options[options["path"] == scope]["code"].tolist() if scope else []
         wanted = own[0] if own else codes[0]
@@ -399,7 +401,7 @@ def selected_panel(row: pd.Series, ev, norms: dict[str, Any], code: str, lang: s
     cov = ev.coverage.covered_by(row["code"])
     per = ev.coverage.per_post.set_index("code")
     h = int(per.at[row["code"], "households"]) if row["code"] in per.index else 0
-    st.markdown(f"**{html.escape(t('cp.selected', lang, name=row['name'], code=row['code']))}** · "
+    st.markdown(f"**{t('cp.selected', lang, name=plain(row['name']), code=plain(row['code']))}** · "
                 f"{label(CHECKPOINT_KINDS, row['kind'], lang)} · {int(row['staff_day'])}/{int(row['staff_night'])} · "
                 + t("cp.selected.covers", lang, e=len(cov["entrances"]), b=len(cov["buildings"]), h=f"{h:,}"))
     if mode == "move":
@@ -481,7 +483,7 @@ def current_suggestion(v: state.View, code: str, radius: float):
         return data.suggestion(v.url, v.version, code, v.on, radius, zone_wkt(code), zs["rank"], params)
     except Exception as exc:  # noqa: BLE001 — a refused zone (e.g. cleared) must not break the page
         st.session_state.pop(_key("suggest", code), None)
-        st.warning(str(exc))
+        st.warning(plain(str(exc)))
         return None
 
 
@@ -606,7 +608,7 @@ def plans_tab(v: state.View, code: str, radius: float, ev, actor: Actor | None, 
                 out = data.save_plan(v.url, actor, code=code, name=name, items=data.items_json(items), radius=radius,
                                      zone_wkt=zone_wkt(code), zone_rank=zs["rank"], note=note or None,
                                      figures=ev.figures)
-                (st.success if out.ok else st.error)(out.text(lang))
+                (st.success if out.ok else st.error)(plain(out.text(lang)))
 
     st.markdown(f"**{t('cp.plan.saved', lang)}**")
     plans = data.plans(v.url, state.data_version(v.url), code)
@@ -668,7 +670,7 @@ def around(row: pd.Series, radius_m: float) -> tuple[float, float, float, float]
 def select_from_url(code: str) -> None:
     """`?checkpoint=CODE` selects that checkpoint once (a link from its card on /explore); a click on the map
     selects another afterwards."""
-    wanted = st.query_params.get("checkpoint")
+    wanted = state.param("checkpoint")
     if wanted and st.session_state.get(_key("sel-url", code)) != wanted:
         st.session_state[_key("sel-url", code)] = wanted
         st.session_state[_key("sel", code)] = wanted
@@ -679,6 +681,7 @@ def select_from_url(code: str) -> None:
 
 def main() -> None:
     state.require_entry()
+    auth.require_signed_in(PAGE_ROLES["checkpoints"])  # staff names and rosters: not for the wall account
     v = state.view()
     lang = v.lang
     actor = signed_in()
@@ -691,15 +694,17 @@ def main() -> None:
         return
     area = data.area(v.url, v.version, code, v.on)
     with top[1]:
-        default = float(st.query_params.get("radius") or area.planning.get("radius_m", 150))
-        radius = float(st.number_input(t("cp.radius", lang), min_value=10.0, max_value=2000.0, value=default,
+        low, high = state.RADIUS_M
+        # ?radius= only when valid (state.check_query refused anything else); the area's own radius otherwise
+        default = state.param("radius") or min(max(float(area.planning.get("radius_m", 150)), low), high)
+        radius = float(st.number_input(t("cp.radius", lang), min_value=low, max_value=high, value=default,
                                        step=10.0, key=f"cp-radius-{code}"))
     with top[2]:
-        st.caption(f"{area.name} · {distance_note(distance_method(area), roads_inside(area), lang)}")
+        st.caption(f"{plain(area.name)} · {distance_note(distance_method(area), roads_inside(area), lang)}")
     flash = st.session_state.pop("cp-flash", None)
     with st.container():  # always present, so the map below keeps its place in the page (see map_panel)
         if flash:
-            (st.success if flash[0] else st.error)(flash[1])
+            (st.success if flash[0] else st.error)(plain(flash[1]))
 
     select_from_url(code)
     items = draft(code)

@@ -15,8 +15,10 @@ import streamlit as st
 from dashboard import auth, data, prefetch, state
 from dashboard.components import cards, controls, kpis, maps, tables
 from dashboard.components.breadcrumb import breadcrumb, level_label
+from dashboard.components.edit_text import plain
 from dashboard.i18n import t
 from geodata.figures import UnitRef
+from geodata.scope import PAGE_ROLES
 from geodata.vocab import Level
 
 PAGE = "views/explore.py"
@@ -104,7 +106,7 @@ def table_panel(v: state.View, unit: UnitRef, kids: gpd.GeoDataFrame, focus: str
         with_parent = False
     if focus:
         what = t(focus if focus != "obs_total" else "obs_total", lang)
-        st.markdown(f"**{t('explore.focus', lang, what=what)}**")
+        st.markdown(f"**{t('explore.focus', lang, what=plain(what))}**")
         st.page_link(PAGE, label=t("explore.focus_clear", lang), query_params=state.carried_params(code=unit.code))
     elif len(kids):
         child_level = level_label(int(kids["level"].iloc[0]), lang)
@@ -122,6 +124,7 @@ def table_panel(v: state.View, unit: UnitRef, kids: gpd.GeoDataFrame, focus: str
 
 def main() -> None:
     state.require_entry()
+    auth.require_signed_in(PAGE_ROLES["explore"])
     v = state.view()
     lang = v.lang
     root = data.root(v.url, v.version)
@@ -129,22 +132,22 @@ def main() -> None:
         st.info(t("no_data", lang))
         return
     state.echo_query_string()
-    code = st.query_params.get("code") or auth.home_code() or root.code
+    code = state.param("code") or auth.home_code() or root.code
     auth.require_unit(code)  # outside the person's scope: a refusal, and nothing of that unit is read
     crumbs = data.breadcrumb(v.url, v.version, code)
     if crumbs is None:
-        st.error(t("explore.unknown_code", lang, code=code))
+        st.error(t("explore.unknown_code", lang, code=plain(code)))
         breadcrumb([root], page=PAGE, params=state.carried_params(), lang=lang, tail=code)
         return
     unit = crumbs[-1]
-    target = click_target(unit, st.query_params.get("building"), st.query_params.get("checkpoint"))
+    target = click_target(unit, state.param("building"), state.param("checkpoint"))
     if target is not None:
         # drill in this run (one script run per click, not two): the address bar gets the new query string
         st.query_params.from_dict(state.carried_params(**target))
         auth.require_unit(target["code"])
         crumbs = data.breadcrumb(v.url, v.version, target["code"]) or crumbs
         unit = crumbs[-1]
-    focus = st.query_params.get("focus") or None
+    focus = state.param("focus")
     kids = data.children(v.url, v.version, unit.code, v.on, v.lang)
     own = data.unit_row(v.url, v.version, crumbs, v.on, v.lang)
     theme = state.theme("situation" if data.has_situation(kids) else "observations")
@@ -153,9 +156,9 @@ def main() -> None:
             controls.theme(theme, lang)
 
     polygons, buildings, checkpoints = map_frames(v, unit, kids, own)
-    wanted = st.query_params.get("building")
+    wanted = state.param("building")
     building = pick(buildings, wanted)
-    wanted_cp = None if wanted else st.query_params.get("checkpoint")
+    wanted_cp = None if wanted else state.param("checkpoint")
     checkpoint = pick(checkpoints, wanted_cp)
     opened = building if building is not None else checkpoint
 
@@ -193,9 +196,9 @@ def main() -> None:
         st.caption(t("explore.hint", lang))
     with right:
         if wanted and building is None:
-            st.warning(t("explore.building_missing", lang, code=wanted))
+            st.warning(t("explore.building_missing", lang, code=plain(wanted)))
         if wanted_cp and checkpoint is None:
-            st.warning(t("explore.checkpoint_missing", lang, code=wanted_cp))
+            st.warning(t("explore.checkpoint_missing", lang, code=plain(wanted_cp)))
         if building is not None:
             cards.building_card(building, lang=lang)
         elif checkpoint is not None:

@@ -12,11 +12,13 @@ from types import SimpleNamespace
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, state
+from dashboard import auth, data, state
 from dashboard.components import report_reads as rr
+from dashboard.components.edit_text import plain
 from dashboard.components.report_form import run_write
 from dashboard.i18n import extend, t
 from geodata import honours
+from geodata.scope import PAGE_ROLES
 from geodata.vocab import Level
 
 extend({
@@ -138,7 +140,8 @@ def detail_panel(v: state.View, actor, apps: pd.DataFrame) -> None:
         lambda s: honours.STATES[s][1 if lang == "en" else 0])), hide_index=True, width="stretch")
     st.markdown(f"**{t('honours.evidence', lang)}**")
     for f in files.itertuples(index=False):
-        st.download_button(f"{t('honours.download', lang)} {f.file_name} ({f.size:,} B)", key=f"honours-file-{f.id}",
+        st.download_button(f"{t('honours.download', lang)} {plain(f.file_name)} ({f.size:,} B)",
+                           key=f"honours-file-{f.id}",
                            data=lambda i=int(f.id): rr.attachment(v.url, i)[2], file_name=f.file_name,
                            mime=f.content_type or "application/octet-stream", on_click="ignore")
     if actor is None:
@@ -194,6 +197,7 @@ def actions(v: state.View, actor, code: str, allowed: list[str]) -> None:
 
 def main() -> None:
     state.require_entry()
+    actor = auth.require_signed_in(PAGE_ROLES["honours"])  # staff lists: not for the wall account
     v = state.view()
     lang = v.lang
     flash = st.session_state.pop(FLASH, None)
@@ -203,14 +207,13 @@ def main() -> None:
     if root is None:
         st.info(t("no_data", lang))
         return
-    actor = st.session_state.get("actor")
     code = rr.unit_in_view(v, actor, root.code)
     crumbs = data.breadcrumb(v.url, v.version, code)
     if not crumbs:
-        st.error(t("honours.unknown_code", lang, code=code))
+        st.error(t("honours.unknown_code", lang, code=plain(code)))
         return
     unit = crumbs[-1]
-    st.header(t("honours.title", lang, name=unit.name))
+    st.header(t("honours.title", lang, name=plain(unit.name)))
     if actor is None:
         st.info(t("honours.sign_in", lang))
     quarters = rr.quarter_options(v.on)

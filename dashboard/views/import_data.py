@@ -14,15 +14,17 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import state
+from dashboard import auth, state
 from dashboard.components.checkpoint_map import roads_geojson, roads_group
+from dashboard.components.edit_text import both
 from dashboard.i18n import extend, t
 from dashboard.mapview import base_map, building_layer, checkpoint_layer, unit_layer
-from geodata.imports import import_frame
+from geodata.accounts import ROLES
+from geodata.imports import IMPORT_ROLES, import_frame
 from geodata.layers import LAYERS
 from geodata.problems import Problem, Rejected
-from geodata.scope import PermissionDenied
-from loaders.readers import read_layer
+from geodata.scope import PAGE_ROLES, PermissionDenied
+from loaders.readers import read_layer, upload_path
 
 extend({
     "import.title": ("导入数据", "Import data"),
@@ -48,8 +50,9 @@ extend({
     "import.dry_done": ("试导入通过，未写入任何数据。", "Dry run passed; nothing was written."),
     "import.done": ("已导入并记入操作日志。", "Imported and recorded in the audit log."),
     "import.rejected": ("文件被拒绝，未写入任何数据。", "The file was rejected; nothing was written."),
-    "import.sign_in": ("导入需要登录（指挥部、街道督导或社区/网格负责人）。",
-                       "Importing needs a signed-in command-centre, supervisor or community/grid account."),
+    "import.refused": ("您的角色（{role}）不能导入数据，不提供上传。可以导入的角色：{roles}。",
+                       "Your role ({role}) cannot import data, so there is no upload here. Roles that can import: "
+                       "{roles}."),
     "import.fix_errors": ("请先修正文件中的错误再导入。", "Fix the errors in the file before importing."),
 })
 
@@ -64,7 +67,7 @@ MAP_FEATURES = 5000
 def _read(digest: str, name: str, data: bytes, layer: str, crs: str | None, mapping: tuple) -> dict:
     """Read the uploaded bytes once per (file, layer, CRS, mapping); the digest keys the cache."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / name
+        path = upload_path(Path(tmp), name)  # `name` is the browser's word: never a path
         path.write_bytes(data)
         result = read_layer(path, layer, crs=crs, mapping=dict(mapping) or None)
     return {"frame": result.frame, "problems": result.problems, "total": result.total_problems,
@@ -86,6 +89,16 @@ def _guess_layer(filename: str) -> str | None:
         if schema.zh and schema.zh in stem:
             return name
     return None
+
+
+def _refusal(role: str, lang: str) -> str:
+    """Why this role gets no uploader, naming the roles that do (from the import command's own table), in the
+    reader's language first and then the other, like every refusal."""
+    def say(i: int, which: str, sep: str) -> str:
+        roles = sep.join(ROLES[r][i] for r in ROLES if r in IMPORT_ROLES)
+        return t("import.refused", which, role=ROLES.get(role, (role, role))[i], roles=roles)
+
+    return both(say(0, "zh", "、"), say(1, "en", ", "), lang)
 
 
 def _problem_table(problems: list[Problem], lang: str) -> pd.DataFrame:
@@ -125,12 +138,14 @@ def _preview_map(frame: pd.DataFrame, layer: str, v: state.View) -> None:
 
 def main() -> None:
     state.require_entry()
+    actor = auth.require_signed_in(PAGE_ROLES["import"])  # the table the navigation uses: not the wall account
     v = state.view()
     lang = v.lang
     st.title(t("import.title", lang))
-    actor = st.session_state.get("actor")
-    if actor is None:
-        st.info(t("import.sign_in", lang))
+    if actor.role not in IMPORT_ROLES:
+        # before the uploader: a role that cannot import never sends a file to this server
+        st.error(_refusal(actor.role, lang))
+        return
 
     layer_names = list(LAYERS)
     c1, c2, c3 = st.columns([2, 1, 1])
@@ -199,8 +214,6 @@ def main() -> None:
 
     if read["errors"]:
         st.error(t("import.fix_errors", lang))
-        return
-    if actor is None:
         return
     b1, b2 = st.columns(2)
     dry = b1.button(t("import.dry_run", lang), use_container_width=True)

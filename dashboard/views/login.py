@@ -13,7 +13,7 @@ from dashboard import auth, state
 from dashboard.components.edit_text import plain, role_label
 from dashboard.i18n import t
 from geodata import access
-from geodata.scope import can_audit
+from geodata.scope import may_open
 
 PAGES = Path(__file__).resolve().parent
 
@@ -34,10 +34,12 @@ def main() -> None:
     if home is not None:
         st.write(t("auth.scope", lang, scope=plain(f"{home.name}（{home.code}）")))
     # absolute paths: the entry script may live elsewhere (tests/e2e/edit_app.py), Streamlit joins them as given
-    if actor.role != "viewer":
+    # links to the pages this role may open (geodata.scope.PAGE_ROLES, the table the navigation uses)
+    if may_open(actor, "my_grid"):
         st.page_link(str(PAGES / "my_grid.py"), label=t("auth.go", lang, page=t("nav.my_grid", lang)))
-    st.page_link(str(PAGES / "wall.py"), label=t("auth.go", lang, page=t("nav.wall", lang)))
-    if can_audit(actor):
+    if may_open(actor, "wall"):
+        st.page_link(str(PAGES / "wall.py"), label=t("auth.go", lang, page=t("nav.wall", lang)))
+    if may_open(actor, "audit"):
         st.page_link(str(PAGES / "audit.py"), label=t("auth.go", lang, page=t("nav.audit", lang)))
     if st.button(t("auth.sign_out", lang), key="login-sign-out"):
         auth.sign_out()

@@ -25,7 +25,7 @@ from geodata.vocab import LEVEL_LABELS, Level
 
 PAGE = str(Path(__file__).resolve())
 #: everyone but the wall account (counts on the wall are its whole job)
-ROLES = ("command", "supervisor", "community_head", "grid_leader", "health")
+ROLES = scope.PAGE_ROLES["my_grid"]  # the table the navigation uses
 SECTIONS = ("status", "buildings", "checkpoints", "observations", "cases", "households", "map", "history")
 
 

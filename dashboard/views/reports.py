@@ -13,11 +13,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, state
+from dashboard import auth, data, state
 from dashboard.components import report_reads as rr
+from dashboard.components.edit_text import plain
 from dashboard.components.report_form import report_form
 from dashboard.i18n import MISSING, extend, t
 from geodata.reports import FIGURES, SUBMIT_ROLES, STATUS_LABELS, figure_label
+from geodata.scope import PAGE_ROLES
 from geodata.trends import SERIES, WINDOWS, series_label
 from geodata.vocab import Level
 
@@ -172,20 +174,20 @@ def briefing_panel(v: state.View, code: str, now: dt.datetime) -> None:
 
 def main() -> None:
     state.require_entry()
+    actor = auth.require_signed_in(PAGE_ROLES["reports"])  # staff lists: not for the wall account
     v = state.view()
     lang = v.lang
     root = data.root(v.url, v.version)
     if root is None:
         st.info(t("no_data", lang))
         return
-    actor = st.session_state.get("actor")
     code = rr.unit_in_view(v, actor, root.code)
     crumbs = data.breadcrumb(v.url, v.version, code)
     if not crumbs:
-        st.error(t("reports.unknown_code", lang, code=code))
+        st.error(t("reports.unknown_code", lang, code=plain(code)))
         return
     unit = crumbs[-1]
-    st.header(t("reports.title", lang, name=unit.name))
+    st.header(t("reports.title", lang, name=plain(unit.name)))
     now = rr.minute()
 
     if actor is None:

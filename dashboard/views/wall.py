@@ -14,6 +14,7 @@ import streamlit as st
 from dashboard import auth, data, state
 from dashboard.components import alerts, controls, kpis, maps
 from dashboard.i18n import t
+from geodata.scope import PAGE_ROLES
 from geodata.vocab import Level
 
 MAP_HEIGHT = {True: 800, False: 700}  # kiosk (1080 px screen, no chrome) / with navigation
@@ -67,7 +68,7 @@ def live(root_code: str, theme: str) -> None:
 
 def main() -> None:
     state.require_entry()
-    auth.require_signed_in(("command", "viewer"))  # the whole city's counts: the command centre and its wall
+    auth.require_signed_in(PAGE_ROLES["wall"])  # the whole city's counts: the command centre and its wall
     v = state.view()
     root = data.root(v.url, v.version)
     if root is None:
