@@ -22,8 +22,8 @@ PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 def _child(scale: str, url: str) -> None:
     """Runs in the child process: generate, store, check; prints one JSON line of timings."""
-    from geodata.db import open_store
-    from geodata.integrity import check
+    from geodata.exchange.integrity import check
+    from geodata.store.db import open_store
     from loaders.demo import generate
     from loaders.demo_store import counts, store_demo
 

@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 from bench.bench_map import _db
-from geodata.bulk import upsert_layer
-from geodata.db import open_store
-from geodata.extract import layer_frame
-from geodata.writes import Actor, write
+from geodata.exchange.bulk import upsert_layer
+from geodata.exchange.extract import layer_frame
+from geodata.store.db import open_store
+from geodata.store.writes import Actor, write
 from loaders.export import write_layer
 from loaders.readers import read_layer
 
@@ -75,7 +75,7 @@ def main(argv: list[str]) -> int:
         import numpy as np
         import shapely
 
-        from geodata.bulk import _contained_in
+        from geodata.exchange.bulk import _contained_in
 
         grids = units["grids"]
         pts = np.asarray(buildings.geometry.values, dtype=object)

@@ -45,8 +45,8 @@ PLAIN_PAGE = """
 import os, folium, geopandas as gpd, streamlit as st
 from streamlit_folium import st_folium
 from dashboard.offline_assets import use_local_assets
-from geodata.db import open_store
-from geodata.extract import layer_frame
+from geodata.store.db import open_store
+from geodata.exchange.extract import layer_frame
 use_local_assets()
 store = open_store(os.environ["DATABASE_URL"])
 with store.read() as s:
@@ -125,8 +125,8 @@ def _map_frame(page):
 
 def _token(db_url: str, username: str = "command") -> str:
     """A session of a demo user: the app's pages sit behind the sign-in gate."""
-    from geodata import sessions
-    from geodata.db import Store
+    from geodata.people import sessions
+    from geodata.store.db import Store
 
     store = Store(db_url)
     token = sessions.sign_in(store, username, "demo1234").token
@@ -261,7 +261,7 @@ def _codes(url: str) -> dict[int, str]:
     """One unit code per level along the first branch (for deep links)."""
     from sqlalchemy import text
 
-    from geodata.db import Store
+    from geodata.store.db import Store
 
     store = Store(url)
     out = {}

@@ -65,16 +65,8 @@ def _t(fn, *a, **kw):
 
 
 def main(argv: list[str]) -> int:
-    from geodata.coverage import (
-        METHOD_ROAD,
-        METHOD_STRAIGHT,
-        coverage,
-        load_area,
-        reach,
-        road_network,
-    )
-    from geodata.db import Store
-    from geodata.planning import (
+    from geodata.checkpoints.coverage import METHOD_ROAD, METHOD_STRAIGHT, coverage, load_area, reach, road_network
+    from geodata.checkpoints.planning import (
         check_rules,
         greedy_set_cover,
         lp_bound_set_cover,
@@ -82,6 +74,7 @@ def main(argv: list[str]) -> int:
         solve_set_cover,
         suggest,
     )
+    from geodata.store.db import Store
 
     ap = argparse.ArgumentParser(prog="bench_planner")
     ap.add_argument("--db")

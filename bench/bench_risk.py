@@ -26,15 +26,16 @@ import pandas as pd
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
-from geodata.bulk import upsert_layer
-from geodata.cases import record_case
-from geodata.control import control_summary
-from geodata.db import Store, open_store
-from geodata.history import building_control_as_of, rebuild
-from geodata.models import Building, Case, Unit
-from geodata.risk import run_daily_transitions, situation
-from geodata.vocab import Level
-from geodata.writes import Actor, write
+from geodata.base.vocab import Level
+from geodata.exchange.bulk import upsert_layer
+from geodata.situation.cases import record_case
+from geodata.situation.control import control_summary
+from geodata.situation.history import building_control_as_of
+from geodata.situation.rebuild import rebuild
+from geodata.situation.risk import run_daily_transitions, situation
+from geodata.store.db import Store, open_store
+from geodata.store.models import Building, Case, Unit
+from geodata.store.writes import Actor, write
 
 DEFAULT_DB = Path(__file__).resolve().parent / "out" / "city.sqlite"
 

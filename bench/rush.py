@@ -15,7 +15,7 @@ What one simulated person does, as the browser would:
 - the others (command-centre accounts) open /explore and drill to random units, one link every few seconds.
 
 Heads arrive at `--rate` a minute (the goal: 1,500 within 15 minutes = 100/min). Each person gets a session
-token opened directly in the database (one row per person through geodata's write path, as geodata.sessions
+token opened directly in the database (one row per person through geodata's write path, as geodata.people.sessions
 does after the password check; the password check itself is argon2 and not part of the rush) and sends it as
 the `gw_session` cookie on the WebSocket handshake, which is where the app reads it. Accounts are `rush-*`
 users created once (one shared password hash) and kept.
@@ -56,15 +56,22 @@ from pathlib import Path
 import psutil
 from sqlalchemy import select
 
-from bench.stclient import RunResult, StreamlitSession, check_loopback, int_state, string_state, trigger_state, \
-    widget_value
-from geodata.auth_models import AuthSession
-from geodata.db import Store, open_store
-from geodata.models import DailyReport, Unit, User, utcnow
-from geodata.reports import FIGURES
-from geodata.sessions import SessionPolicy, token_hash
-from geodata.vocab import Level
-from geodata.writes import Actor, WriteContext, write
+from bench.stclient import (
+    RunResult,
+    StreamlitSession,
+    check_loopback,
+    int_state,
+    string_state,
+    trigger_state,
+    widget_value,
+)
+from geodata.base.vocab import Level
+from geodata.people.sessions import SessionPolicy, token_hash
+from geodata.reporting.reports import FIGURES
+from geodata.store.auth_models import AuthSession
+from geodata.store.db import Store, open_store
+from geodata.store.models import DailyReport, Unit, User, utcnow
+from geodata.store.writes import Actor, WriteContext, write
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/gridwatch"
@@ -112,7 +119,7 @@ def units_to_browse(store: Store) -> list[str]:
 def ensure_accounts(store: Store, heads: list[str]) -> None:
     """The bench's own users (created once, kept): a community head per community, a command-centre account
     for browsing and a wall account. One shared argon2 hash: hashing 1,500 passwords would take minutes."""
-    from geodata.accounts import hash_password
+    from geodata.people.accounts import hash_password
 
     with store.read() as s:
         root = s.execute(select(Unit).where(Unit.level == int(Level.CITY))).scalars().first()
@@ -137,7 +144,7 @@ def ensure_accounts(store: Store, heads: list[str]) -> None:
 
 def open_sessions(store: Store, usernames: list[str]) -> list[str]:
     """A signed-in session per entry (a name may repeat: one person, several tabs), opened the way
-    geodata.sessions.sign_in does after the password check; returns the tokens in the same order."""
+    geodata.people.sessions.sign_in does after the password check; returns the tokens in the same order."""
     tokens = [secrets.token_urlsafe(32) for _ in usernames]
     now = utcnow()
 

@@ -13,11 +13,10 @@ from pathlib import Path
 import streamlit as st
 
 import dashboard
-
 from dashboard import auth, offline_assets, state
 from dashboard.components import controls
 from dashboard.i18n import t
-from geodata.scope import PAGE_ROLES, may_open
+from geodata.people.scope import PAGE_ROLES, may_open
 
 # pages by the package's own path, so the entry script also runs from a copy (the browser tests serve a copy
 # next to a static/ folder of their own)
@@ -112,7 +111,7 @@ def main() -> None:
         st.html(KIOSK_CSS)
 
     signed_in = actor is not None
-    roles_of: dict[str, str] = {}  # url path -> its key in geodata.scope.PAGE_ROLES
+    roles_of: dict[str, str] = {}  # url path -> its key in geodata.people.scope.PAGE_ROLES
 
     def page(file: str, key: str, url_path: str, name: str | None) -> st.Page:
         """A page shown in the navigation to the roles PAGE_ROLES[name] lets open it (each page checks again)."""

@@ -1,6 +1,6 @@
 """Who is signed in on this browser tab, and the sign-in gate every page goes through.
 
-The session lives on the server (geodata.sessions); the browser holds its random token twice: in
+The session lives on the server (geodata.people.sessions); the browser holds its random token twice: in
 `st.session_state` (this tab, this WebSocket) and in a cookie (`gw_session`, HttpOnly, SameSite=Strict, path /),
 so that a reload, a second tab or a wall PC after a restart is still signed in until the session expires.
 Streamlit can read cookies (`st.context.cookies`) but a page run cannot set them: once after signing in (or
@@ -28,11 +28,11 @@ import streamlit as st
 from dashboard import session_cookie, state
 from dashboard.components.edit_text import both, plain, role_label
 from dashboard.i18n import t
-from geodata import access, sessions
-from geodata.accounts import UserActor
-from geodata.figures import UnitRef
-from geodata.hierarchy import UnknownUnit
-from geodata.scope import PermissionDenied
+from geodata.base.problems import PermissionDenied
+from geodata.people import sessions
+from geodata.people.accounts import UserActor
+from geodata.reporting import access
+from geodata.store.hierarchy import UnitRef, UnknownUnit
 
 TOKEN_KEY = "gw_token"
 #: where pages written before sign-in existed read the Actor (checkpoints, reports, honours, import): kept in step
@@ -43,7 +43,7 @@ _SIGNED_OUT = "gw_signed_out"
 _SET_COOKIE = "gw_set_cookie"
 
 
-def _store():  # noqa: ANN202 — geodata.db.Store
+def _store():  # noqa: ANN202 — geodata.store.db.Store
     return state.store_for(state.settings().database_url)
 
 

@@ -1,4 +1,4 @@
-"""Cached reads for the pages: thin wrappers over `geodata.figures`, keyed on (database URL, data version, unit
+"""Cached reads for the pages: thin wrappers over `geodata.reporting.figures`, keyed on (database URL, data version, unit
 code, day) so that a write anywhere shows on every screen's next run and nothing is read twice in between.
 
 No SQL here: every figure comes from a geodata read model. Frames are small (the children of one unit, or the
@@ -14,10 +14,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.state import store_for
-from geodata import figures
-from geodata.figures import UnitRef
-from geodata.hierarchy import UnknownUnit
-from geodata.vocab import Level
+from geodata.base.vocab import Level
+from geodata.reporting import figures
+from geodata.store import hierarchy
+from geodata.store.hierarchy import UnitRef, UnknownUnit
 
 TTL_S = 15 * 60
 OBSERVATION_KINDS = ("obs_home", "obs_central", "obs_self", "obs_temporary")
@@ -51,7 +51,7 @@ def breadcrumb(url: str, version: int, code: str) -> list[UnitRef] | None:
     """Root → … → the unit `code`; None when no unit has that code."""
     with store_for(url).read() as s:
         try:
-            return figures.breadcrumb(s, code)
+            return hierarchy.breadcrumb(s, code)
         except UnknownUnit:
             return None
 
@@ -66,7 +66,7 @@ def _children(url: str, version: int, code: str, on: dt.date) -> gpd.GeoDataFram
     if ahead is not None:
         return ahead
     with store_for(url).read() as s:
-        unit = figures.breadcrumb(s, code)[-1]
+        unit = hierarchy.breadcrumb(s, code)[-1]
         return _alias(figures.children_with_figures(s, unit, on))
 
 
@@ -78,7 +78,7 @@ def children(url: str, version: int, code: str, on: dt.date, lang: str = "zh") -
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=512)
 def totals(url: str, version: int, code: str, on: dt.date) -> dict[str, int]:
     with store_for(url).read() as s:
-        unit = figures.breadcrumb(s, code)[-1]
+        unit = hierarchy.breadcrumb(s, code)[-1]
         return figures.unit_totals(s, unit, on)
 
 
@@ -105,7 +105,7 @@ def _units_at_level(url: str, version: int, code: str, level: int, on: dt.date) 
 def outlines(url: str, version: int, code: str, levels: tuple[int, ...]) -> gpd.GeoDataFrame:
     """Polygons of `levels` (e.g. districts and streets) inside `code`, with their level, for orientation."""
     with store_for(url).read() as s:
-        within = figures.breadcrumb(s, code)[-1]
+        within = hierarchy.breadcrumb(s, code)[-1]
         parts = []
         for level in levels:
             frame = figures.outlines(s, level, within)
@@ -118,14 +118,14 @@ def outlines(url: str, version: int, code: str, levels: tuple[int, ...]) -> gpd.
 def buildings(url: str, version: int, code: str, on: dt.date) -> gpd.GeoDataFrame:
     """Building points under a grid or compound (a few hundred; never called above grid level)."""
     with store_for(url).read() as s:
-        unit = figures.breadcrumb(s, code)[-1]
+        unit = hierarchy.breadcrumb(s, code)[-1]
         return figures.buildings_in(s, unit, on)
 
 
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=128)
 def checkpoints(url: str, version: int, code: str) -> gpd.GeoDataFrame:
     with store_for(url).read() as s:
-        unit = figures.breadcrumb(s, code)[-1]
+        unit = hierarchy.breadcrumb(s, code)[-1]
         return figures.checkpoints_in(s, unit)
 
 
@@ -149,8 +149,8 @@ def is_building_level(level: int) -> bool:
 
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=128)
 def flags(url: str, version: int, code: str, on: dt.date) -> pd.DataFrame:
-    """无疫小区 flags held or revoked under `code` on `on` (geodata.honours)."""
-    from geodata.honours import flags as honour_flags
+    """无疫小区 flags held or revoked under `code` on `on` (geodata.situation.honours)."""
+    from geodata.situation.honours import flags as honour_flags
 
     with store_for(url).read() as s:
         frame = honour_flags(s, code, on)
@@ -159,10 +159,10 @@ def flags(url: str, version: int, code: str, on: dt.date) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
 def alerts(url: str, version: int, code: str) -> pd.DataFrame:
-    """Open (unacknowledged) alerts under `code`, newest first (geodata.alerts)."""
-    from geodata.alerts import open_alerts
+    """Open (unacknowledged) alerts under `code`, newest first (geodata.situation.alerts)."""
+    from geodata.situation.alerts import open_alerts
 
     with store_for(url).read() as s:
-        unit = figures.breadcrumb(s, code)[-1]
+        unit = hierarchy.breadcrumb(s, code)[-1]
         return open_alerts(s, scope_path=unit.path)
 

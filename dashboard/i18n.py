@@ -6,7 +6,7 @@ Pages add their own messages with `extend({...})` next to where they use them, s
 with the pages instead of in one place nobody reads.
 
 Vocabulary labels (control states, checkpoint kinds, levels) are not repeated here: they live with their
-codes in `geodata.vocab` and are read through `geodata.vocab.label`.
+codes in `geodata.base.vocab` and are read through `geodata.base.vocab.label`.
 """
 from __future__ import annotations
 

@@ -23,9 +23,9 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from dashboard import data
 from dashboard.state import View, store_for
-from geodata import figures
-from geodata.figures import UnitRef
-from geodata.vocab import Level
+from geodata.base.vocab import Level
+from geodata.reporting import figures
+from geodata.store.hierarchy import UnitRef
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ import streamlit as st
 
 from dashboard.components.edit_text import both
 from dashboard.i18n import LANGS
-from geodata.config import Settings, load_settings
-from geodata.db import Store, open_store
+from geodata.base.config import Settings, load_settings
+from geodata.store.db import Store, open_store
 
 THEMES = ("situation", "observations", "checkpoints")
 

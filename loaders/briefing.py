@@ -1,5 +1,5 @@
 """The daily briefing as files: a one-page A4 landscape PDF (and the same page as PNG), and an XLSX workbook with
-one sheet per section. The data comes from `geodata.briefing.build_briefing`; this module only draws.
+one sheet per section. The data comes from `geodata.reporting.briefing.build_briefing`; this module only draws.
 
 Everything is drawn on the server with matplotlib (no browser, no tiles, no network): the map is the unit's
 own polygons from the database. Names and other text from the data are drawn as plain text (`plain_text`: a
@@ -35,8 +35,8 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.text import Text
 
-from geodata.briefing import Briefing, build_briefing
-from geodata.reports import FIGURES
+from geodata.reporting.briefing import Briefing, build_briefing
+from geodata.reporting.reports import FIGURES
 from loaders import cells
 
 FORMATS = ("pdf", "png", "xlsx")
@@ -556,7 +556,7 @@ def render_xlsx(b: Briefing, lang: str = "zh") -> bytes:
 
 
 def L_(zh: bool, key: str) -> str:
-    from geodata.trends import series_label
+    from geodata.reporting.trends import series_label
 
     return series_label(key, "zh" if zh else "en")
 
@@ -610,9 +610,9 @@ def _request(args: argparse.Namespace) -> BriefingRequest:
 
 def cmd_briefing(args: argparse.Namespace) -> int:
     """`python -m loaders briefing --scope CODE --date D --format pdf|png|xlsx OUT [--at HH:MM] [--lang zh|en]`."""
-    from geodata.config import load_settings
-    from geodata.db import open_store
-    from geodata.hierarchy import UnknownUnit
+    from geodata.base.config import load_settings
+    from geodata.store.db import open_store
+    from geodata.store.hierarchy import UnknownUnit
 
     req = _request(args)
     try:

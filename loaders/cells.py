@@ -12,7 +12,7 @@ round trip is exact for every text: `=x` → `'=x` → `=x`, `'=x` → `''=x` �
 Numbers stay numbers: only `str` values are touched, and a negative number is a number, not text.
 
 XLSX cannot hold most C0 control characters at all (openpyxl raises IllegalCharacterError): they are dropped when
-writing (`xlsx_value`); imports and edits refuse them (`geodata.layers.control_character_problem`), so only text
+writing (`xlsx_value`); imports and edits refuse them (`geodata.base.layers.control_character_problem`), so only text
 stored before that rule can have them.
 """
 from __future__ import annotations

@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
-from geodata.config import load_settings
-from geodata.db import Store, open_store
-from geodata.layers import LAYERS
-from geodata.problems import Rejected
-from geodata.writes import Actor, write
+from geodata.base.config import load_settings
+from geodata.base.layers import LAYERS
+from geodata.base.problems import Rejected
+from geodata.store.db import Store, open_store
+from geodata.store.writes import Actor, write
 
 UNIT_AND_LEDGER_LAYERS = sorted(LAYERS)
 
@@ -32,7 +32,7 @@ def _actor(store: Store, username: str | None) -> Actor:
         return Actor.system("cli")
     from sqlalchemy import select
 
-    from geodata.models import Unit, User
+    from geodata.store.models import Unit, User
 
     with store.read() as s:
         user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
@@ -74,7 +74,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 # -- check ----------------------------------------------------------------------------------------------------
 def cmd_check(args: argparse.Namespace) -> int:
-    from geodata.integrity import check
+    from geodata.exchange.integrity import check
 
     store = _store(args)
     t0 = time.perf_counter()
@@ -92,10 +92,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 # -- import ---------------------------------------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
-    from geodata.imports import import_frame
-    from loaders.readers import read_layer
-
-    from loaders.readers import resolve_layer
+    from geodata.exchange.imports import import_frame
+    from loaders.readers import read_layer, resolve_layer
 
     # a broken mapping file is reported by the reader as a problem, like any other bad input
     try:
@@ -135,7 +133,7 @@ def _print_problems(problems, total: int) -> None:
 
 # -- export ---------------------------------------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace) -> int:
-    from geodata.exports import export_layer
+    from geodata.exchange.exports import export_layer
     from loaders.export import write_layer
 
     store = _store(args)
@@ -150,8 +148,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_users(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from geodata.accounts import ROLES, create_user, reset_password
-    from geodata.models import Unit, User
+    from geodata.people.accounts import ROLES, create_user, reset_password
+    from geodata.store.models import Unit, User
 
     store = _store(args)
     if args.users_cmd == "list":
@@ -161,7 +159,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         for user, code in rows:
             print(f"{user.username:<16} {ROLES[user.role][0]:<10} {code or '-':<24} {user.display_name}")
         return 0
-    from geodata.accounts import grant, revoke_grant, set_active
+    from geodata.people.accounts import grant, revoke_grant, set_active
 
     try:
         if args.users_cmd == "grant":

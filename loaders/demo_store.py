@@ -6,13 +6,13 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from geodata.accounts import create_user
-from geodata.bulk import insert_daily_reports, insert_shifts, upsert_layer
-from geodata.db import Store
-from geodata.models import Meta
-from geodata.stats import recompute_all
-from geodata.vocab import UNIT_LAYERS
-from geodata.writes import Actor, WriteContext, write
+from geodata.base.vocab import UNIT_LAYERS
+from geodata.exchange.bulk import insert_daily_reports, insert_shifts, upsert_layer
+from geodata.people.accounts import create_user
+from geodata.store.db import Store
+from geodata.store.models import Meta
+from geodata.store.stats import recompute_all
+from geodata.store.writes import Actor, WriteContext, write
 
 LAYER_OF_LEVEL = {int(level): name for name, level in UNIT_LAYERS.items()}
 
@@ -48,7 +48,7 @@ def store_demo(store: Store, city, *, scale: str, seed: int, log: Callable[[str]
     write(store, Actor.system("demo"), fill)
     # announce the demo's situation as the daily run would: situation changes and alerts (clusters, S2) land
     # in the event log, so the wall has alerts to show and history has a starting point
-    from geodata.risk import run_daily_transitions
+    from geodata.situation.risk import run_daily_transitions
 
     t0 = time.perf_counter()
     run_daily_transitions(store, city.today)

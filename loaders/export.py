@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from geodata.layers import LAYERS
+from geodata.base.layers import LAYERS
 from loaders import cells
 
 FORMATS = ("geojson", "gpkg", "shp", "csv", "xlsx")

@@ -1,6 +1,6 @@
 """The checkpoint planner's duty roster (排班表) as a printable XLSX workbook.
 
-The rows come from `geodata.rosters` (`roster`, `staffing_totals`, `street_names`); this module only lays them
+The rows come from `geodata.checkpoints.rosters` (`roster`, `staffing_totals`, `street_names`); this module only lays them
 out. Every cell goes through `loaders.cells`, like every spreadsheet we write: checkpoint, street and leader names
 are typed by people, and a name that starts with `=` must print as text, not run as a formula.
 """
@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from geodata.vocab import CHECKPOINT_KINDS, label
+from geodata.base.vocab import CHECKPOINT_KINDS, label
 from loaders.cells import put, workbook_bytes
 
 #: column headers of the printed roster (Chinese: it is pinned on the checkpoint's wall)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from geodata.db import Store
+from geodata.store.db import Store
 
 PG_ADMIN_URL = os.environ.get("GRIDWATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 _counter = itertools.count()

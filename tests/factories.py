@@ -11,9 +11,9 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point, box
 
-from geodata.bulk import upsert_layer
-from geodata.db import Store
-from geodata.writes import Actor, write
+from geodata.exchange.bulk import upsert_layer
+from geodata.store.db import Store
+from geodata.store.writes import Actor, write
 
 X0, Y0 = 114.30, 30.58
 W, H = 0.08, 0.04

@@ -19,12 +19,12 @@ import pytest
 from shapely.geometry import box
 from sqlalchemy import select, text
 
-from geodata.bulk import upsert_layer
-from geodata.db import Store
-from geodata.hierarchy import unit_by_code
-from geodata.models import Building, Unit, UnitStats
-from geodata.risk import situation
-from geodata.writes import Actor, WriteContext, write
+from geodata.exchange.bulk import upsert_layer
+from geodata.situation.risk import situation
+from geodata.store.db import Store
+from geodata.store.hierarchy import unit_by_code
+from geodata.store.models import Building, Unit, UnitStats
+from geodata.store.writes import Actor, WriteContext, write
 from tests.conftest import PG_ADMIN_URL
 
 DAY1 = dt.date(2026, 9, 1)

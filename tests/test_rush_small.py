@@ -27,8 +27,8 @@ from streamlit.proto.TextInput_pb2 import TextInput
 
 from bench import rush
 from bench.stclient import RunResult, StreamlitSession, trigger_state
-from geodata import sessions
-from geodata.db import Store
+from geodata.people import sessions
+from geodata.store.db import Store
 
 pytestmark = pytest.mark.slow
 

@@ -13,11 +13,10 @@ import streamlit as st
 from dashboard import auth
 from dashboard.components.edit_text import plain
 from dashboard.i18n import extend, t
-from geodata.alerts import acknowledge_alert
-from geodata.db import Store
-from geodata.problems import Rejected
-from geodata.scope import PermissionDenied
-from geodata.writes import write
+from geodata.base.problems import PermissionDenied, Rejected
+from geodata.situation.alerts import acknowledge_alert
+from geodata.store.db import Store
+from geodata.store.writes import write
 
 extend({
     "alerts.title": ("预警", "Alerts"),

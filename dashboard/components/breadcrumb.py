@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import streamlit as st
 
 from dashboard.components.edit_text import plain
-from geodata.figures import UnitRef
-from geodata.vocab import LEVEL_LABELS, Level
+from geodata.base.vocab import LEVEL_LABELS, Level
+from geodata.store.hierarchy import UnitRef
 
 
 def level_label(level: int, lang: str) -> str:

@@ -10,8 +10,8 @@ import streamlit as st
 
 from dashboard.components.breadcrumb import level_label
 from dashboard.i18n import MISSING, t
-from geodata.checkpoints import staffing_text
-from geodata.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, CONTROL_STATES, LEADER_TITLES, Level, label
+from geodata.base.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, CONTROL_STATES, LEADER_TITLES, Level, label
+from geodata.checkpoints.rules import staffing_text
 
 
 def _text(value: object) -> str:
@@ -137,7 +137,7 @@ def history_link(entity: str, code: str, lang: str) -> None:
     """A link from a record's card to its history on /audit (who changed what, when, old → new, why), for the
     people who may read the audit log; /audit checks the scope again."""
     from dashboard import auth
-    from geodata.scope import can_audit
+    from geodata.people.scope import can_audit
 
     actor = auth.current_actor()
     if actor is None or not can_audit(actor):

@@ -1,5 +1,5 @@
-"""Cached reads and commands for the checkpoint planner page: thin wrappers over `geodata.coverage`,
-`geodata.planning` and `geodata.rosters`, keyed on (database URL, data version, area code, day, …) so that a write
+"""Cached reads and commands for the checkpoint planner page: thin wrappers over `geodata.checkpoints.coverage`,
+`geodata.checkpoints.planning` and `geodata.checkpoints.rosters`, keyed on (database URL, data version, area code, day, …) so that a write
 anywhere shows on the next run and nothing heavy is computed twice in between.
 
 No SQL and no rules here: the page asks geodata and draws what it gets. Plan items travel as JSON text (hashable
@@ -18,12 +18,12 @@ import streamlit as st
 
 from dashboard.components import report_reads
 from dashboard.state import store_for
-from geodata import planning, rosters
-from geodata.coverage import METHOD_ROAD, Area, distance_method, load_area, road_network, units_in
-from geodata.planning import PlanItem
-from geodata.roads import margin_for
-from geodata.vocab import Level
-from geodata.writes import Actor, write
+from geodata.base.vocab import Level
+from geodata.checkpoints import planning, rosters
+from geodata.checkpoints.coverage import METHOD_ROAD, Area, distance_method, load_area, road_network, units_in
+from geodata.checkpoints.planning import PlanItem
+from geodata.checkpoints.roads import margin_for
+from geodata.store.writes import Actor, write
 
 TTL_S = 15 * 60
 
@@ -51,7 +51,7 @@ def areas(url: str, version: int, scope_path: str | None) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=16)
 def area(url: str, version: int, code: str, on: dt.date, radius: float | None = None) -> Area:
-    """The area with roads read for walks of `radius` (see geodata.roads.margin_for: radii up to 600 m share one
+    """The area with roads read for walks of `radius` (see geodata.checkpoints.roads.margin_for: radii up to 600 m share one
     entry) and its walking network already built: the cache hands out copies, and a network built after this
     would be built again for every copy."""
     if radius is not None and margin_for(radius) == margin_for(None):
@@ -150,8 +150,7 @@ class Outcome:
 
 
 def _run(url: str, actor: Actor, fn) -> Outcome:
-    from geodata.problems import Rejected
-    from geodata.scope import PermissionDenied
+    from geodata.base.problems import PermissionDenied, Rejected
 
     try:
         value = write(store_for(url), actor, fn)

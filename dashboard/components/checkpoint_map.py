@@ -17,13 +17,21 @@ import pandas as pd
 import shapely
 
 from dashboard.i18n import extend, t
-from dashboard.mapview import LegendEntry, UnitTheme, checkpoint_layer, checkpoint_styles, legend, theme_config
-from dashboard.mapview import elements, unit_layer
+from dashboard.mapview import (
+    LegendEntry,
+    UnitTheme,
+    checkpoint_layer,
+    checkpoint_styles,
+    elements,
+    legend,
+    theme_config,
+    unit_layer,
+)
 from dashboard.mapview.geojson import compact_properties, packed_points
 from dashboard.mapview.themes import OKABE_ITO
-from geodata.checkpoints import RULES
-from geodata.coverage import ZONE_RANKS
-from geodata.vocab import CONTROL_STATES, ROAD_KINDS, label
+from geodata.base.vocab import CONTROL_STATES, ROAD_KINDS, label
+from geodata.checkpoints.coverage import ZONE_RANKS
+from geodata.checkpoints.rules import RULES
 
 extend({
     "cpmap.zones": ("管控分区", "Control zones"),

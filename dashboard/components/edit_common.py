@@ -28,11 +28,10 @@ import streamlit as st
 
 from dashboard.components.edit_text import both, plain
 from dashboard.i18n import t
-from geodata import editing
-from geodata.hierarchy import UnknownUnit
-from geodata.problems import Rejected
-from geodata.scope import PermissionDenied
-from geodata.writes import Actor, write
+from geodata.base.problems import PermissionDenied, Rejected
+from geodata.editing import records as editing
+from geodata.store.hierarchy import UnknownUnit
+from geodata.store.writes import Actor, write
 
 _CONFLICT = "gw_conflict"
 _LISTS = "gw_person_lists"

@@ -10,11 +10,10 @@ import streamlit as st
 from dashboard.components.edit_common import refusal, text_table
 from dashboard.components.edit_text import entity_label, plain
 from dashboard.i18n import t
-from geodata import audit
-from geodata.hierarchy import UnknownUnit
-from geodata.problems import Rejected
-from geodata.scope import PermissionDenied
-from geodata.writes import Actor
+from geodata.base.problems import PermissionDenied, Rejected
+from geodata.people import audit
+from geodata.store.hierarchy import UnknownUnit
+from geodata.store.writes import Actor
 
 
 def _json(value: Any) -> str:

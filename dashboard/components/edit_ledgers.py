@@ -18,10 +18,12 @@ import streamlit as st
 from dashboard.components.edit_common import hold, pick_index, reload_button, same, save, save_held
 from dashboard.components.edit_text import plain
 from dashboard.i18n import t
-from geodata import access, editing, scope
-from geodata.figures import UnitRef
-from geodata.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, CONTROL_STATES, label
-from geodata.writes import Actor
+from geodata.base.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, CONTROL_STATES, label
+from geodata.editing import records as editing
+from geodata.people import scope
+from geodata.reporting import access
+from geodata.store.hierarchy import UnitRef
+from geodata.store.writes import Actor
 
 FLASH = "gw_flash"
 

@@ -4,7 +4,7 @@ The click comes back from streamlit-folium (`last_clicked`); the new place is ch
 of the person's scope, the version they saw). New polygons are pasted or uploaded as GeoJSON/WKT, or drawn with
 Leaflet.draw when it is served locally (`dashboard/static/vendor/leaflet-draw/`, see DRAW_JS): folium's Draw
 plugin links a CDN by default, which an intranet wall cannot reach, so it is only offered from our own files.
-Whatever the source, `geodata.editing.reshape_unit` validates it (valid polygon, inside its parent, no overlap
+Whatever the source, `geodata.editing.records.reshape_unit` validates it (valid polygon, inside its parent, no overlap
 with siblings, buildings and child units kept inside) before anything is saved.
 
 Every map click re-runs the page: the version a move or a reshape is checked against is the one read when the
@@ -27,10 +27,12 @@ from dashboard.components.edit_common import hold, pick_index, reload_button, sa
 from dashboard.components.edit_ledgers import flash, forget_ledgers
 from dashboard.components.edit_text import plain
 from dashboard.i18n import t
-from geodata import access, editing, scope
-from geodata.figures import UnitRef
-from geodata.vocab import CHECKPOINT_KINDS, label
-from geodata.writes import Actor
+from geodata.base.vocab import CHECKPOINT_KINDS, label
+from geodata.editing import records as editing
+from geodata.people import scope
+from geodata.reporting import access
+from geodata.store.hierarchy import UnitRef
+from geodata.store.writes import Actor
 
 VENDOR = Path(__file__).resolve().parents[1] / "static" / "vendor" / "leaflet-draw"
 DRAW_JS = "/app/static/vendor/leaflet-draw/leaflet.draw.js"

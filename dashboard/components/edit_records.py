@@ -1,5 +1,5 @@
 """Person-level sections of /my-grid: observations (start, edit, daily health check, release sign-off), cases
-(record, edit) and the household/person registers — each list read through geodata.persons (scoped, masked,
+(record, edit) and the household/person registers — each list read through geodata.people.persons (scoped, masked,
 logged) and each form saved through the geodata command that owns its rules."""
 from __future__ import annotations
 
@@ -20,12 +20,13 @@ from dashboard.components.edit_common import (
 )
 from dashboard.components.edit_ledgers import flash, forget_ledgers
 from dashboard.i18n import t
-from geodata import access, persons, scope
-from geodata.cases import record_case
-from geodata.figures import UnitRef
-from geodata.observations import SIGN_ROLES, SYMPTOMS, record_health_check, sign_release, start_observation
-from geodata.vocab import CASE_KINDS, OBSERVATION_KINDS, label
-from geodata.writes import Actor
+from geodata.base.vocab import CASE_KINDS, OBSERVATION_KINDS, label
+from geodata.people import persons, scope
+from geodata.reporting import access
+from geodata.situation.cases import record_case
+from geodata.situation.observations import SIGN_ROLES, SYMPTOMS, record_health_check, sign_release, start_observation
+from geodata.store.hierarchy import UnitRef
+from geodata.store.writes import Actor
 
 
 def _done(lang: str) -> None:

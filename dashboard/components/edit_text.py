@@ -161,14 +161,14 @@ extend({
 
 
 def role_label(role: str, lang: str) -> str:
-    from geodata.accounts import ROLES
+    from geodata.people.accounts import ROLES
 
     zh, en = ROLES.get(role, (role, role))
     return en if lang == "en" else zh
 
 
 def entity_label(entity: str, lang: str) -> str:
-    from geodata.scope import ENTITY_LABELS
+    from geodata.people.scope import ENTITY_LABELS
 
     zh, en = ENTITY_LABELS.get(entity, (entity, entity))
     return en if lang == "en" else zh

@@ -12,22 +12,22 @@ from collections.abc import Callable
 from typing import Any
 
 import folium
-import pandas as pd
 import geopandas as gpd
+import pandas as pd
+import streamlit as st
 from branca.element import MacroElement
 from folium.template import Template
-import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.i18n import t
 from dashboard.mapview import (
     base_map,
     building_layer,
-    flag_entries,
-    flag_layer,
     checkpoint_layer,
     checkpoint_styles,
     control_state_styles,
+    flag_entries,
+    flag_layer,
     legend,
     selection_layer,
     unit_layer,
@@ -35,7 +35,7 @@ from dashboard.mapview import (
 )
 from dashboard.mapview.elements import Fit
 from dashboard.mapview.geojson import fit_zoom
-from geodata.config import Settings
+from geodata.base.config import Settings
 
 #: what the wall never shows: it is read by everyone in the room (counts only, no names of persons)
 WALL_HIDDEN = ("leader_name", "leader_phone")

@@ -1,5 +1,5 @@
 """The community's daily report form (日报): figures prefilled from the data, a reason when any is changed, a
-one-click zero report (零报告) when the day has nothing new. The rules live in geodata.reports.submit_report;
+one-click zero report (零报告) when the day has nothing new. The rules live in geodata.reporting.reports.submit_report;
 this component only collects the figures, calls it through the write path and shows its answer.
 """
 from __future__ import annotations
@@ -14,10 +14,9 @@ from dashboard.components import report_reads as rr
 from dashboard.components.edit_text import plain
 from dashboard.i18n import extend, t
 from dashboard.state import store_for
-from geodata.problems import Rejected
-from geodata.reports import DATA_FIGURES, FIGURES, FLOW_FIGURES, figure_label, submit_report
-from geodata.scope import PermissionDenied
-from geodata.writes import Actor, write
+from geodata.base.problems import PermissionDenied, Rejected
+from geodata.reporting.reports import DATA_FIGURES, FIGURES, FLOW_FIGURES, figure_label, submit_report
+from geodata.store.writes import Actor, write
 
 extend({
     "reports.form.title": ("{name} {day} 日报", "Daily report of {name}, {day}"),

@@ -1,5 +1,5 @@
-"""Cached reads for the reports and honours pages: thin wrappers over geodata.reports, geodata.trends,
-geodata.honours and geodata.briefing, keyed on (database URL, data version, unit, day) like dashboard.data, so a
+"""Cached reads for the reports and honours pages: thin wrappers over geodata.reporting.reports, geodata.reporting.trends,
+geodata.situation.honours and geodata.reporting.briefing, keyed on (database URL, data version, unit, day) like dashboard.data, so a
 submitted report shows on every screen's next run. No SQL here.
 
 Whether a report is missing depends on the clock as well as the data (the cut-off passes without a write), so
@@ -14,8 +14,9 @@ import streamlit as st
 
 from dashboard.i18n import extend
 from dashboard.state import store_for
-from geodata import honours, reports, trends
-from geodata.briefing import build_briefing
+from geodata.reporting import reports, trends
+from geodata.reporting.briefing import build_briefing
+from geodata.situation import honours
 
 TTL_S = 15 * 60
 
@@ -169,7 +170,7 @@ def unit_in_view(v, actor, root_code: str) -> str:
     one outside the signed-in person's scope (a code typed into the URL is refused, nothing of it is read)."""
     from dashboard import data, state
     from dashboard.i18n import t
-    from geodata.scope import can_read
+    from geodata.people.scope import can_read
 
     code = state.param("code")  # a value no code can have was refused by state.check_query: the default here
     if not code:

@@ -30,11 +30,11 @@ from dashboard.mapview import elements
 from dashboard.mapview.geojson import (
     check_wgs84,
     compact_properties,
-    lean_geometries,
-    packed_polygons,
-    packed_points,
-    representative_points,
     fit_zoom,
+    lean_geometries,
+    packed_points,
+    packed_polygons,
+    representative_points,
     tolerance_for_zoom,
     tolerances,
 )
@@ -49,7 +49,7 @@ from dashboard.mapview.themes import (
     theme_config,
     unit_theme,
 )
-from geodata.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, LEADER_TITLES, Level, label
+from geodata.base.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, LEADER_TITLES, Level, label
 
 OUTLINE_PANE = ("gw-outline", 420)  # above the unit fills (overlayPane 400), below markers (600)
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.i18n import t
-from geodata.vocab import CONTROL_STATES, label
+from geodata.base.vocab import CONTROL_STATES, label
 
 # Okabe-Ito categorical palette
 OKABE_ITO = {

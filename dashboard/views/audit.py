@@ -1,5 +1,5 @@
 """/audit: who changed what, when, from what to what and why — under the reader's scope, person-level values
-redacted or masked as geodata.audit decides; `?entity=…&code=…` opens one record's history (a card's link).
+redacted or masked as geodata.people.audit decides; `?entity=…&code=…` opens one record's history (a card's link).
 
 Filters mirror query parameters (`user`, `action`, `entity`, `code`, `since`, `until`), so a filtered view is a
 link that can be shared with someone whose scope covers it.
@@ -15,8 +15,9 @@ from dashboard.components.edit_common import refusal
 from dashboard.components.edit_history import events_table, history_panel
 from dashboard.components.edit_text import entity_label
 from dashboard.i18n import t
-from geodata import audit
-from geodata.scope import PAGE_ROLES, PermissionDenied
+from geodata.base.problems import PermissionDenied
+from geodata.people import audit
+from geodata.people.scope import PAGE_ROLES
 
 ACTIONS = ("", "building.update", "checkpoint.", "control.change", "unit.", "person.update", "household.update",
            "observation.", "health_check.record", "case.", "persons.view", "export", "user.")

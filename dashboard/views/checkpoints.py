@@ -26,8 +26,8 @@ from dashboard.components.edit_text import plain
 from dashboard.components.maps import PlaceLabelsWhenStyled, fit_group
 from dashboard.i18n import extend, t
 from dashboard.mapview import base_map
-from geodata.checkpoints import RULES
-from geodata.coverage import (
+from geodata.base.vocab import CHECKPOINT_KINDS, Level, label
+from geodata.checkpoints.coverage import (
     METHOD_ROAD,
     ZONE_RANKS,
     compound_zones,
@@ -35,11 +35,11 @@ from geodata.coverage import (
     method_label,
     roads_inside,
 )
-from geodata.hierarchy import path_ids
-from geodata.planning import PlanItem, norm_staffing
-from geodata.scope import PAGE_ROLES
-from geodata.vocab import CHECKPOINT_KINDS, Level, label
-from geodata.writes import Actor
+from geodata.checkpoints.planning import PlanItem, norm_staffing
+from geodata.checkpoints.rules import RULES
+from geodata.people.scope import PAGE_ROLES
+from geodata.store.hierarchy import path_ids
+from geodata.store.writes import Actor
 
 extend({
     "cp.title": ("卡点布设与值守", "Checkpoint planning and staffing"),
@@ -347,7 +347,7 @@ def map_panel(v: state.View, code: str, radius: float, ev, lang: str) -> None:
 
 
 def _staffing(cps: pd.DataFrame, norms: dict[str, Any]) -> list[str]:
-    from geodata.checkpoints import staffing_status
+    from geodata.checkpoints.rules import staffing_status
 
     return staffing_status(cps, norms).tolist() if len(cps) else []
 

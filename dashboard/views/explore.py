@@ -17,9 +17,9 @@ from dashboard.components import cards, controls, kpis, maps, tables
 from dashboard.components.breadcrumb import breadcrumb, level_label
 from dashboard.components.edit_text import plain
 from dashboard.i18n import t
-from geodata.figures import UnitRef
-from geodata.scope import PAGE_ROLES
-from geodata.vocab import Level
+from geodata.base.vocab import Level
+from geodata.people.scope import PAGE_ROLES
+from geodata.store.hierarchy import UnitRef
 
 PAGE = "views/explore.py"
 MAP_HEIGHT = 640

@@ -1,7 +1,7 @@
 """/honours: the 无疫小区 (epidemic-free compound) lifecycle — applications and their steps by role, the flags
 held and revoked per street, and the quarterly round (domain file §2.9, scenario 20).
 
-Every button calls one geodata.honours command through the write path; which buttons a person sees comes from
+Every button calls one geodata.situation.honours command through the write path; which buttons a person sees comes from
 `honours.steps_for(actor, application)`, the same table the commands check. Without a signed-in actor the
 lists are read-only.
 """
@@ -17,9 +17,9 @@ from dashboard.components import report_reads as rr
 from dashboard.components.edit_text import plain
 from dashboard.components.report_form import run_write
 from dashboard.i18n import extend, t
-from geodata import honours
-from geodata.scope import PAGE_ROLES
-from geodata.vocab import Level
+from geodata.base.vocab import Level
+from geodata.people.scope import PAGE_ROLES
+from geodata.situation import honours
 
 extend({
     "honours.title": ("无疫小区创建 · {name}", "Epidemic-free compounds · {name}"),
@@ -151,7 +151,7 @@ def detail_panel(v: state.View, actor, apps: pd.DataFrame) -> None:
 
 
 def actions(v: state.View, actor, code: str, allowed: list[str]) -> None:
-    """One control per step `actor` may take now; each calls its geodata.honours command."""
+    """One control per step `actor` may take now; each calls its geodata.situation.honours command."""
     lang = v.lang
     on = v.on
 

@@ -1,7 +1,7 @@
 """/import: upload a file, see how its columns map and where its features fall, dry-run, then confirm.
 
 The page only turns choices into calls: reading is `loaders.readers.read_layer`, checking and writing is
-`geodata.imports.import_frame` (the same command the CLI runs), so nothing here decides what is valid.
+`geodata.exchange.imports.import_frame` (the same command the CLI runs), so nothing here decides what is valid.
 """
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ from dashboard.components.checkpoint_map import roads_geojson, roads_group
 from dashboard.components.edit_text import both
 from dashboard.i18n import extend, t
 from dashboard.mapview import base_map, building_layer, checkpoint_layer, unit_layer
-from geodata.accounts import ROLES
-from geodata.imports import IMPORT_ROLES, import_frame
-from geodata.layers import LAYERS
-from geodata.problems import Problem, Rejected
-from geodata.scope import PAGE_ROLES, PermissionDenied
+from geodata.base.layers import LAYERS
+from geodata.base.problems import PermissionDenied, Problem, Rejected
+from geodata.exchange.imports import IMPORT_ROLES, import_frame
+from geodata.people.accounts import ROLES
+from geodata.people.scope import PAGE_ROLES
 from loaders.readers import read_layer, upload_path
 
 extend({

@@ -12,8 +12,8 @@ import streamlit as st
 from dashboard import auth, state
 from dashboard.components.edit_text import plain, role_label
 from dashboard.i18n import t
-from geodata import access
-from geodata.scope import may_open
+from geodata.people.scope import may_open
+from geodata.reporting import access
 
 PAGES = Path(__file__).resolve().parent
 
@@ -34,7 +34,7 @@ def main() -> None:
     if home is not None:
         st.write(t("auth.scope", lang, scope=plain(f"{home.name}（{home.code}）")))
     # absolute paths: the entry script may live elsewhere (tests/e2e/edit_app.py), Streamlit joins them as given
-    # links to the pages this role may open (geodata.scope.PAGE_ROLES, the table the navigation uses)
+    # links to the pages this role may open (geodata.people.scope.PAGE_ROLES, the table the navigation uses)
     if may_open(actor, "my_grid"):
         st.page_link(str(PAGES / "my_grid.py"), label=t("auth.go", lang, page=t("nav.my_grid", lang)))
     if may_open(actor, "wall"):

@@ -19,9 +19,10 @@ from dashboard.components.edit_common import pending_conflict, refusal, text_tab
 from dashboard.components.edit_history import history_panel
 from dashboard.components.edit_text import plain
 from dashboard.i18n import t
-from geodata import access, scope
-from geodata.hierarchy import UnknownUnit
-from geodata.vocab import LEVEL_LABELS, Level
+from geodata.base.vocab import LEVEL_LABELS, Level
+from geodata.people import scope
+from geodata.reporting import access
+from geodata.store.hierarchy import UnknownUnit
 
 PAGE = str(Path(__file__).resolve())
 #: everyone but the wall account (counts on the wall are its whole job)

@@ -4,7 +4,7 @@ differences from the live data, trend charts and the printable briefing (domain 
 - a signed-in community head or grid leader gets the report form of their community;
 - everyone sees, for the unit in view (`?code=`, else the signed-in user's scope, else the city): reports in,
   late, zero and missing (after the cut-off), the per-unit summary, differences, trends, briefing downloads.
-Nothing is decided here: geodata.reports, geodata.trends and geodata.briefing answer, loaders.briefing draws.
+Nothing is decided here: geodata.reporting.reports, geodata.reporting.trends and geodata.reporting.briefing answer, loaders.briefing draws.
 """
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from dashboard.components import report_reads as rr
 from dashboard.components.edit_text import plain
 from dashboard.components.report_form import report_form
 from dashboard.i18n import MISSING, extend, t
-from geodata.reports import FIGURES, SUBMIT_ROLES, STATUS_LABELS, figure_label
-from geodata.scope import PAGE_ROLES
-from geodata.trends import SERIES, WINDOWS, series_label
-from geodata.vocab import Level
+from geodata.base.vocab import Level
+from geodata.people.scope import PAGE_ROLES
+from geodata.reporting.reports import FIGURES, STATUS_LABELS, SUBMIT_ROLES, figure_label
+from geodata.reporting.trends import SERIES, WINDOWS, series_label
 
 extend({
     "reports.title": ("日报与简报 · {name}", "Daily reports and briefing · {name}"),

@@ -14,8 +14,8 @@ import streamlit as st
 from dashboard import auth, data, state
 from dashboard.components import alerts, controls, kpis, maps
 from dashboard.i18n import t
-from geodata.scope import PAGE_ROLES
-from geodata.vocab import Level
+from geodata.base.vocab import Level
+from geodata.people.scope import PAGE_ROLES
 
 MAP_HEIGHT = {True: 800, False: 700}  # kiosk (1080 px screen, no chrome) / with navigation
 

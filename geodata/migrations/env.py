@@ -1,7 +1,7 @@
-"""Alembic environment: always run with a connection handed in by geodata.db.Store.migrate."""
+"""Alembic environment: always run with a connection handed in by geodata.store.db.Store.migrate."""
 from alembic import context
 
-from geodata.models import Base
+from geodata.store.models import Base
 
 config = context.config
 connection = config.attributes["connection"]

@@ -1,7 +1,7 @@
 """Demo city generator: a deterministic, database-free Wuhan-like city for 网格防控一张图.
 
     from loaders.demo import generate, SCALES
-    city = generate("district", seed=0)          # DemoCity: one frame per layer of geodata.layers
+    city = generate("district", seed=0)          # DemoCity: one frame per layer of geodata.base.layers
     city.layers()                                 # {"city": …, "districts": …, …, "checkpoints": …}
 
 Scales ('street', 'district', 'city') and their target sizes are in `SCALES`; the same scale, seed and `today`

@@ -1,4 +1,4 @@
-"""`generate`: the whole demo city as layer frames (geodata.layers schemas), without touching a database."""
+"""`generate`: the whole demo city as layer frames (geodata.base.layers schemas), without touching a database."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geodata.layers import LAYERS, UNIT_LAYER_ZH
-from geodata.vocab import VULNERABLE_TAGS
+from geodata.base.layers import LAYERS, UNIT_LAYER_ZH
+from geodata.base.vocab import VULNERABLE_TAGS
 
 from .buildings import Buildings, Villages, build_buildings
 from .checkpoints import build_checkpoints, build_shifts
@@ -26,9 +26,9 @@ CRS = "EPSG:4326"
 
 @dataclass
 class DemoCity:
-    """One frame per layer of `geodata.layers`, plus the operational tables the dashboard needs.
+    """One frame per layer of `geodata.base.layers`, plus the operational tables the dashboard needs.
 
-    `units` holds every unit level in one GeoDataFrame (column `level` = `geodata.vocab.Level` value), parents
+    `units` holds every unit level in one GeoDataFrame (column `level` = `geodata.base.vocab.Level` value), parents
     before children; `layers()` splits it into the six unit layers.
     """
 
@@ -48,7 +48,7 @@ class DemoCity:
     users: pd.DataFrame
 
     def layers(self) -> dict[str, pd.DataFrame]:
-        """Frames keyed by the layer names of `geodata.layers.LAYERS`, in load order (parents first)."""
+        """Frames keyed by the layer names of `geodata.base.layers.LAYERS`, in load order (parents first)."""
         out: dict[str, pd.DataFrame] = {}
         for level, name in enumerate(UNIT_LAYER_ZH, start=1):
             out[name] = self.units.loc[self.units["level"] == level, LAYERS[name].names].reset_index(drop=True)

@@ -12,7 +12,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from geodata.rules_config import DEFAULTS
+from geodata.store.rules_config import DEFAULTS
 
 REPORT_DAYS = 7
 REPORT_CUTOFF = dt.time.fromisoformat(DEFAULTS["daily_report"]["cutoff"])

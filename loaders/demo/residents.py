@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geodata.layers import LAYERS
-from geodata.vocab import VULNERABLE_TAGS
+from geodata.base.layers import LAYERS
+from geodata.base.vocab import VULNERABLE_TAGS
 
 from . import names
 from .buildings import Buildings, Villages

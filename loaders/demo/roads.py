@@ -31,7 +31,7 @@ CLASSES = (("primary", "streets"), ("secondary", "communities"), ("tertiary", "g
 
 
 def build_roads(rng: np.random.Generator, tree: UnitTree, city_code: str) -> gpd.GeoDataFrame:
-    """The roads layer (geodata.layers "roads": code, name, kind, geometry in WGS-84); the street of each road is
+    """The roads layer (geodata.base.layers "roads": code, name, kind, geometry in WGS-84); the street of each road is
     left to the importer's spatial join, as for a road file from a surveying office."""
     noded = shapely.union_all(shapely.boundary(tree.compounds.geom), grid_size=GRID_DEG)
     pieces = shapely.get_parts(noded)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from geodata.vocab import Level
+from geodata.base.vocab import Level
 
 from . import names, tiling
 

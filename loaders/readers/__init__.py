@@ -1,13 +1,13 @@
-"""Reading import files into canonical layer frames (see `geodata.layers`), with every problem reported.
+"""Reading import files into canonical layer frames (see `geodata.base.layers`), with every problem reported.
 
     result = read_layer("grids.zip", "grids", crs=None, mapping=None)
     print(problems_table(result.problems, result.total_problems))
-    if result.ok: geodata.bulk.upsert_layer(ctx, "grids", result.frame, source=result.file)
+    if result.ok: geodata.exchange.bulk.upsert_layer(ctx, "grids", result.frame, source=result.file)
 
 `iter_layer_chunks` is the streaming form (bounded memory for very large files); `read_layer` collects its
 chunks into one frame.
 """
-from geodata.problems import Problem
+from geodata.base.problems import Problem
 
 from .formats import UnreadableFile, upload_path
 from .problems import ProblemLog, problems_table

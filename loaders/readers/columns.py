@@ -24,8 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from geodata.layers import LAYERS, LayerSchema
-from geodata.vocab import LEADER_TITLES, UNIT_LAYERS
+from geodata.base.layers import LAYERS, LayerSchema
+from geodata.base.vocab import LEADER_TITLES, UNIT_LAYERS
 
 from .problems import ERROR, WARNING
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geodata.layers import LayerSchema
+from geodata.base.layers import LayerSchema
 
 from .problems import ERROR, WARNING, Issue
 from .values import parse_float

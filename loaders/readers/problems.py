@@ -1,6 +1,6 @@
 """Collecting problems while reading a file: where (file, row, column) and why, in Chinese and English.
 
-The `Problem` record is the project's one (`geodata.problems.Problem`), so reader problems and database-side
+The `Problem` record is the project's one (`geodata.base.problems.Problem`), so reader problems and database-side
 problems print the same way. A file with a million bad rows must not build a million records: `ProblemLog`
 counts everything but keeps only the first `limit` row problems (file-level ones are always kept).
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geodata.problems import Problem
+from geodata.base.problems import Problem
 
 ERROR = "error"
 WARNING = "warning"

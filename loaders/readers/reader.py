@@ -4,8 +4,8 @@
                                                └──geometry + coords──▶ WGS-84 geometries
                              ──▶ required values, duplicate codes ──▶ frame (rows without errors) + problems
 
-The frame holds the layer's canonical columns (a subset of `geodata.layers`), plus `_row`: the row number in the
-source file, which `geodata.bulk.upsert_layer` uses to name rows in its own problems. Rows with an error are left
+The frame holds the layer's canonical columns (a subset of `geodata.base.layers`), plus `_row`: the row number in the
+source file, which `geodata.exchange.bulk.upsert_layer` uses to name rows in its own problems. Rows with an error are left
 out of the frame; any error means the file should not be written (the CLI decides). Nothing here raises on bad
 content: an unreadable file is one error with row=None.
 """
@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from geodata.layers import LAYERS, UNIT_LAYER_ZH, LayerSchema
-from geodata.problems import Problem
+from geodata.base.layers import LAYERS, UNIT_LAYER_ZH, LayerSchema
+from geodata.base.problems import Problem
 
 from .. import coords
 from . import geometry as geom

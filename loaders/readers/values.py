@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geodata import vocab
-from geodata.layers import CONTROL_CHARACTERS, Field, control_character_problem
+from geodata.base import vocab
+from geodata.base.layers import CONTROL_CHARACTERS, Field, control_character_problem
 from loaders.cells import unquote_series
 
 from .problems import ERROR, Issue
@@ -163,7 +163,7 @@ def _number_text(v: object) -> str:
 
 def _control_characters(text: pd.Series, name: str) -> Issue | None:
     """Cells holding control characters, refused by the field registry's rule
-    (`geodata.layers.control_character_problem`); the column is screened in one vectorised pass first."""
+    (`geodata.base.layers.control_character_problem`); the column is screened in one vectorised pass first."""
     hits = np.flatnonzero(text.str.contains(CONTROL_CHARACTERS, regex=True).fillna(False).to_numpy(dtype=bool))
     if not len(hits):
         return None
@@ -376,7 +376,7 @@ def _allowed(terms: dict[str, vocab.Term]) -> tuple[str, str]:
 
 
 def parse_vocab(series: pd.Series, name: str, terms: dict[str, vocab.Term], label_zh: str = "") -> Parsed:
-    """Stored codes via `geodata.vocab.parse_term` (code, Chinese or English label, or a listed synonym)."""
+    """Stored codes via `geodata.base.vocab.parse_term` (code, Chinese or English label, or a listed synonym)."""
     allowed_zh, allowed_en = _allowed(terms)
     what = label_zh or name
 

@@ -17,9 +17,10 @@ import streamlit as st
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from geodata import editing, sessions
-from geodata.models import Building, Event
-from geodata.writes import write
+from geodata.editing import records as editing
+from geodata.people import sessions
+from geodata.store.models import Building, Event
+from geodata.store.writes import write
 from tests.e2e.test_editing import make_app_dir
 from tests.geodata.test_scope_city import PASSWORD, USERS, actor, city  # noqa: F401 — `city` is a fixture
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from geodata import editing
-from geodata.models import Case, Checkpoint, Event, Observation
-from geodata.writes import write
+from geodata.editing import records as editing
+from geodata.store.models import Case, Checkpoint, Event, Observation
+from geodata.store.writes import write
 from tests.dashboard.test_auth_pages import app, assert_ran, frames, texts  # noqa: F401 — `app` is a fixture
 from tests.geodata.test_scope_city import actor, city  # noqa: F401 — `city` is a fixture
 

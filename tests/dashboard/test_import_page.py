@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from geodata.imports import IMPORT_ROLES
+from geodata.exchange.imports import IMPORT_ROLES
 from loaders.readers import upload_path
 from tests.dashboard.test_auth_pages import app, assert_ran, texts  # noqa: F401 — `app` is a fixture
 from tests.geodata.test_scope_city import USERS, city  # noqa: F401 — `city` is a fixture

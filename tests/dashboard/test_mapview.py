@@ -492,7 +492,7 @@ def test_checkpoints_theme_classes():
 
 
 def test_point_styles_cover_every_control_state_and_staffing():
-    from geodata.vocab import CONTROL_STATES
+    from geodata.base.vocab import CONTROL_STATES
 
     buildings = control_state_styles()
     assert set(buildings.codes) == set(CONTROL_STATES)

@@ -7,7 +7,7 @@
   is refused with a Chinese and English warning and the page runs with its default (`?radius=abc` crashed
   /checkpoints).
 - Pages by role: the wall account (viewer) opens the wall and /explore only; every other page refuses it, by the
-  navigation's gate and by the page's own check against the same table (geodata.scope.PAGE_ROLES).
+  navigation's gate and by the page's own check against the same table (geodata.people.scope.PAGE_ROLES).
 """
 from __future__ import annotations
 
@@ -24,10 +24,11 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import state
 from dashboard.components.edit_text import plain
-from geodata import editing, sessions
-from geodata.models import Checkpoint, Unit
-from geodata.scope import PAGE_ROLES, may_open
-from geodata.writes import Actor, write
+from geodata.editing import records as editing
+from geodata.people import sessions
+from geodata.people.scope import PAGE_ROLES, may_open
+from geodata.store.models import Checkpoint, Unit
+from geodata.store.writes import Actor, write
 from tests.dashboard.test_auth_pages import assert_ran, frames, texts
 from tests.geodata.test_scope_city import PASSWORD, actor, city  # noqa: F401 — `city` is a fixture
 

@@ -15,10 +15,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from geodata import figures
-from geodata.bulk import upsert_layer
-from geodata.db import open_store
-from geodata.writes import Actor, write
+from geodata.exchange.bulk import upsert_layer
+from geodata.reporting import figures
+from geodata.store.db import open_store
+from geodata.store.hierarchy import breadcrumb
+from geodata.store.writes import Actor, write
 from loaders.demo import generate
 from loaders.demo_store import store_demo
 from tests.factories import building_frame, unit_frames
@@ -65,9 +66,9 @@ def _command_token(url: str) -> str:
     """A session of a command-centre user (created when the database has none, e.g. the factory city)."""
     from sqlalchemy import select
 
-    from geodata import sessions
-    from geodata.accounts import create_user
-    from geodata.models import Unit, User
+    from geodata.people import sessions
+    from geodata.people.accounts import create_user
+    from geodata.store.models import Unit, User
 
     store = open_store(url)
     with store.read() as s:
@@ -142,7 +143,7 @@ def test_wall_kpis_are_the_street_demo_totals(app, street_url):
     with store.read() as s:
         root = figures.root_unit(s)
         totals = figures.unit_totals(s, root, today)
-        street = figures.breadcrumb(s, "420106001")[-1]
+        street = breadcrumb(s, "420106001")[-1]
         communities = figures.children_with_figures(s, street, today)
     store.dispose()
     shown = kpi_values(at)
@@ -257,7 +258,7 @@ def test_unknown_code_is_reported(app, street_url):
 def test_building_card_from_the_query_string(app, street_url):
     store = with_store(street_url)
     with store.read() as s:
-        grid = figures.breadcrumb(s, "420106001001G01")[-1]
+        grid = breadcrumb(s, "420106001001G01")[-1]
         building = figures.buildings_in(s, grid, dt.date.today()).iloc[0]
     store.dispose()
     at = app(street_url, page="explore", code=grid.code, building=building["code"])
@@ -272,11 +273,11 @@ def test_building_card_from_the_query_string(app, street_url):
 def test_checkpoint_card_from_the_query_string(app, street_url):
     """?checkpoint= opens a checkpoint's card at grid level: its kind, people on duty against the norm, who is
     in charge; the staff link leads to it in its street's planner. An unknown code says so."""
-    from geodata.checkpoints import staffing_text
+    from geodata.checkpoints.rules import staffing_text
 
     store = with_store(street_url)
     with store.read() as s:
-        crumbs = figures.breadcrumb(s, "420106001001G01")
+        crumbs = breadcrumb(s, "420106001001G01")
         cps = figures.checkpoints_in(s, crumbs[-1])
     store.dispose()
     cp = cps[cps["staffing"] == "under"].iloc[0] if (cps["staffing"] == "under").any() else cps.iloc[0]
@@ -304,7 +305,7 @@ def test_focus_lists_the_communities_behind_a_wall_kpi(app, street_url):
     table = children_table(at)
     store = with_store(street_url)
     with store.read() as s:
-        communities = figures.children_with_figures(s, figures.breadcrumb(s, "420106001")[-1], dt.date.today())
+        communities = figures.children_with_figures(s, breadcrumb(s, "420106001")[-1], dt.date.today())
     store.dispose()
     expected = communities[communities["obs_total"] > 0].sort_values("obs_total", ascending=False)
     assert list(table["code"]) == list(expected["code"])
@@ -357,7 +358,7 @@ def test_wall_lists_open_alerts_and_the_command_centre_acknowledges_one(app, str
     assert len([b for b in at.button if (b.key or "").startswith("ack-")]) == 3
     from sqlalchemy import select
 
-    from geodata.models import Event
+    from geodata.store.models import Event
 
     store = with_store(street_url)
     with store.read() as s:

@@ -9,8 +9,9 @@ import pytest
 import streamlit as st
 
 from dashboard import data, prefetch
-from geodata import figures
-from geodata.vocab import Level
+from geodata.base.vocab import Level
+from geodata.reporting import figures
+from geodata.store.hierarchy import breadcrumb
 from loaders.demo import generate
 from loaders.demo_store import store_demo
 
@@ -29,12 +30,12 @@ def _view(store) -> SimpleNamespace:
 
 def _direct_children(store, code: str, on: dt.date):
     with store.read() as s:
-        return data._alias(figures.children_with_figures(s, figures.breadcrumb(s, code)[-1], on))
+        return data._alias(figures.children_with_figures(s, breadcrumb(s, code)[-1], on))
 
 
 def _direct_level(store, code: str, level: int, on: dt.date):
     with store.read() as s:
-        return data._alias(figures.units_with_figures(s, figures.breadcrumb(s, code)[-1], level, on))
+        return data._alias(figures.units_with_figures(s, breadcrumb(s, code)[-1], level, on))
 
 
 @pytest.mark.parametrize("level", [Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID])
@@ -44,7 +45,7 @@ def test_read_ahead_fills_the_cache_with_what_a_drill_would_read(street, level, 
         from sqlalchemy import text
 
         code = s.execute(text("SELECT min(code) FROM units WHERE level = :l"), {"l": int(level)}).scalar()
-        unit = figures.breadcrumb(s, code)[-1]
+        unit = breadcrumb(s, code)[-1]
     kids = data.children(v.url, v.version, code, v.on)
     assert len(kids), f"the demo has children under {code}"
     communities = (data.units_at_level(v.url, v.version, code, int(Level.COMMUNITY), v.on)

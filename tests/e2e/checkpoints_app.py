@@ -2,7 +2,7 @@
 
 `GW_E2E_ACTOR=username:role:SCOPE_CODE` signs that person in for the session (the account is created when the
 database has none; a stand-in for the sign-in page, which is not part of this test): the page refuses anyone who is
-not signed in with a role that may open it (geodata.scope.PAGE_ROLES). Streamlit serves `static/` next to the script it runs, so the test copies this
+not signed in with a role that may open it (geodata.people.scope.PAGE_ROLES). Streamlit serves `static/` next to the script it runs, so the test copies this
 file and dashboard/static/ into a temporary folder; the page itself is found through the `dashboard` package.
 """
 from __future__ import annotations
@@ -14,10 +14,10 @@ import streamlit as st
 
 import dashboard
 from dashboard import auth, offline_assets, state
-from geodata import sessions
-from geodata.accounts import create_user
-from geodata.models import User
-from geodata.writes import Actor, write
+from geodata.people import sessions
+from geodata.people.accounts import create_user
+from geodata.store.models import User
+from geodata.store.writes import Actor, write
 
 PAGE = Path(dashboard.__file__).resolve().parent / "views" / "checkpoints.py"
 

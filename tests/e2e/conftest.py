@@ -262,11 +262,11 @@ def sign_in_as(page, db_url: str, username: str = "command") -> None:
     created when the database has none), as the sign-in form would after a correct password."""
     from sqlalchemy import select
 
-    from geodata import sessions
-    from geodata.accounts import create_user
-    from geodata.db import open_store
-    from geodata.models import Unit, User
-    from geodata.writes import Actor, write
+    from geodata.people import sessions
+    from geodata.people.accounts import create_user
+    from geodata.store.db import open_store
+    from geodata.store.models import Unit, User
+    from geodata.store.writes import Actor, write
 
     store = open_store(db_url)
     with store.read() as s:

@@ -15,9 +15,9 @@ import pytest
 from playwright.sync_api import expect
 from shapely.geometry import Point
 
-from geodata.bulk import upsert_layer
-from geodata.db import Store
-from geodata.writes import Actor, write
+from geodata.exchange.bulk import upsert_layer
+from geodata.store.db import Store
+from geodata.store.writes import Actor, write
 from tests.e2e.conftest import wait_for_app_run
 from tests.factories import X0, Y0, load_small_city
 
@@ -128,8 +128,9 @@ HOSTILE_ROAD = "<img src=x onerror=alert(1)>路"
 def test_the_map_draws_the_roads_and_coverage_walks_along_them(start_app, open_app, city_db, entry_script):
     """A lane past the two gates: the page says distances walk along roads and draws the lane, its name shown as
     text in the tooltip."""
-    from geodata.db import Store
     from shapely.geometry import LineString
+
+    from geodata.store.db import Store
 
     store = Store(city_db)
     write(store, Actor.system("test"), lambda ctx: upsert_layer(ctx, "roads", gpd.GeoDataFrame(

@@ -17,9 +17,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
-from geodata.accounts import create_user
-from geodata.db import open_store
-from geodata.writes import Actor, write
+from geodata.people.accounts import create_user
+from geodata.store.db import open_store
+from geodata.store.writes import Actor, write
 from loaders.demo import generate
 from loaders.demo_store import store_demo
 from tests.e2e.conftest import is_local, launch_app, stop_app, wait_for_app_run

@@ -11,13 +11,12 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from geodata.bulk import upsert_layer
-from geodata.db import open_store
-from tests.e2e.conftest import sign_in_as
-from geodata.writes import Actor, write
+from geodata.exchange.bulk import upsert_layer
+from geodata.store.db import open_store
+from geodata.store.writes import Actor, write
 from loaders.demo import generate
 from loaders.demo_store import store_demo
-from tests.e2e.conftest import launch_app, stop_app, wait_for_app_run
+from tests.e2e.conftest import launch_app, sign_in_as, stop_app, wait_for_app_run
 from tests.factories import building_frame, unit_frames
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'

@@ -9,19 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
-from geodata.bulk import upsert_layer
-from geodata.db import open_store
-from geodata.writes import Actor, write
+from geodata.exchange.bulk import upsert_layer
+from geodata.store.db import open_store
+from geodata.store.writes import Actor, write
 from loaders.demo import generate
 from loaders.demo_store import store_demo
-from tests.e2e.conftest import sign_in_as, launch_app, stop_app, wait_for_app_run
+from tests.e2e.conftest import launch_app, sign_in_as, stop_app, wait_for_app_run
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 REFRESH_S = 2

@@ -1,7 +1,7 @@
 """Issue 18 hole 4: the lockout holds against attempts made at the same time, and says nothing about whether a
 name is an account.
 
-Each attempt is counted before its slow argon2 check (geodata.accounts.authenticate), so 30 wrong passwords sent
+Each attempt is counted before its slow argon2 check (geodata.people.accounts.authenticate), so 30 wrong passwords sent
 at once are not 30 checks and a right password arriving while they are being checked is refused like any other
 attempt on a slowed-down account. Argon2 checks are counted by wrapping `PasswordHasher.verify`; the wrong ones
 are held inside the check until the right one has its answer, which is what makes the race repeatable: without
@@ -18,10 +18,10 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from geodata import sessions
-from geodata.accounts import LOCK_SECONDS, MAX_FAILURES, create_user, set_active
-from geodata.models import Event, utcnow
-from geodata.writes import Actor, write
+from geodata.people import sessions
+from geodata.people.accounts import LOCK_SECONDS, MAX_FAILURES, create_user, set_active
+from geodata.store.models import Event, utcnow
+from geodata.store.writes import Actor, write
 
 SYSTEM = Actor.system("test")
 RIGHT = "right-password-1"

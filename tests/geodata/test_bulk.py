@@ -7,11 +7,11 @@ import pytest
 from shapely.geometry import Point, Polygon
 from sqlalchemy import func, select
 
-from geodata.bulk import upsert_layer
-from geodata.integrity import check
-from geodata.models import Building, Event, Unit, UnitStats
-from geodata.problems import Rejected
-from geodata.writes import Actor, write
+from geodata.base.problems import Rejected
+from geodata.exchange.bulk import upsert_layer
+from geodata.exchange.integrity import check
+from geodata.store.models import Building, Event, Unit, UnitStats
+from geodata.store.writes import Actor, write
 from tests.factories import building_frame, load_small_city
 
 

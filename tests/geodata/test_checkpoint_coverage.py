@@ -10,8 +10,7 @@ import pyproj
 import pytest
 from shapely.geometry import Point, box
 
-from geodata.bulk import upsert_layer
-from geodata.coverage import (
+from geodata.checkpoints.coverage import (
     compound_zones,
     coverage,
     load_area,
@@ -20,8 +19,9 @@ from geodata.coverage import (
     nearest,
     within_radius,
 )
-from geodata.planning import PlanItem, evaluate
-from geodata.writes import Actor, write
+from geodata.checkpoints.planning import PlanItem, evaluate
+from geodata.exchange.bulk import upsert_layer
+from geodata.store.writes import Actor, write
 from tests.factories import TODAY, X0, Y0, load_small_city
 
 SYSTEM = Actor.system("test")
@@ -127,7 +127,7 @@ def test_a_what_if_checkpoint_covers_what_was_uncovered_without_writing(store):
 
 def test_zones_come_from_control_states_situations_and_drawn_boundaries(store):
     load_small_city(store)
-    from geodata.control import set_control
+    from geodata.situation.control import set_control
     write(store, SYSTEM, lambda ctx: set_control(ctx, "G12K1", "sealed", "硬隔离", on=TODAY))
     area = _area(store)
     zones = compound_zones(area)

@@ -9,12 +9,11 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from geodata.coverage import load_area
-from geodata.models import Event
-from geodata.problems import Rejected
-from geodata.rosters import roster, set_roster, set_shift, staffing_totals, street_names
-from geodata.scope import PermissionDenied
-from geodata.writes import Actor, write
+from geodata.base.problems import PermissionDenied, Rejected
+from geodata.checkpoints.coverage import load_area
+from geodata.checkpoints.rosters import roster, set_roster, set_shift, staffing_totals, street_names
+from geodata.store.models import Event
+from geodata.store.writes import Actor, write
 from loaders.roster import roster_xlsx
 from tests.factories import TODAY, load_small_city
 

@@ -11,17 +11,17 @@ import pytest
 from shapely.geometry import Point
 from sqlalchemy import select
 
-from geodata import checkpoints as cpr
-from geodata.bulk import insert_shifts, upsert_layer
-from geodata.control import set_control
-from geodata.coverage import load_area
-from geodata.models import Event
-from geodata.planning import check_rules, norm_staffing
-from geodata.rosters import set_shift
-from geodata.rules_config import DEFAULTS
-from geodata.scope import PermissionDenied
-from geodata.stats import compute_all, stored_all
-from geodata.writes import Actor, write
+from geodata.base.problems import PermissionDenied
+from geodata.checkpoints import rules as cpr
+from geodata.checkpoints.coverage import load_area
+from geodata.checkpoints.planning import check_rules, norm_staffing
+from geodata.checkpoints.rosters import set_shift
+from geodata.exchange.bulk import insert_shifts, upsert_layer
+from geodata.situation.control import set_control
+from geodata.store.models import Event
+from geodata.store.rules_config import DEFAULTS
+from geodata.store.stats import compute_all, stored_all
+from geodata.store.writes import Actor, write
 from tests.factories import TODAY, X0, Y0, load_small_city
 
 NORMS = DEFAULTS["staffing"]
@@ -205,7 +205,7 @@ def test_the_factory_entrance_has_no_roster_and_shows_the_whole_week_as_gaps(sto
 def test_only_supervisors_and_command_change_checkpoints_within_their_scope(store):
     load_small_city(store)
     with store.read() as s:
-        from geodata.hierarchy import unit_by_code
+        from geodata.store.hierarchy import unit_by_code
         c2 = unit_by_code(s, "C2").path
     with pytest.raises(PermissionDenied):
         write(store, Actor("head", "community_head", None), lambda ctx: cpr.set_staffing(ctx, "E1", staff_day=5))
@@ -226,7 +226,7 @@ def test_commands_keep_the_roll_up_counters_in_step(store):
     with store.read() as s:
         assert compute_all(s).equals(stored_all(s).loc[compute_all(s).index])
         moved = cpr.checkpoint_by_code(s, "G11K2K1")
-        from geodata.models import Unit
+        from geodata.store.models import Unit
         assert s.get(Unit, moved.unit_id).code == "G22K1"  # it joined the compound it now stands in
         events = s.execute(select(Event.action).where(Event.entity == "checkpoint")
                            .order_by(Event.id)).scalars().all()

@@ -12,15 +12,22 @@ import pyproj
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from geodata.bulk import upsert_layer
-from geodata.control import set_control
-from geodata.coverage import (METHOD_ROAD, METHOD_STRAIGHT, coverage, distance_method, load_area, metric_xy,
-                              with_roads_for)
-from geodata.planning import PlanItem, check_rules, evaluate, suggest
-from geodata.problems import Rejected
-from geodata.roads import margin_for
-from geodata.rules_config import set_setting
-from geodata.writes import Actor, write
+from geodata.base.problems import Rejected
+from geodata.checkpoints.coverage import (
+    METHOD_ROAD,
+    METHOD_STRAIGHT,
+    coverage,
+    distance_method,
+    load_area,
+    metric_xy,
+    with_roads_for,
+)
+from geodata.checkpoints.planning import PlanItem, check_rules, evaluate, suggest
+from geodata.checkpoints.roads import margin_for
+from geodata.exchange.bulk import upsert_layer
+from geodata.situation.control import set_control
+from geodata.store.rules_config import set_setting
+from geodata.store.writes import Actor, write
 from tests.factories import TODAY, X0, Y0, load_small_city
 
 SYSTEM = Actor.system("test")

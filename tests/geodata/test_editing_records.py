@@ -11,15 +11,15 @@ import shapely
 from shapely.geometry import box
 from sqlalchemy import func, select
 
-from geodata import editing
-from geodata.history import replay_differences
-from geodata.hierarchy import unit_by_code
-from geodata.integrity import check
-from geodata.models import Building, Case, Checkpoint, Event, Person, Unit, UnitStats
-from geodata.problems import Rejected
-from geodata.stats import compute_all, stored_all
-from geodata.writes import write
-from tests.factories import H, TODAY, W, X0, Y0
+from geodata.base.problems import Rejected
+from geodata.editing import records as editing
+from geodata.exchange.integrity import check
+from geodata.situation.history import replay_differences
+from geodata.store.hierarchy import unit_by_code
+from geodata.store.models import Building, Case, Checkpoint, Event, Person, Unit, UnitStats
+from geodata.store.stats import compute_all, stored_all
+from geodata.store.writes import write
+from tests.factories import TODAY, X0, Y0, H, W
 from tests.geodata.test_scope_city import actor, city  # noqa: F401 — `city` is a fixture
 
 

@@ -5,9 +5,14 @@ import datetime as dt
 
 import pandas as pd
 
-from geodata.figures import breadcrumb, buildings_in, checkpoints_in, children_with_figures, root_unit, unit_totals
-from geodata.hierarchy import unit_by_code
-from geodata.figures import ref
+from geodata.reporting.figures import (
+    buildings_in,
+    checkpoints_in,
+    children_with_figures,
+    root_unit,
+    unit_totals,
+)
+from geodata.store.hierarchy import breadcrumb, ref, unit_by_code
 from tests.factories import TODAY, load_small_city
 
 
@@ -65,7 +70,7 @@ def test_children_carry_the_derived_situation_with_its_reason(store):
 
 def test_all_units_of_a_level_in_one_read_equal_the_per_parent_reads(store):
     load_small_city(store)
-    from geodata.figures import units_with_figures
+    from geodata.reporting.figures import units_with_figures
 
     with store.read() as s:
         city = root_unit(s)
@@ -82,9 +87,9 @@ def test_all_units_of_a_level_in_one_read_equal_the_per_parent_reads(store):
 
 def test_missing_daily_reports_after_the_cut_off_mark_the_community_and_count_above(store):
     load_small_city(store)
-    from geodata.figures import units_with_figures, with_missing_reports
-    from geodata.reports import submit_report
-    from geodata.writes import Actor, write
+    from geodata.reporting.figures import units_with_figures, with_missing_reports
+    from geodata.reporting.reports import submit_report
+    from geodata.store.writes import Actor, write
 
     after_cutoff = dt.datetime.combine(TODAY, dt.time(17, 0))
     with store.read() as s:

@@ -16,12 +16,11 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 
-import geodata.reports_models  # noqa: F401 — the honour tables join Base.metadata
-from geodata.bulk import upsert_layer
-from geodata.cases import record_case
-from geodata.db import MIGRATIONS
-from geodata.hierarchy import unit_by_code
-from geodata.honours import (
+import geodata.store.reports_models  # noqa: F401 — the honour tables join Base.metadata
+from geodata.base.problems import PermissionDenied, Rejected
+from geodata.exchange.bulk import upsert_layer
+from geodata.situation.cases import record_case
+from geodata.situation.honours import (
     applications,
     attach_evidence,
     attachment_content,
@@ -44,12 +43,12 @@ from geodata.honours import (
     submit_self_assessment,
     sync_revocations,
 )
-from geodata.models import Base, Event
-from geodata.problems import Rejected
-from geodata.reports_models import HonourApplication
-from geodata.rules_config import set_setting
-from geodata.scope import PermissionDenied
-from geodata.writes import Actor, write
+from geodata.store.db import MIGRATIONS
+from geodata.store.hierarchy import unit_by_code
+from geodata.store.models import Base, Event
+from geodata.store.reports_models import HonourApplication
+from geodata.store.rules_config import set_setting
+from geodata.store.writes import Actor, write
 from tests.factories import load_small_city
 from tests.risk_helpers import day
 
@@ -409,7 +408,7 @@ def test_migration_creates_the_honour_tables_as_the_models_define_them_and_goes_
 
 
 def test_candidates_leave_out_flagged_compounds_and_those_already_applying(city):
-    from geodata.honours import candidates
+    from geodata.situation.honours import candidates
 
     store, a = city
     awarded(store, a)  # G11K2, round 2026Q3
@@ -422,7 +421,7 @@ def test_candidates_leave_out_flagged_compounds_and_those_already_applying(city)
 
 
 def test_a_suspected_case_confirmed_later_revokes_the_flag(city):
-    from geodata.cases import reclassify_case
+    from geodata.situation.cases import reclassify_case
 
     store, a = city
     awarded(store, a)
@@ -433,7 +432,7 @@ def test_a_suspected_case_confirmed_later_revokes_the_flag(city):
 
 
 def test_an_imported_case_file_revokes_the_flag_through_the_import_command(city):
-    from geodata.imports import import_frame
+    from geodata.exchange.imports import import_frame
 
     store, a = city
     awarded(store, a)

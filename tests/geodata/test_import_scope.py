@@ -18,14 +18,13 @@ import pytest
 from shapely.geometry import LineString, Point
 from sqlalchemy import func, select, text
 
-from geodata import audit, persons
-from geodata.bulk import upsert_layer
-from geodata.hierarchy import unit_by_code
-from geodata.imports import import_frame
-from geodata.models import Building, Checkpoint, Event, Household, Observation, Person, Unit
-from geodata.problems import Rejected
-from geodata.scope import PermissionDenied
-from geodata.writes import Actor, write
+from geodata.base.problems import PermissionDenied, Rejected
+from geodata.exchange.bulk import upsert_layer
+from geodata.exchange.imports import import_frame
+from geodata.people import audit, persons
+from geodata.store.hierarchy import unit_by_code
+from geodata.store.models import Building, Checkpoint, Event, Household, Observation, Person, Unit
+from geodata.store.writes import Actor, write
 from loaders.cli import main
 from tests.factories import TODAY, X0, Y0
 from tests.geodata.test_scope_city import actor, city, path_of  # noqa: F401 — `city` is a fixture
@@ -138,7 +137,7 @@ def test_every_layer_refuses_a_record_whose_current_place_is_outside_the_scope(c
 
 
 def test_a_supervisor_cannot_overwrite_person_records(city):
-    """Supervisors may not edit persons by hand (geodata.scope.EDIT_ROLES), so not by import either."""
+    """Supervisors may not edit persons by hand (geodata.people.scope.EDIT_ROLES), so not by import either."""
     sup1 = actor(city, "sup1")
     before = _snapshot(city)
     with pytest.raises(Rejected) as err:
@@ -155,7 +154,7 @@ def test_a_supervisor_cannot_overwrite_person_records(city):
 
 
 def test_a_community_head_reshaping_an_existing_compound_is_refused_like_by_hand(city):
-    """Reshaping a unit by hand is for supervisors (geodata.scope.RESHAPE_ROLES): not by import either."""
+    """Reshaping a unit by hand is for supervisors (geodata.people.scope.RESHAPE_ROLES): not by import either."""
     frame = _compound("G11K1", "G11", _unit_shape(city, "G11K1").buffer(-1e-4))
     before = _snapshot(city)
     with pytest.raises(Rejected) as err:

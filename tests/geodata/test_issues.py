@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from geodata.issues import close_issue, log_issue, open_issues, street_of
-from geodata.models import Event, Unit
-from geodata.problems import Rejected
-from geodata.scope import PermissionDenied
-from geodata.writes import Actor, write
+from geodata.base.problems import PermissionDenied, Rejected
+from geodata.reporting.issues import close_issue, log_issue, open_issues, street_of
+from geodata.store.models import Event, Unit
+from geodata.store.writes import Actor, write
 from tests.factories import load_small_city
 
 
@@ -63,7 +62,7 @@ def test_hostile_text_is_stored_exactly(store):
     evil = "<script>alert(1)</script>'; DROP TABLE units; -- 😷\x07" + "长" * 9000
     issue = write(store, worker, lambda ctx: log_issue(ctx, "G11", evil, "general"))
     with store.read() as s:
-        from geodata.issue_models import GridIssue
+        from geodata.store.issue_models import GridIssue
 
         stored = s.execute(select(GridIssue.description).where(GridIssue.code == issue.code)).scalar_one()
         assert s.execute(select(Unit).where(Unit.code == "G11")).scalar_one()

@@ -10,9 +10,8 @@ import pytest
 from scipy import sparse
 from shapely.geometry import Point, box
 
-from geodata.bulk import upsert_layer
-from geodata.coverage import load_area
-from geodata.planning import (
+from geodata.checkpoints.coverage import load_area
+from geodata.checkpoints.planning import (
     evaluate,
     greedy_max_coverage,
     greedy_set_cover,
@@ -20,7 +19,8 @@ from geodata.planning import (
     solve_set_cover,
     suggest,
 )
-from geodata.writes import Actor, write
+from geodata.exchange.bulk import upsert_layer
+from geodata.store.writes import Actor, write
 from tests.factories import TODAY, X0, Y0, load_small_city
 
 
@@ -184,7 +184,7 @@ def test_suggest_finds_the_fewest_posts_and_plans_what_must_change(store):
 
 
 def test_suggest_closes_the_surplus_gates_of_a_closed_compound_first(store):
-    from geodata.control import set_control
+    from geodata.situation.control import set_control
 
     load_small_city(store)
     _entrances(store, [("B1", "G11K2", 0.025, 0.001, 4, 2), ("B2", "G11K2", 0.035, 0.001, 0, 0)])

@@ -13,18 +13,25 @@ from alembic.migration import MigrationContext
 from shapely.geometry import Point, box
 from sqlalchemy import func, inspect, select
 
-from geodata import checkpoints as cpr
-from geodata.bulk import upsert_layer
-from geodata.coverage import load_area
-from geodata.db import MIGRATIONS
-from geodata.hierarchy import unit_by_code
-from geodata.models import Base, Event, Shift
-from geodata.planning import PlanItem, apply_plan, compare_plans, discard_plan, list_plans, plan_items, save_plan
-from geodata.planning_models import CheckpointPlan
-from geodata.problems import Rejected
-from geodata.scope import PermissionDenied
-from geodata.stats import compute_all, stored_all
-from geodata.writes import Actor, write
+from geodata.base.problems import PermissionDenied, Rejected
+from geodata.checkpoints import rules as cpr
+from geodata.checkpoints.coverage import load_area
+from geodata.checkpoints.planning import (
+    PlanItem,
+    apply_plan,
+    compare_plans,
+    discard_plan,
+    list_plans,
+    plan_items,
+    save_plan,
+)
+from geodata.exchange.bulk import upsert_layer
+from geodata.store.db import MIGRATIONS
+from geodata.store.hierarchy import unit_by_code
+from geodata.store.models import Base, Event, Shift
+from geodata.store.planning_models import CheckpointPlan
+from geodata.store.stats import compute_all, stored_all
+from geodata.store.writes import Actor, write
 from tests.factories import TODAY, X0, Y0, load_small_city
 
 NEW_TABLES = {"checkpoint_plans", "checkpoint_plan_items"}

@@ -14,11 +14,9 @@ import pytest
 from shapely.geometry import box
 from sqlalchemy import select
 
-from geodata.bulk import upsert_layer
-from geodata.cases import record_case
-from geodata.models import DailyReport, Event
-from geodata.problems import Rejected
-from geodata.reports import (
+from geodata.base.problems import PermissionDenied, Rejected
+from geodata.exchange.bulk import upsert_layer
+from geodata.reporting.reports import (
     DATA_FIGURES,
     FIGURES,
     cutoff_at,
@@ -29,9 +27,10 @@ from geodata.reports import (
     submit_report,
     summary,
 )
-from geodata.rules_config import set_setting
-from geodata.scope import PermissionDenied
-from geodata.writes import Actor, write
+from geodata.situation.cases import record_case
+from geodata.store.models import DailyReport, Event
+from geodata.store.rules_config import set_setting
+from geodata.store.writes import Actor, write
 from tests.factories import TODAY, X0, Y0, H, W, building_frame, unit_frames
 
 SYSTEM = Actor.system("test")
@@ -73,7 +72,7 @@ def load_two_street_city(store) -> dict[str, str]:
 
     write(store, SYSTEM, fill)
     with store.read() as s:
-        from geodata.models import Unit
+        from geodata.store.models import Unit
 
         return dict(s.execute(select(Unit.code, Unit.path)).all())
 
@@ -350,7 +349,7 @@ def test_missing_and_imported_reports_count_but_add_nothing(city):
 
 
 def test_page_reads_name_the_scope_list_communities_and_return_the_own_report(city):
-    from geodata.reports import community_report, communities_under, scope_code
+    from geodata.reporting.reports import communities_under, community_report, scope_code
 
     store, paths = city
     submit(store, head_of(paths, "C2"), "C2", corrections={"obs_central": 2}, reason="转入集中隔离",

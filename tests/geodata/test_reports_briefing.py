@@ -1,4 +1,4 @@
-"""The daily briefing's data (geodata.briefing): KPIs against yesterday, changes since yesterday, top alerts,
+"""The daily briefing's data (geodata.reporting.briefing): KPIs against yesterday, changes since yesterday, top alerts,
 missing reports after the cut-off, the trend and the map layers (domain file §4.2, scenario 12, scenario 20's
 flag layer). tests.factories' small city: district D1 江岸区 → street S1 → communities C1, C2; TODAY has the
 imported confirmed case K1 in C2.
@@ -9,9 +9,10 @@ import datetime as dt
 
 import pytest
 
-from geodata.briefing import build_briefing
-from geodata.cases import record_case
-from geodata.honours import (
+from geodata.reporting.briefing import build_briefing
+from geodata.reporting.reports import submit_report
+from geodata.situation.cases import record_case
+from geodata.situation.honours import (
     attach_evidence,
     award_flag,
     county_evaluate,
@@ -20,8 +21,7 @@ from geodata.honours import (
     street_review,
     submit_self_assessment,
 )
-from geodata.reports import submit_report
-from geodata.writes import Actor, write
+from geodata.store.writes import Actor, write
 from tests.factories import TODAY, load_small_city
 
 SYSTEM = Actor.system("test")

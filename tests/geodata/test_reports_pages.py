@@ -14,11 +14,11 @@ import streamlit as st
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from geodata.hierarchy import unit_by_code
-from geodata.honours import attach_evidence, start_application, submit_self_assessment
-from geodata.models import DailyReport
-from geodata.reports_models import HonourApplication
-from geodata.writes import Actor, write
+from geodata.situation.honours import attach_evidence, start_application, submit_self_assessment
+from geodata.store.hierarchy import unit_by_code
+from geodata.store.models import DailyReport
+from geodata.store.reports_models import HonourApplication
+from geodata.store.writes import Actor, write
 from tests.factories import TODAY, load_small_city
 
 PAGES = Path(__file__).resolve().parents[2] / "dashboard" / "views"

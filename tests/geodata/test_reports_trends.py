@@ -7,12 +7,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geodata.bulk import upsert_layer
-from geodata.cases import record_case
-from geodata.control import set_control
-from geodata.observations import sign_release, start_observation
-from geodata.trends import WINDOWS, series, series_by_child, window
-from geodata.writes import Actor, write
+from geodata.exchange.bulk import upsert_layer
+from geodata.reporting.trends import WINDOWS, series, series_by_child, window
+from geodata.situation.cases import record_case
+from geodata.situation.control import set_control
+from geodata.situation.observations import sign_release, start_observation
+from geodata.store.writes import Actor, write
 from tests.factories import load_small_city
 from tests.risk_helpers import day
 
@@ -72,11 +72,11 @@ def test_a_community_series_holds_only_its_own_rows_and_children_add_up(city):
 def test_a_released_observation_leaves_the_series_on_its_release_day(city):
     from sqlalchemy import select
 
-    from geodata.models import Observation
+    from geodata.store.models import Observation
 
     with city.read() as s:
         code = s.execute(select(Observation.code).where(Observation.start_date == day(1))).scalar_one()
-    # 14 days from day 1: both signatures on day 15 (geodata.observations.sign_release)
+    # 14 days from day 1: both signatures on day 15 (geodata.situation.observations.sign_release)
     write(city, Actor("cadre", "community_head"), lambda ctx: sign_release(ctx, code, "cadre", on=day(15)))
     write(city, Actor("medic", "health"), lambda ctx: sign_release(ctx, code, "medic", on=day(15)))
     with city.read() as s:

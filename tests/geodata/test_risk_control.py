@@ -5,18 +5,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from geodata.cases import record_case
-from geodata.control import control_summary, decide_lift, lift_check, record_expert_assessment, set_control
-from geodata.disinfection import record_disinfection
-from geodata.hierarchy import children, unit_by_code
-from geodata.history import building_control_as_of, explain
-from geodata.integrity import check
-from geodata.models import LiftDecision
-from geodata.observations import start_observation
-from geodata.problems import Rejected
-from geodata.scope import PermissionDenied
-from geodata.vocab import Level
-from geodata.writes import Actor
+from geodata.base.problems import PermissionDenied, Rejected
+from geodata.base.vocab import Level
+from geodata.exchange.integrity import check
+from geodata.situation.cases import record_case
+from geodata.situation.control import control_summary, decide_lift, lift_check, record_expert_assessment, set_control
+from geodata.situation.disinfection import record_disinfection
+from geodata.situation.history import building_control_as_of, explain
+from geodata.situation.observations import start_observation
+from geodata.store.hierarchy import children, unit_by_code
+from geodata.store.models import LiftDecision
+from geodata.store.writes import Actor
 from tests.factories import load_small_city
 from tests.risk_helpers import (
     COMMAND,

@@ -5,13 +5,12 @@ import datetime as dt
 
 import pytest
 
-from geodata.cases import record_case
-from geodata.control import set_control
-from geodata.disinfection import disinfection_compliance, record_disinfection
-from geodata.history import explain
-from geodata.problems import Rejected
-from geodata.rules_config import set_setting
-from geodata.scope import PermissionDenied
+from geodata.base.problems import PermissionDenied, Rejected
+from geodata.situation.cases import record_case
+from geodata.situation.control import set_control
+from geodata.situation.disinfection import disinfection_compliance, record_disinfection
+from geodata.situation.history import explain
+from geodata.store.rules_config import set_setting
 from tests.factories import load_small_city
 from tests.risk_helpers import COMMAND, GRID, HEAD, VIEWER, day, load_rural_county, run
 

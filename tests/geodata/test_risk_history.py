@@ -8,15 +8,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from geodata.cases import record_case
-from geodata.control import control_summary, set_control
-from geodata.disinfection import record_disinfection
-from geodata.history import announced_situation, building_control_as_of, rebuild, replay_differences
-from geodata.integrity import check
-from geodata.models import Building
-from geodata.problems import Rejected
-from geodata.risk import run_daily_transitions, situation
-from geodata.vocab import Level
+from geodata.base.problems import Rejected
+from geodata.base.vocab import Level
+from geodata.exchange.integrity import check
+from geodata.situation.cases import record_case
+from geodata.situation.control import control_summary, set_control
+from geodata.situation.disinfection import record_disinfection
+from geodata.situation.history import announced_situation, building_control_as_of, replay_differences
+from geodata.situation.rebuild import rebuild
+from geodata.situation.risk import run_daily_transitions, situation
+from geodata.store.models import Building
 from tests.factories import load_small_city
 from tests.risk_helpers import HEAD, day, run, store_factory
 

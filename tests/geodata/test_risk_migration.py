@@ -7,8 +7,8 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from geodata.db import MIGRATIONS
-from geodata.models import Base
+from geodata.store.db import MIGRATIONS
+from geodata.store.models import Base
 
 NEW_TABLES = {"disinfections", "expert_assessments", "lift_decisions", "alerts"}
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from geodata.alerts import open_alerts
-from geodata.hierarchy import unit_by_code
-from geodata.integrity import check
-from geodata.observations import (
+from geodata.base.problems import PermissionDenied, Rejected
+from geodata.base.vocab import Level
+from geodata.exchange.integrity import check
+from geodata.situation.alerts import open_alerts
+from geodata.situation.observations import (
     change_observation_kind,
     observation_counts,
     record_health_check,
@@ -15,10 +16,8 @@ from geodata.observations import (
     sign_release,
     start_observation,
 )
-from geodata.problems import Rejected
-from geodata.scope import PermissionDenied
-from geodata.vocab import Level
-from geodata.writes import Actor
+from geodata.store.hierarchy import unit_by_code
+from geodata.store.writes import Actor
 from tests.factories import load_small_city
 from tests.risk_helpers import GRID, HEAD, MEDIC, add_persons, day, run, stats_of
 

@@ -1,23 +1,22 @@
 """The situation ladder, the cluster flag and the map schemes (domain file §2.2, §3.2, scenarios 2–5).
 
 Every change goes through the commands the dashboard calls (`record_case`, `set_setting`) inside
-`geodata.writes.write`; dates sit on the window edges (day 7 vs 8, day 14 vs 15; day 1 = first report day).
+`geodata.store.writes.write`; dates sit on the window edges (day 7 vs 8, day 14 vs 15; day 1 = first report day).
 """
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
-from geodata.alerts import acknowledge_alert, open_alerts
-from geodata.cases import reclassify_case, record_case
-from geodata.history import explain
-from geodata.integrity import check
-from geodata.models import Event
-from geodata.problems import Rejected
-from geodata.risk import run_daily_transitions, scheme_legend, situation
-from geodata.rules_config import set_setting
-from geodata.scope import PermissionDenied
-from geodata.vocab import Level
+from geodata.base.problems import PermissionDenied, Rejected
+from geodata.base.vocab import Level
+from geodata.exchange.integrity import check
+from geodata.situation.alerts import acknowledge_alert, open_alerts
+from geodata.situation.cases import reclassify_case, record_case
+from geodata.situation.history import explain
+from geodata.situation.risk import run_daily_transitions, scheme_legend, situation
+from geodata.store.models import Event
+from geodata.store.rules_config import set_setting
 from tests.factories import load_small_city
 from tests.risk_helpers import (
     COMMAND,
@@ -269,7 +268,7 @@ def test_switching_the_scheme_recolours_the_map(store):
 def test_a_scheme_with_a_bad_colour_or_missing_level_is_refused(store):
     load_small_city(store)
     with store.read() as s:
-        from geodata.rules_config import get_setting
+        from geodata.store.rules_config import get_setting
         available = get_setting(s, "schemes")["available"]
     available["seeds"]["levels"]["2"]["colour"] = "red"
     del available["risk"]["levels"]["1"]
@@ -315,7 +314,7 @@ def test_a_file_of_cases_raises_its_alerts_and_logs_the_change_with_the_import(s
 
     import pandas as pd
 
-    from geodata.imports import import_frame
+    from geodata.exchange.imports import import_frame
 
     load_small_city(store)
     today = dt.date.today()

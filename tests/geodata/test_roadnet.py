@@ -1,13 +1,13 @@
-"""Walking distance along roads (geodata.roadnet) against answers worked out by hand, in plain metres."""
+"""Walking distance along roads (geodata.checkpoints.roadnet) against answers worked out by hand, in plain metres."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from shapely.geometry import LineString, MultiLineString
 
-from geodata import roadnet
-from geodata.coverage import within_radius
-from geodata.roadnet import build_network, walking_nearest, walking_within
+from geodata.checkpoints import roadnet
+from geodata.checkpoints.coverage import within_radius
+from geodata.checkpoints.roadnet import build_network, walking_nearest, walking_within
 
 L_ROAD = LineString([(0, 0), (100, 0), (100, 100)])
 

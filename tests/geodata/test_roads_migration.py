@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-import geodata.road_models  # noqa: F401 — puts the roads table into Base.metadata
-from geodata.models import Base
+import geodata.store.road_models  # noqa: F401 — puts the roads table into Base.metadata
+from geodata.store.models import Base
 from tests.geodata.test_risk_migration import _cfg
 
 

@@ -6,7 +6,6 @@ grid G21 (street S2). Whole-city users (command, wall, commandp) have no "other"
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -14,16 +13,18 @@ import pytest
 from shapely.geometry import box
 from sqlalchemy import func, select
 
-from geodata import access, audit, editing, persons
-from geodata.cases import record_case
-from geodata.control import set_control
-from geodata.exports import export_layer
-from geodata.models import Event
-from geodata.observations import record_health_check, sign_release, start_observation
-from geodata.problems import Rejected
-from geodata.scope import PermissionDenied, mask_id_number, mask_phone
-from geodata.writes import write
-from tests.factories import H, TODAY, W, X0, Y0
+from geodata.base.problems import PermissionDenied, Rejected
+from geodata.editing import records as editing
+from geodata.exchange.exports import export_layer
+from geodata.people import audit, persons
+from geodata.people.scope import mask_id_number, mask_phone
+from geodata.reporting import access
+from geodata.situation.cases import record_case
+from geodata.situation.control import set_control
+from geodata.situation.observations import record_health_check, sign_release, start_observation
+from geodata.store.models import Event
+from geodata.store.writes import write
+from tests.factories import TODAY, X0, Y0, H, W
 from tests.geodata.test_scope_city import P1_ID, USERS, actor, city  # noqa: F401 — `city` is a fixture
 
 SIDES = {
@@ -61,7 +62,7 @@ def outcome(fn: Callable[[], Any]) -> str:
     return "passed"
 
 
-# --- counts: the figures read models through geodata.access -----------------------------------------------
+# --- counts: the figures read models through geodata.reporting.access -----------------------------------------------
 
 COUNT_READS: dict[str, Callable[[Any, Any, dict[str, Any]], Any]] = {
     "unit": lambda s, a, x: access.unit(s, a, x["grid"]),
@@ -96,7 +97,7 @@ def test_grid_leader_sees_neither_a_sibling_grid_nor_the_community_figures(city)
         assert access.home(s, a).code == "G11"
 
 
-# --- person-level lists: geodata.persons --------------------------------------------------------------------
+# --- person-level lists: geodata.people.persons --------------------------------------------------------------------
 
 PERSON_READS: dict[str, Callable[[Any, Any, dict[str, Any]], Any]] = {
     "persons_in": lambda st, a, x: persons.persons_in(st, a, x["grid"]),
@@ -161,8 +162,8 @@ def test_health_staff_see_observees_of_their_scope_not_the_register(city):
 
 
 def test_a_revoked_grant_takes_effect_on_the_next_read(city):
-    from geodata.accounts import revoke_grant
-    from geodata.writes import Actor
+    from geodata.people.accounts import revoke_grant
+    from geodata.store.writes import Actor
 
     assert len(persons.persons_in(city, actor(city, "commandp"), "420100")) == 4
     write(city, Actor.system("test"), lambda ctx: revoke_grant(ctx, "commandp", "persons"))
@@ -243,7 +244,7 @@ def test_a_checkpoint_cannot_be_moved_out_of_scope(city):
         write(city, actor(city, "head1"), lambda ctx: editing.move_checkpoint(ctx, "E1", x, y, expected_version=1))
 
 
-# --- exports (geodata.exports) and the audit log ---------------------------------------------------------------
+# --- exports (geodata.exchange.exports) and the audit log ---------------------------------------------------------------
 
 EXPORT_LAYERS = ("grids", "buildings", "checkpoints", "persons", "households", "observations", "cases")
 PERSON_LAYERS = {"persons", "households", "observations", "cases"}
@@ -296,9 +297,11 @@ def test_audit_events_are_scoped_and_person_values_redacted(city):
 def test_checkpoint_planning_has_one_rule_for_the_planner_and_for_plans():
     """The planner's checkpoint commands and saving/applying plans ask the same table (scope.PLAN_ROLES); before,
     each module kept its own copy."""
-    from geodata import checkpoints, planning
-    from geodata.scope import PLAN_ROLES, PermissionDenied
-    from geodata.writes import Actor
+    from geodata.base.problems import PermissionDenied
+    from geodata.checkpoints import planning
+    from geodata.checkpoints import rules as checkpoints
+    from geodata.people.scope import PLAN_ROLES
+    from geodata.store.writes import Actor
 
     roles = ["command", "supervisor", "community_head", "grid_leader", "health", "viewer", "system"]
     for role in roles:

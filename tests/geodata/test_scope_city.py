@@ -32,15 +32,15 @@ import pytest
 from shapely.geometry import Point, box
 from sqlalchemy import create_engine, select, text
 
-from geodata.accounts import UserActor, actor_of, hash_password
-from geodata.auth_models import UserGrant
-from geodata.bulk import upsert_layer
-from geodata.db import Store
-from geodata.hierarchy import unit_by_code
-from geodata.models import User
-from geodata.writes import Actor, write
+from geodata.exchange.bulk import upsert_layer
+from geodata.people.accounts import UserActor, actor_of, hash_password
+from geodata.store.auth_models import UserGrant
+from geodata.store.db import Store
+from geodata.store.hierarchy import unit_by_code
+from geodata.store.models import User
+from geodata.store.writes import Actor, write
 from tests.conftest import PG_ADMIN_URL
-from tests.factories import H, TODAY, W, X0, Y0, building_frame, unit_frames
+from tests.factories import TODAY, X0, Y0, H, W, building_frame, unit_frames
 
 PASSWORD = "secret123"
 #: a valid 18-character ID number (GB 11643 check digit) for P1
@@ -126,7 +126,7 @@ def load_city(store: Store) -> None:
 
 
 def actor(store: Store, username: str) -> UserActor:
-    """The signed-in Actor of a test user, as geodata.sessions.actor_for builds it (without a password check)."""
+    """The signed-in Actor of a test user, as geodata.people.sessions.actor_for builds it (without a password check)."""
     with store.read() as s:
         return actor_of(s, s.execute(select(User).where(User.username == username)).scalar_one())
 

@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, text
 
-from geodata import sessions
-from geodata.accounts import LOCK_SECONDS, MAX_FAILURES, SignIn, create_user, reset_password, set_active
-from geodata.auth_models import AuthSession
-from geodata.models import Event, User, utcnow
-from geodata.writes import Actor, write
+from geodata.people import sessions
+from geodata.people.accounts import LOCK_SECONDS, MAX_FAILURES, SignIn, create_user, reset_password, set_active
+from geodata.store.auth_models import AuthSession
+from geodata.store.models import Event, User, utcnow
+from geodata.store.writes import Actor, write
 from loaders.cli import main as cli
 from tests.geodata.test_scope_city import PASSWORD, city  # noqa: F401 — `city` is a fixture
 
@@ -124,7 +124,7 @@ def test_new_users_get_argon2_hashes_and_a_known_role(city):
 
 @pytest.mark.parametrize("password", ["short", ""])
 def test_short_passwords_are_refused(city, password):
-    from geodata.problems import Rejected
+    from geodata.base.problems import Rejected
 
     with pytest.raises(Rejected, match="at least 8"):
         write(city, SYSTEM, lambda ctx: create_user(ctx, "x", "x", "viewer", None, password))

@@ -12,9 +12,9 @@ import subprocess
 import pytest
 from openpyxl import load_workbook
 
-from geodata.briefing import build_briefing
-from geodata.reports import submit_report
-from geodata.writes import Actor, write
+from geodata.reporting.briefing import build_briefing
+from geodata.reporting.reports import submit_report
+from geodata.store.writes import Actor, write
 from loaders import briefing as render
 from tests.factories import TODAY, load_small_city
 
@@ -157,8 +157,8 @@ HOSTILE = "=A1 $x^2$ 二社区 $y^$"
 def _renamed(store, name: str):
     from sqlalchemy import select
 
-    from geodata.editing import update_record
-    from geodata.models import Unit
+    from geodata.editing.records import update_record
+    from geodata.store.models import Unit
 
     with store.read() as s:
         version = s.execute(select(Unit.version).where(Unit.code == "C2")).scalar_one()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from geodata.db import Store
+from geodata.store.db import Store
 from loaders.cli import main
 
 
@@ -68,8 +68,8 @@ def test_demo_is_deterministic_for_a_seed(tmp_path):
 
 
 def test_users_add_grant_disable_and_reset_password(street_db, capsys):
-    from geodata.accounts import authenticate
-    from geodata.db import open_store
+    from geodata.people.accounts import authenticate
+    from geodata.store.db import open_store
 
     capsys.readouterr()
     assert main(["users", "add", "zhang", "--role", "grid_leader", "--scope", "NOPE", "--password", "x" * 8,

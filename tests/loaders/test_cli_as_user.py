@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from geodata.accounts import set_active
-from geodata.writes import Actor, write
+from geodata.people.accounts import set_active
+from geodata.store.writes import Actor, write
 from loaders.cli import main
 from tests.geodata.test_scope_city import city  # noqa: F401 — `city` is a fixture
 

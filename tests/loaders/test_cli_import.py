@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select, text
 
-from geodata.db import open_store
-from geodata.models import Event
+from geodata.store.db import open_store
+from geodata.store.models import Event
 from loaders.cli import main
 
 

@@ -1,4 +1,4 @@
-"""Issue 18 (8): text fields refuse control characters — one rule (`geodata.layers.control_character_problem`)
+"""Issue 18 (8): text fields refuse control characters — one rule (`geodata.base.layers.control_character_problem`)
 for file imports (a problem naming row and column, in Chinese and English) and for hand edits. Free-text notes
 keep their line breaks; a tab or line break at the edge of an imported cell is whitespace and is stripped.
 """
@@ -9,11 +9,11 @@ import csv
 import pytest
 from sqlalchemy import select
 
-from geodata.editing import update_record
-from geodata.layers import control_character_problem
-from geodata.models import Building, Case
-from geodata.problems import Rejected
-from geodata.writes import Actor, write
+from geodata.base.layers import control_character_problem
+from geodata.base.problems import Rejected
+from geodata.editing.records import update_record
+from geodata.store.models import Building, Case
+from geodata.store.writes import Actor, write
 from loaders.readers import read_layer
 from tests.factories import TODAY, load_small_city
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from geodata.layers import LAYERS
-from geodata.vocab import CASE_KINDS, CHECKPOINT_KINDS, CONTROL_STATES, OBSERVATION_KINDS, UNIT_KINDS, Level
+from geodata.base.layers import LAYERS
+from geodata.base.vocab import CASE_KINDS, CHECKPOINT_KINDS, CONTROL_STATES, OBSERVATION_KINDS, UNIT_KINDS, Level
 from loaders.demo import SCALES, DemoCity, generate
 from loaders.demo.names import id_number_is_valid
 
@@ -224,7 +224,7 @@ def test_daily_reports_cover_a_week_with_gaps_and_zero_reports(street):
     assert r["is_zero"].mean() > 0.5
     assert not (r["late"] & r["submitted_at"].isna()).any()
     # late means what the reports page computes: submitted at or after the city's cut-off (16:00 by default)
-    from geodata.rules_config import DEFAULTS
+    from geodata.store.rules_config import DEFAULTS
 
     cutoff = dt.time.fromisoformat(DEFAULTS["daily_report"]["cutoff"])
     sent = r[r["submitted_at"].notna()]

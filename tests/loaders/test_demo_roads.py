@@ -9,9 +9,9 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-from geodata.coverage import METHOD_ROAD, coverage, distance_method, load_area
-from geodata.db import open_store
-from geodata.vocab import ROAD_KINDS, Level
+from geodata.base.vocab import ROAD_KINDS, Level
+from geodata.checkpoints.coverage import METHOD_ROAD, coverage, distance_method, load_area
+from geodata.store.db import open_store
 from loaders.demo import DemoCity, generate
 from loaders.demo_store import store_demo
 

@@ -15,10 +15,10 @@ import openpyxl
 import pytest
 from shapely.geometry import Point
 
-from geodata.coverage import load_area
-from geodata.editing import update_record
-from geodata.rosters import roster, set_roster, staffing_totals, street_names
-from geodata.writes import Actor, write
+from geodata.checkpoints.coverage import load_area
+from geodata.checkpoints.rosters import roster, set_roster, staffing_totals, street_names
+from geodata.editing.records import update_record
+from geodata.store.writes import Actor, write
 from loaders.cells import neutralise, unquote
 from loaders.export import write_layer
 from loaders.readers import problems_table, read_layer

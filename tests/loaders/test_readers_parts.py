@@ -10,7 +10,7 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
-from geodata.layers import LAYERS
+from geodata.base.layers import LAYERS
 from loaders.readers import columns, encoding, excel, values
 from loaders.readers import geometry as geom
 from loaders.readers.formats import description_fields

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geodata.layers import LAYERS
+from geodata.base.layers import LAYERS
 from loaders.export import write_layer
 from loaders.readers import problems_table, read_layer
 from tests.loaders import fixtures_files as ff

@@ -8,11 +8,11 @@ import shapely
 from shapely.geometry import LineString, MultiLineString, Point, box
 from sqlalchemy import text
 
-from geodata.bulk import road_codes
-from geodata.db import open_store
-from geodata.imports import import_frame
-from geodata.problems import Rejected
-from geodata.writes import Actor
+from geodata.base.problems import Rejected
+from geodata.exchange.bulk import road_codes
+from geodata.exchange.imports import import_frame
+from geodata.store.db import open_store
+from geodata.store.writes import Actor
 from loaders.cli import main
 from loaders.readers import read_layer, resolve_layer
 from tests.factories import X0, Y0, load_small_city

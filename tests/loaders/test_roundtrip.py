@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from geodata.bulk import upsert_layer
-from geodata.db import open_store
-from geodata.extract import layer_frame
-from geodata.writes import Actor, write
+from geodata.exchange.bulk import upsert_layer
+from geodata.exchange.extract import layer_frame
+from geodata.store.db import open_store
+from geodata.store.writes import Actor, write
 from loaders.cli import main
 from loaders.export import write_layer
 from loaders.readers import read_layer

@@ -4,10 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-25 13:40:41.781812
 """
-from alembic import op
 import sqlalchemy as sa
-import geodata.types
+from alembic import op
 
+import geodata.base.types
 
 revision = '0001'
 down_revision = None
@@ -64,7 +64,7 @@ def upgrade() -> None:
     sa.Column('control_state', sa.String(length=32), nullable=False),
     sa.Column('control_reason', sa.Text(), nullable=True),
     sa.Column('control_since', sa.Date(), nullable=True),
-    sa.Column('geom', geodata.types.GeometryType('GEOMETRY'), nullable=False),
+    sa.Column('geom', geodata.base.types.GeometryType('GEOMETRY'), nullable=False),
     sa.Column('minx', sa.Float(), nullable=False),
     sa.Column('miny', sa.Float(), nullable=False),
     sa.Column('maxx', sa.Float(), nullable=False),
@@ -103,7 +103,7 @@ def upgrade() -> None:
     sa.Column('control_since', sa.Date(), nullable=True),
     sa.Column('lon', sa.Float(), nullable=False),
     sa.Column('lat', sa.Float(), nullable=False),
-    sa.Column('footprint', geodata.types.GeometryType('POLYGON'), nullable=True),
+    sa.Column('footprint', geodata.base.types.GeometryType('POLYGON'), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['compound_id'], ['units.id'], ),
     sa.ForeignKeyConstraint(['grid_id'], ['units.id'], ),
@@ -347,7 +347,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_health_checks_observation_id'), ['observation_id'], unique=False)
 
     # ### end Alembic commands ###
-    if geodata.types.has_postgis(op.get_bind().dialect):
+    if geodata.base.types.has_postgis(op.get_bind().dialect):
         op.execute('CREATE INDEX ix_units_geom ON units USING gist (geom)')
         op.execute('CREATE INDEX ix_buildings_footprint ON buildings USING gist (footprint)')
 

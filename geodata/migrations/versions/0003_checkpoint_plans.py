@@ -7,10 +7,10 @@ Create Date: 2026-11-25 15:00:00.000000
 Written by hand in the style of 0001/0002 (batch index operations, so SQLite's render_as_batch works too). A
 branch of its own off 0002: `Store.migrate()` upgrades every head, so other 0003 branches can land beside it.
 """
-from alembic import op
 import sqlalchemy as sa
-import geodata.types
+from alembic import op
 
+import geodata.base.types
 
 revision = '0003_checkpoint_plans'
 down_revision = '0002'
@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('path', sa.String(length=200), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('radius_m', sa.Float(), nullable=False),
-    sa.Column('zone_geom', geodata.types.GeometryType('POLYGON'), nullable=True),
+    sa.Column('zone_geom', geodata.base.types.GeometryType('POLYGON'), nullable=True),
     sa.Column('zone_rank', sa.Integer(), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('figures', sa.JSON(), nullable=False),

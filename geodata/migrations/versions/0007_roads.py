@@ -8,10 +8,10 @@ Written by hand in the style of 0003/0006. A branch of its own off 0002 (it need
 upgrades every head. On PostGIS the geometry gets a GiST index like units and building footprints; everywhere the
 bounding-box columns carry the window query.
 """
-from alembic import op
 import sqlalchemy as sa
-import geodata.types
+from alembic import op
 
+import geodata.base.types
 
 revision = '0007_roads'
 down_revision = '0002'
@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=32), nullable=True),
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('path', sa.String(length=200), nullable=False),
-    sa.Column('geom', geodata.types.GeometryType('GEOMETRY'), nullable=False),
+    sa.Column('geom', geodata.base.types.GeometryType('GEOMETRY'), nullable=False),
     sa.Column('minx', sa.Float(), nullable=False),
     sa.Column('miny', sa.Float(), nullable=False),
     sa.Column('maxx', sa.Float(), nullable=False),
@@ -41,12 +41,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_roads_path'), ['path'], unique=False)
         batch_op.create_index(batch_op.f('ix_roads_unit_id'), ['unit_id'], unique=False)
         batch_op.create_index('ix_roads_bbox', ['minx', 'miny', 'maxx', 'maxy'], unique=False)
-    if geodata.types.has_postgis(op.get_bind().dialect):
+    if geodata.base.types.has_postgis(op.get_bind().dialect):
         op.execute('CREATE INDEX ix_roads_geom ON roads USING gist (geom)')
 
 
 def downgrade() -> None:
-    if geodata.types.has_postgis(op.get_bind().dialect):
+    if geodata.base.types.has_postgis(op.get_bind().dialect):
         op.execute('DROP INDEX IF EXISTS ix_roads_geom')
     with op.batch_alter_table('roads', schema=None) as batch_op:
         batch_op.drop_index('ix_roads_bbox')

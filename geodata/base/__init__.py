@@ -1,0 +1,1 @@
+"""The ground floor: settings, vocabularies, the field registry, column types and the refusal base."""

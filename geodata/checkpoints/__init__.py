@@ -1,0 +1,1 @@
+"""Checkpoints: staffing rules, coverage along roads, rosters, the placement optimiser and plans."""

@@ -1,0 +1,453 @@
+"""Checkpoints (卡点) and entrances (出入口): the staffing norm, the rules a supervisor is warned about, and the
+commands that create, move, open/close and staff them (domain file §2.7, §1.2, scenarios 9 and 10).
+
+The staffing norm — this module is the one place it is decided:
+- compound/village entrances and community checkpoints: 24 h, ≥4 people by day and ≥2 by night
+  (`000_7bd660b113904959.txt` §1);
+- police checkpoints (urban, county-border): ≥10 people a day; highway stations ≥20 (`001_7a5a7b7568cbf5a5.txt`
+  §十四). "A day" is read as day + night shift together (24 h duty).
+The numbers come from `rules_config` ("staffing"), not from here.
+
+Rules (pure functions on frames, so the live map and a what-if plan are checked by the same code):
+- `single_entrance_violations`: a compound under 封闭管理 keeps one entrance ("只留设一个出入口", `000` §1);
+- `staffing_violations`: an open checkpoint below its norm (scenario 9);
+- `shift_violations`: a 24 h checkpoint whose roster leaves a shift empty or below the norm ("24小时轮流值班");
+- the zone rule (an open entrance of a sealed/controlled zone that no staffed checkpoint covers) needs distances
+  and lives in `geodata.checkpoints.coverage`/`geodata.checkpoints.planning`, on top of `is_staffed` from here.
+
+Commands (one `ctx.record` event each, old → new): `add_checkpoint`, `move_checkpoint`, `set_checkpoint_status`,
+`set_staffing`. Who: supervisors and the command centre, within their scope (§5.3: the street plans its
+checkpoints); system processes for imports and tests.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from geodata.base.problems import Problem, Rejected
+from geodata.base.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, Level, parse_term
+from geodata.people.scope import require_planning
+from geodata.store.models import Checkpoint, Unit
+from geodata.store.rules_config import get_setting
+from geodata.store.stats import apply_delta
+from geodata.store.writes import WriteContext
+
+ENTRANCE_KINDS = ("compound_entrance", "community_checkpoint")
+POLICE_KINDS = ("police_urban", "police_border")
+HIGHWAY_KINDS = ("highway",)
+
+
+#: rule code → (Chinese, English, source); the text a violation list shows
+RULES: dict[str, tuple[str, str, str]] = {
+    "single_entrance": ("封闭管理小区开放出入口多于一个", "closed compound with more than one open entrance",
+                        "000_7bd660b113904959.txt §1 只留设一个出入口"),
+    "understaffed": ("卡点值守人数低于标准", "checkpoint below its staffing norm",
+                     "000_7bd660b113904959.txt §1; 001_7a5a7b7568cbf5a5.txt §十四"),
+    "unstaffed": ("开放卡点无人值守", "open checkpoint with nobody on duty",
+                  "000_7bd660b113904959.txt §1 24小时不间断值守"),
+    "uncovered_entrance": ("封控/管控区开放出入口无在岗卡点覆盖", "open entrance of a sealed/controlled zone that no "
+                           "staffed checkpoint covers", "000_7bd660b113904959.txt §1 无死角布防"),
+    "shift_gap": ("24小时值守排班有空档", "gap in the 24-hour roster", "000_7bd660b113904959.txt §1 24小时轮流值班"),
+    "shift_under": ("排班人数低于标准", "rostered shift below the staffing norm",
+                    "000_7bd660b113904959.txt §1; 001_7a5a7b7568cbf5a5.txt §十四"),
+}
+
+VIOLATION_COLUMNS = ["rule", "rule_zh", "rule_en", "code", "name", "unit_code", "lon", "lat", "detail_zh",
+                     "detail_en", "source"]
+
+
+# --- the staffing norm ------------------------------------------------------------------------------------
+
+
+def staffing_norms(frame: pd.DataFrame, norms: dict[str, Any]) -> pd.DataFrame:
+    """The norm of each checkpoint row (kind, is_24h): min_day, min_night, min_per_day (0 = not required).
+
+    Entrances: day and night minimums (night only when guarded round the clock). Police and highway: a daily
+    total. `people_per_day` is what the norm costs in people a day (the optimiser's price of a checkpoint).
+    """
+    kind = frame["kind"].to_numpy()
+    round_clock = _round_clock(frame)
+    is_entrance = np.isin(kind, ENTRANCE_KINDS)
+    is_highway = np.isin(kind, HIGHWAY_KINDS)
+    min_day = np.where(is_entrance, norms["entrance_day"], 0)
+    min_night = np.where(is_entrance & round_clock, norms["entrance_night"], 0)
+    min_per_day = np.where(is_entrance, 0, np.where(is_highway, norms["highway_per_day"], norms["police_per_day"]))
+    return pd.DataFrame({
+        "min_day": min_day.astype(np.int64), "min_night": min_night.astype(np.int64),
+        "min_per_day": min_per_day.astype(np.int64),
+        "people_per_day": np.maximum(min_day + min_night, min_per_day).astype(np.int64),
+    }, index=frame.index)
+
+
+def people_per_day(kinds: Any, norms: dict[str, Any], *, is_24h: bool = True) -> np.ndarray:
+    """People a day the norm asks of a new checkpoint of each kind (entrance 4 + 2 = 6, police 10, highway 20)."""
+    kinds = np.asarray(kinds, dtype=object)
+    frame = pd.DataFrame({"kind": kinds, "is_24h": np.full(kinds.size, is_24h)})
+    return staffing_norms(frame, norms)["people_per_day"].to_numpy()
+
+
+def staffing_status(frame: pd.DataFrame, norms: dict[str, Any]) -> pd.Series:
+    """'ok' | 'under' | 'unstaffed' | 'closed' for each checkpoint row (kind, status, staff_day, staff_night).
+
+    Works on checkpoint rows (their standing staffing) and on roster rows pivoted to one row per checkpoint and
+    date (the staff of that day's shifts): the same rule either way.
+    """
+    day = frame["staff_day"].fillna(0).to_numpy()
+    night = frame["staff_night"].fillna(0).to_numpy()
+    need = staffing_norms(frame, norms)
+    total = day + night
+    ok = ((day >= need["min_day"].to_numpy()) & (night >= need["min_night"].to_numpy())
+          & (total >= need["min_per_day"].to_numpy()))
+    status = np.where(total == 0, "unstaffed", np.where(ok, "ok", "under"))
+    status = np.where(frame["status"].to_numpy() == "closed", "closed", status)
+    return pd.Series(status, index=frame.index, name="staffing")
+
+
+def staffing_shortfall(frame: pd.DataFrame, norms: dict[str, Any]) -> pd.DataFrame:
+    """staffing, the norm, and how many people are missing by day, by night and over the day (never < 0)."""
+    day = frame["staff_day"].fillna(0).to_numpy().astype(np.int64)
+    night = frame["staff_night"].fillna(0).to_numpy().astype(np.int64)
+    need = staffing_norms(frame, norms)
+    short_day = np.maximum(need["min_day"].to_numpy() - day, 0)
+    short_night = np.maximum(need["min_night"].to_numpy() - night, 0)
+    short_total = np.maximum(need["min_per_day"].to_numpy() - (day + night), 0)
+    out = need.assign(staffing=staffing_status(frame, norms).to_numpy(), short_day=short_day,
+                      short_night=short_night, short_per_day=np.maximum(short_total, short_day + short_night))
+    closed = out["staffing"].to_numpy() == "closed"
+    out.loc[closed, ["short_day", "short_night", "short_per_day"]] = 0
+    return out
+
+
+def is_staffed(frame: pd.DataFrame, norms: dict[str, Any]) -> np.ndarray:
+    """True for a checkpoint that is open and has someone on duty: it watches the entrances around it.
+
+    Under-staffed posts still count as staffed here (their shortfall is its own violation, `understaffed`);
+    an open entrance nobody guards (0 staff) watches nothing.
+    """
+    return staffing_status(frame, norms).isin(["ok", "under"]).to_numpy()
+
+
+def _round_clock(frame: pd.DataFrame) -> np.ndarray:
+    if "is_24h" not in frame.columns:
+        return np.ones(len(frame), dtype=bool)
+    return frame["is_24h"].astype("boolean").fillna(True).to_numpy(dtype=bool)
+
+
+# --- rules ------------------------------------------------------------------------------------------------
+
+
+def _violations(rule: str, rows: pd.DataFrame, detail_zh: list[str], detail_en: list[str]) -> pd.DataFrame:
+    zh, en, source = RULES[rule]
+    if rows.empty:
+        return pd.DataFrame(columns=VIOLATION_COLUMNS)
+    return pd.DataFrame({
+        "rule": rule, "rule_zh": zh, "rule_en": en,
+        "code": rows["code"].to_numpy(), "name": rows["name"].to_numpy(),
+        "unit_code": rows["unit_code"].to_numpy() if "unit_code" in rows else None,
+        "lon": rows["lon"].to_numpy(dtype=float), "lat": rows["lat"].to_numpy(dtype=float),
+        "detail_zh": detail_zh, "detail_en": detail_en, "source": source,
+    })
+
+
+def single_entrance_violations(compounds: pd.DataFrame, checkpoints: pd.DataFrame) -> pd.DataFrame:
+    """Compounds under 封闭管理 (control_state 'closed') with more than one open entrance (scenario 10).
+
+    `compounds`: code, name, control_state, lon, lat (a label point); `checkpoints`: kind, status, unit_code.
+    """
+    entrances = checkpoints[(checkpoints["kind"] == "compound_entrance") & (checkpoints["status"] == "open")]
+    n_open = entrances.groupby("unit_code")["code"].agg(list)
+    closed = compounds[compounds["control_state"] == "closed"]
+    many = np.array([isinstance(v, list) and len(v) > 1 for v in closed["code"].map(n_open)], dtype=bool)
+    bad = closed[many].copy()
+    lists = bad["code"].map(n_open)
+    bad["unit_code"] = bad["code"]
+    return _violations(
+        "single_entrance", bad,
+        [f"开放出入口 {len(v)} 个（{'、'.join(v)}），应只留 1 个" for v in lists],
+        [f"{len(v)} open entrances ({', '.join(v)}); keep one" for v in lists])
+
+
+def staffing_violations(checkpoints: pd.DataFrame, norms: dict[str, Any]) -> pd.DataFrame:
+    """Open checkpoints below their norm ('understaffed') or with nobody on duty although 24 h ('unstaffed').
+
+    An open entrance with 0 staff that is not marked 24 h is an unguarded gate, not a broken post: whether it
+    must be watched is the zone rule's question (an open entrance of a sealed/controlled zone).
+    """
+    if checkpoints.empty:
+        return pd.DataFrame(columns=VIOLATION_COLUMNS)
+    short = staffing_shortfall(checkpoints, norms)
+    under = checkpoints[short["staffing"].to_numpy() == "under"]
+    joined = pd.concat([under[["staff_day", "staff_night"]], short.loc[under.index, ["min_day", "min_night",
+                                                                                      "min_per_day"]]], axis=1)
+    unstaffed = checkpoints[(short["staffing"].to_numpy() == "unstaffed") & _round_clock(checkpoints)]
+    parts = [
+        _violations("understaffed", under, [_shortfall_zh(r) for r in joined.itertuples()],
+                    [_shortfall_en(r) for r in joined.itertuples()]),
+        _violations("unstaffed", unstaffed, ["24小时卡点，当前值守 0 人"] * len(unstaffed),
+                    ["24-hour checkpoint with 0 people on duty"] * len(unstaffed)),
+    ]
+    return pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
+
+
+def staffing_text(r: Any, lang: str = "zh") -> str:
+    """A checkpoint's people on duty against its norm, e.g. "白班 3 人（≥4），夜班 2 人（≥2）" / "day 3 (≥4),
+    night 2 (≥2)"; `r` has staff_day, staff_night and the columns of `staffing_norms`."""
+    return _shortfall_en(r) if lang == "en" else _shortfall_zh(r)
+
+
+def _shortfall_zh(r: Any) -> str:
+    if r.min_per_day and not r.min_day:
+        return f"全天 {int(r.staff_day) + int(r.staff_night)} 人，标准 ≥{r.min_per_day} 人/天"
+    night = f"，夜班 {int(r.staff_night)} 人（≥{r.min_night}）" if r.min_night else ""
+    return f"白班 {int(r.staff_day)} 人（≥{r.min_day}）{night}"
+
+
+def _shortfall_en(r: Any) -> str:
+    if r.min_per_day and not r.min_day:
+        return f"{int(r.staff_day) + int(r.staff_night)} a day, norm ≥{r.min_per_day} a day"
+    night = f", night {int(r.staff_night)} (≥{r.min_night})" if r.min_night else ""
+    return f"day {int(r.staff_day)} (≥{r.min_day}){night}"
+
+
+def roster_by_day(checkpoints: pd.DataFrame, shifts: pd.DataFrame, start: dt.date, days: int) -> pd.DataFrame:
+    """One row per (open 24 h guarded checkpoint, date) with that date's rostered staff_day / staff_night and
+    whether each shift exists (has_day, has_night). `shifts`: checkpoint_code, on_date, shift, staff."""
+    guarded = checkpoints[(checkpoints["status"] == "open") & _round_clock(checkpoints)]
+    dates = [start + dt.timedelta(days=k) for k in range(days)]
+    grid = guarded[["code", "name", "kind", "status", "is_24h", "unit_code", "lon", "lat"]].merge(
+        pd.DataFrame({"on_date": dates}), how="cross")
+    if shifts.empty:
+        wide = pd.DataFrame(columns=["checkpoint_code", "on_date", "day", "night"])
+    else:
+        sh = shifts.assign(on_date=pd.to_datetime(shifts["on_date"]).dt.date)
+        wide = sh.pivot_table(index=["checkpoint_code", "on_date"], columns="shift", values="staff",
+                              aggfunc="sum").reset_index()
+    for col in ("day", "night"):
+        if col not in wide.columns:
+            wide[col] = np.nan
+    out = grid.merge(wide[["checkpoint_code", "on_date", "day", "night"]], left_on=["code", "on_date"],
+                     right_on=["checkpoint_code", "on_date"], how="left").drop(columns="checkpoint_code")
+    out["has_day"] = out["day"].fillna(0) > 0
+    out["has_night"] = out["night"].fillna(0) > 0
+    out["staff_day"] = out.pop("day").fillna(0).astype(np.int64)
+    out["staff_night"] = out.pop("night").fillna(0).astype(np.int64)
+    return out
+
+
+def shift_violations(checkpoints: pd.DataFrame, shifts: pd.DataFrame, norms: dict[str, Any], start: dt.date,
+                     days: int = 7) -> pd.DataFrame:
+    """Gaps in the 24-hour roster of open 24 h checkpoints over `days` days from `start`.
+
+    'shift_gap': a day or night shift with nobody rostered (no row, or 0 staff) — hours nobody guards.
+    'shift_under': a date whose rostered shifts fall below the norm (same rule as `staffing_status`).
+    One violation per checkpoint and rule, listing the dates.
+    """
+    by_day = roster_by_day(checkpoints, shifts, start, days)
+    if by_day.empty:
+        return pd.DataFrame(columns=VIOLATION_COLUMNS)
+    by_day["staffing"] = staffing_status(by_day, norms).to_numpy()
+    gap = ~by_day["has_day"] | ~by_day["has_night"]
+    under = ~gap & (by_day["staffing"] == "under")
+    parts = []
+    for rule, mask in (("shift_gap", gap), ("shift_under", under)):
+        hit = by_day[mask]
+        if hit.empty:
+            continue
+        if rule == "shift_gap":
+            hit = hit.assign(what_zh=np.where(~hit["has_day"] & ~hit["has_night"], "全天",
+                                              np.where(~hit["has_day"], "白班", "夜班")),
+                             what_en=np.where(~hit["has_day"] & ~hit["has_night"], "all day",
+                                              np.where(~hit["has_day"], "day", "night")))
+        else:
+            hit = hit.assign(what_zh=[f"{a}+{b}人" for a, b in zip(hit["staff_day"], hit["staff_night"])],
+                             what_en=[f"{a}+{b}" for a, b in zip(hit["staff_day"], hit["staff_night"])])
+        hit = hit.assign(d=[f"{d:%m-%d}" for d in hit["on_date"]])
+        g = hit.groupby("code", sort=True)
+        first = g.first()
+        first["code"] = first.index
+        zh = [("、".join(f"{d} {w}" for d, w in zip(grp["d"], grp["what_zh"]))) for _, grp in g]
+        en = [(", ".join(f"{d} {w}" for d, w in zip(grp["d"], grp["what_en"]))) for _, grp in g]
+        parts.append(_violations(rule, first.reset_index(drop=True), zh, en))
+    if not parts:
+        return pd.DataFrame(columns=VIOLATION_COLUMNS)
+    return pd.concat(parts, ignore_index=True)
+
+
+# --- commands ---------------------------------------------------------------------------------------------
+
+
+def require_edit(actor: Any, path: str | None) -> None:
+    """Raise PermissionDenied unless `actor` may change checkpoints at `path` through the planner's commands
+    (geodata.people.scope.PLAN_ROLES; the police record theirs through the same path)."""
+    require_planning(actor, path, "调整卡点", "change checkpoints")
+
+
+def checkpoint_by_code(session: Session, code: str) -> Checkpoint:
+    cp = session.execute(select(Checkpoint).where(Checkpoint.code == code)).scalar_one_or_none()
+    if cp is None:
+        raise Rejected([Problem(f"卡点编码不存在: {code}", f"no checkpoint with code {code!r}", field="code")])
+    return cp
+
+
+def unit_at(session: Session, lon: float, lat: float, within: str | None = None) -> Unit | None:
+    """The deepest unit (compound → grid → community → street …) whose polygon contains the point."""
+    q = select(Unit).where(Unit.minx <= lon, Unit.maxx >= lon, Unit.miny <= lat, Unit.maxy >= lat)
+    if within:
+        q = q.where(Unit.path >= within)
+    pt = shapely.Point(lon, lat)
+    for unit in sorted(session.execute(q).scalars(), key=lambda u: -u.level):
+        if within and not unit.path.startswith(within):
+            continue
+        if unit.geom is not None and shapely.covers(unit.geom, pt):
+            return unit
+    return None
+
+
+def _snapshot(cp: Checkpoint) -> dict[str, Any]:
+    return {"name": cp.name, "kind": cp.kind, "status": cp.status, "is_24h": cp.is_24h, "staff_day": cp.staff_day,
+            "staff_night": cp.staff_night, "leader_name": cp.leader_name, "lon": cp.lon, "lat": cp.lat,
+            "unit_id": cp.unit_id}
+
+
+def _check_version(cp: Checkpoint, expected_version: int | None) -> None:
+    if expected_version is not None and cp.version != expected_version:
+        raise Rejected([Problem(f"卡点 {cp.code} 已被他人修改，请刷新后重试",
+                                f"checkpoint {cp.code} changed since it was read: reload and try again",
+                                field="version")])
+
+
+def _check_point(lon: float, lat: float) -> None:
+    if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        raise Rejected([Problem("坐标无效", f"invalid coordinates ({lon}, {lat})", field="lon")])
+
+
+def next_checkpoint_code(session: Session, unit: Unit) -> str:
+    """`<unit code>K<n>`: the next free number after the unit's existing checkpoint codes."""
+    stem = f"{unit.code}K"
+    codes = session.execute(select(Checkpoint.code).where(Checkpoint.code.like(f"{stem}%"))).scalars().all()
+    numbers = [int(c[len(stem):]) for c in codes if c[len(stem):].isdigit()]
+    return f"{stem}{max(numbers, default=0) + 1}"
+
+
+def add_checkpoint(ctx: WriteContext, *, lon: float, lat: float, kind: str = "community_checkpoint",
+                   name: str | None = None, code: str | None = None, staff_day: int | None = None,
+                   staff_night: int | None = None, is_24h: bool = True, leader_name: str | None = None,
+                   within: str | None = None, reason: str | None = None) -> Checkpoint:
+    """Create an open checkpoint at (lon, lat), in the deepest unit containing it, staffed to the norm unless
+    staff numbers are given. `within`: the path it must fall in (the plan's street)."""
+    _check_point(lon, lat)
+    kind_code = parse_term(CHECKPOINT_KINDS, kind)
+    if kind_code is None:
+        raise Rejected([Problem(f"未知卡点类型: {kind}", f"unknown checkpoint kind {kind!r}", field="kind")])
+    unit = unit_at(ctx.session, lon, lat, within)
+    if unit is None:
+        raise Rejected([Problem("位置不在管辖范围内的任何单元中", "the point lies in no unit of this area", field="lon")])
+    require_edit(ctx.actor, unit.path)
+    need = staffing_norms(pd.DataFrame({"kind": [kind_code], "is_24h": [is_24h]}),
+                          get_setting(ctx.session, "staffing")).iloc[0]
+    if staff_day is None:
+        staff_day = int(max(need["min_day"], -(-need["min_per_day"] // 2)))
+    if staff_night is None:
+        staff_night = int(max(need["min_night"], need["min_per_day"] - staff_day)) if is_24h else 0
+    code = code or next_checkpoint_code(ctx.session, unit)
+    if ctx.session.execute(select(func.count()).where(Checkpoint.code == code)).scalar_one():
+        raise Rejected([Problem(f"卡点编码已存在: {code}", f"checkpoint code already exists: {code}", field="code")])
+    label = CHECKPOINT_KINDS[kind_code].zh
+    cp = Checkpoint(code=code, name=name or f"{unit.name}{label}", kind=kind_code, unit_id=unit.id, path=unit.path,
+                    status="open", is_24h=is_24h, staff_day=int(staff_day), staff_night=int(staff_night),
+                    leader_name=leader_name, lon=float(lon), lat=float(lat))
+    _check_staff(cp.staff_day, cp.staff_night)
+    ctx.session.add(cp)
+    ctx.session.flush()
+    apply_delta(ctx.session, cp.path, checkpoints=1, checkpoints_open=1)
+    ctx.record("checkpoint.create", "checkpoint", cp.code, path=cp.path, new=_snapshot(cp),
+               reason=reason or "新设卡点 checkpoint created")
+    return cp
+
+
+def move_checkpoint(ctx: WriteContext, code: str, *, lon: float, lat: float, expected_version: int | None = None,
+                    reason: str | None = None) -> Checkpoint:
+    """Move a checkpoint; it joins the deepest unit at its new place (a compound entrance stays with its
+    compound)."""
+    _check_point(lon, lat)
+    cp = checkpoint_by_code(ctx.session, code)
+    require_edit(ctx.actor, cp.path)
+    _check_version(cp, expected_version)
+    old = _snapshot(cp)
+    old_path = cp.path
+    if cp.kind != "compound_entrance":
+        unit = unit_at(ctx.session, lon, lat)
+        if unit is None:
+            raise Rejected([Problem("新位置不在任何单元中", "the new place lies in no unit", field="lon")])
+        require_edit(ctx.actor, unit.path)
+        cp.unit_id, cp.path = unit.id, unit.path
+    cp.lon, cp.lat = float(lon), float(lat)
+    ctx.session.flush()
+    if cp.path != old_path:
+        apply_delta(ctx.session, old_path, checkpoints=-1, checkpoints_open=-int(cp.status == "open"))
+        apply_delta(ctx.session, cp.path, checkpoints=1, checkpoints_open=int(cp.status == "open"))
+    ctx.record("checkpoint.move", "checkpoint", cp.code, path=cp.path,
+               old={k: old[k] for k in ("lon", "lat", "unit_id")},
+               new={"lon": cp.lon, "lat": cp.lat, "unit_id": cp.unit_id}, reason=reason or "卡点位置调整 moved")
+    return cp
+
+
+def set_checkpoint_status(ctx: WriteContext, code: str, status: str, *, expected_version: int | None = None,
+                          reason: str | None = None) -> Checkpoint:
+    """Open or close a checkpoint / entrance (scenario 10: closing the second entrance clears the warning)."""
+    cp = checkpoint_by_code(ctx.session, code)
+    require_edit(ctx.actor, cp.path)
+    _check_version(cp, expected_version)
+    new = parse_term(CHECKPOINT_STATUSES, status)
+    if new is None:
+        raise Rejected([Problem(f"未知状态: {status}", f"unknown status {status!r}", field="status")])
+    if new == cp.status:
+        return cp
+    old = cp.status
+    cp.status = new
+    ctx.session.flush()
+    apply_delta(ctx.session, cp.path, checkpoints_open=1 if new == "open" else -1)
+    ctx.record("checkpoint.status", "checkpoint", cp.code, path=cp.path, old={"status": old},
+               new={"status": new}, reason=reason or ("开放 opened" if new == "open" else "关闭 closed"))
+    return cp
+
+
+def _check_staff(day: int, night: int) -> None:
+    if day < 0 or night < 0 or day > 500 or night > 500:
+        raise Rejected([Problem("值守人数应在 0–500 之间", "staff numbers must be between 0 and 500", field="staff_day")])
+
+
+def set_staffing(ctx: WriteContext, code: str, *, staff_day: int | None = None, staff_night: int | None = None,
+                 is_24h: bool | None = None, leader_name: str | None = None, expected_version: int | None = None,
+                 reason: str | None = None) -> Checkpoint:
+    """Change a checkpoint's standing staffing (scenario 9: a fourth guard by day clears the warning)."""
+    cp = checkpoint_by_code(ctx.session, code)
+    require_edit(ctx.actor, cp.path)
+    _check_version(cp, expected_version)
+    old = _snapshot(cp)
+    changes = {k: v for k, v in (("staff_day", staff_day), ("staff_night", staff_night), ("is_24h", is_24h),
+                                 ("leader_name", leader_name)) if v is not None}
+    _check_staff(int(changes.get("staff_day", cp.staff_day)), int(changes.get("staff_night", cp.staff_night)))
+    for k, v in changes.items():
+        setattr(cp, k, int(v) if k.startswith("staff") else v)
+    changed = [k for k in changes if old[k] != getattr(cp, k)]
+    if not changed:
+        return cp
+    ctx.session.flush()
+    ctx.record("checkpoint.staffing", "checkpoint", cp.code, path=cp.path, old={k: old[k] for k in changed},
+               new={k: getattr(cp, k) for k in changed}, reason=reason or "值守调整 staffing changed")
+    return cp
+
+
+def street_of(session: Session, path: str) -> Unit | None:
+    """The street (街道/乡镇) a path lies in, if it is that deep."""
+    ids = [int(p) for p in path.strip("/").split("/") if p]
+    if len(ids) < Level.STREET:
+        return None
+    return session.get(Unit, ids[Level.STREET - 1])

@@ -1,0 +1,1 @@
+"""Hand edits of records and shapes with optimistic locking."""

@@ -1,0 +1,1 @@
+"""What is read out: map figures, scoped reads, daily reports, trends, the briefing, requests."""

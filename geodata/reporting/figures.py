@@ -1,0 +1,281 @@
+"""Read models for the map and the wall: figures per unit at the level in view, buildings, checkpoints, KPIs.
+
+Cost follows what is on screen: a call reads the children of one unit (a few to a few thousand rows) plus the
+roll-up counters, never the whole city's buildings. Date-dependent figures (new today, last 7 days, releases
+due) are computed at read time from small tables (cases, observations), so they are right for any `on` date.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from geodata.base.vocab import LEADER_TITLES, Level
+from geodata.checkpoints.rules import staffing_norms, staffing_status
+from geodata.reporting.reports import report_missing
+from geodata.situation.risk import situation
+from geodata.store.hierarchy import UnitRef, path_upper_bound, ref
+from geodata.store.models import Unit
+from geodata.store.rules_config import get_setting
+from geodata.store.stats import STAT_COLUMNS
+
+
+def _range(path: str) -> dict[str, str]:
+    return {"lo": path, "hi": path_upper_bound(path)}
+
+
+def _geoms(values) -> np.ndarray:
+    out = []
+    for v in values:
+        if isinstance(v, shapely.Geometry):
+            out.append(v)
+        elif isinstance(v, str):
+            out.append(shapely.from_wkb(bytes.fromhex(v)))
+        else:
+            out.append(shapely.from_wkb(bytes(v)))
+    return np.array(out, dtype=object)
+
+
+def _geom_sql(session: Session, col: str) -> str:
+    return f"ST_AsBinary({col})" if getattr(session.connection().dialect, "gridwatch_postgis", False) else col
+
+
+def _child_of(paths: pd.Series, depth: int) -> pd.Series:
+    """The id at `depth` (0 = root) of each path: which child of the unit in view a row falls under."""
+    parts = paths.str.strip("/").str.split("/")
+    return parts.map(lambda p: int(p[depth]) if len(p) > depth else -1)
+
+
+def _units_where(session: Session, where: str, params: dict, title_level: int | None) -> gpd.GeoDataFrame:
+    sql = (f"SELECT u.id, u.code, u.name, u.level, u.path, u.kind, u.leader_name, u.leader_phone, u.control_state, "
+           f"p.code AS parent_code, p.name AS parent_name, "
+           f"{_geom_sql(session, 'u.geom')} AS geom, s.* FROM units u LEFT JOIN unit_stats s ON s.unit_id = u.id "
+           f"LEFT JOIN units p ON p.id = u.parent_id WHERE {where} ORDER BY u.code")
+    frame = pd.read_sql_query(text(sql), session.connection(), params=params)
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    geoms = _geoms(frame.pop("geom"))
+    frame = frame.drop(columns=["unit_id"], errors="ignore")
+    frame[STAT_COLUMNS] = frame[STAT_COLUMNS].fillna(0).astype("int64")
+    title = LEADER_TITLES.get(Level(title_level)) if title_level and title_level <= Level.COMPOUND else None
+    frame["leader_title"] = title[0] if title else ""
+    return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")
+
+
+def child_units(session: Session, parent: UnitRef) -> gpd.GeoDataFrame:
+    """The children of `parent` with geometry, leaders and roll-up counters."""
+    return _units_where(session, "u.parent_id = :pid", {"pid": parent.id}, parent.level + 1)
+
+
+def level_units(session: Session, root: UnitRef, level: int) -> gpd.GeoDataFrame:
+    """Every unit of `level` under `root` (e.g. all communities of the city) in one query."""
+    return _units_where(session, "u.level = :level AND u.path >= :lo AND u.path < :hi",
+                        {"level": level, **_range(root.path)}, level)
+
+
+def _depth(parent: UnitRef) -> int:
+    return len(parent.path.strip("/").split("/"))
+
+
+def daily_figures(session: Session, parent: UnitRef, on: dt.date, *, level: int | None = None) -> pd.DataFrame:
+    """Per unit one level below `parent` (or at `level` under it): new cases on `on`, cases in the 7 days to
+    `on`, releases due/overdue."""
+    depth = level - 1 if level else _depth(parent)
+    conn = session.connection()
+    params = {**_range(parent.path), "d7": on - dt.timedelta(days=6), "on": on}
+    cases = pd.read_sql_query(text(
+        "SELECT path, reported_on FROM cases WHERE kind IN ('confirmed','asymptomatic') "
+        "AND path >= :lo AND path < :hi AND reported_on >= :d7 AND reported_on <= :on"), conn, params=params)
+    obs = pd.read_sql_query(text(
+        "SELECT path, planned_end FROM observations WHERE released_on IS NULL AND path >= :lo AND path < :hi "
+        "AND planned_end <= :on"), conn, params=params)
+    out = pd.DataFrame(columns=["id", "new_cases_today", "cases_7d", "releases_due_today", "releases_overdue"])
+    parts = []
+    if not cases.empty:
+        cases["id"] = _child_of(cases["path"], depth)
+        cases["today"] = pd.to_datetime(cases["reported_on"]).dt.date == on
+        parts.append(cases.groupby("id").agg(new_cases_today=("today", "sum"), cases_7d=("path", "size")))
+    if not obs.empty:
+        obs["id"] = _child_of(obs["path"], depth)
+        end = pd.to_datetime(obs["planned_end"]).dt.date
+        obs["due"] = end == on
+        obs["overdue"] = end < on
+        parts.append(obs.groupby("id").agg(releases_due_today=("due", "sum"), releases_overdue=("overdue", "sum")))
+    if parts:
+        out = pd.concat(parts, axis=1).fillna(0).astype("int64").reset_index()
+    for col in ("new_cases_today", "cases_7d", "releases_due_today", "releases_overdue"):
+        if col not in out.columns:
+            out[col] = 0
+    return out
+
+
+def checkpoint_figures(session: Session, parent: UnitRef, *, level: int | None = None) -> pd.DataFrame:
+    """Per unit one level below `parent` (or at `level` under it): entrances open, under-staffed and unstaffed
+    checkpoints, by the norms."""
+    depth = level - 1 if level else _depth(parent)
+    frame = pd.read_sql_query(text(
+        "SELECT path, kind, status, is_24h, staff_day, staff_night FROM checkpoints WHERE path >= :lo AND path < :hi"),
+        session.connection(), params=_range(parent.path))
+    cols = ["id", "checkpoints_understaffed", "checkpoints_unstaffed", "entrances_open"]
+    if frame.empty:
+        return pd.DataFrame(columns=cols)
+    frame["staffing"] = staffing_status(frame, get_setting(session, "staffing"))
+    frame["id"] = _child_of(frame["path"], depth)
+    frame["under"] = frame["staffing"] == "under"
+    frame["unstaffed"] = frame["staffing"] == "unstaffed"
+    frame["open_entrance"] = (frame["status"] == "open") & (frame["kind"] == "compound_entrance")
+    return frame.groupby("id").agg(
+        checkpoints_understaffed=("under", "sum"), checkpoints_unstaffed=("unstaffed", "sum"),
+        entrances_open=("open_entrance", "sum")).reset_index()
+
+
+def children_with_figures(session: Session, parent: UnitRef, on: dt.date, *, lang: str = "zh") -> gpd.GeoDataFrame:
+    """Everything the map and the table beside it show for the children of `parent`."""
+    return _with_figures(session, child_units(session, parent), parent, on, lang=lang, level=None)
+
+
+def units_with_figures(session: Session, root: UnitRef, level: int, on: dt.date, *, lang: str = "zh"
+                       ) -> gpd.GeoDataFrame:
+    """The same figures for every unit of `level` under `root` (the wall: all communities of the city), in a
+    fixed number of queries whatever the number of units."""
+    if level == root.level + 1:
+        return children_with_figures(session, root, on, lang=lang)
+    return _with_figures(session, level_units(session, root, level), root, on, lang=lang, level=level)
+
+
+def _with_figures(session: Session, units: gpd.GeoDataFrame, parent: UnitRef, on: dt.date, *, lang: str,
+                  level: int | None) -> gpd.GeoDataFrame:
+    if units.empty:
+        return units
+    for extra in (daily_figures(session, parent, on, level=level), checkpoint_figures(session, parent, level=level)):
+        if not extra.empty:
+            units = units.merge(extra, on="id", how="left")
+    for col in ("new_cases_today", "cases_7d", "releases_due_today", "releases_overdue",
+                "checkpoints_understaffed", "checkpoints_unstaffed", "entrances_open"):
+        if col not in units.columns:
+            units[col] = 0
+        units[col] = units[col].fillna(0).astype("int64")
+    units["obs_total"] = units[["obs_home", "obs_central", "obs_self", "obs_temporary"]].sum(axis=1)
+    units = with_missing_reports(session, units, parent, on)
+    return with_situation(session, units, on, lang=lang)
+
+
+def with_missing_reports(session: Session, units: pd.DataFrame, parent: UnitRef, on: dt.date,
+                         now: dt.datetime | None = None) -> pd.DataFrame:
+    """Add `reports_missing` (communities under each unit whose daily report of `on` is not in after the
+    cut-off, scenario 12) and `report_missing` (any). Below community level a report is the community's."""
+    units = units.drop(columns=["reports_missing", "report_missing"], errors="ignore")
+    level = int(units["level"].iloc[0]) if len(units) else 0
+    if units.empty or level > Level.COMMUNITY:
+        return units.assign(reports_missing=0, report_missing=False)
+    missing = report_missing(session, on, now, unit_code=parent.code)
+    missing = missing[missing["report_missing"].astype(bool)]
+    if missing.empty:
+        return units.assign(reports_missing=0, report_missing=False)
+    paths = pd.read_sql_query(select(Unit.id, Unit.path).where(Unit.id.in_([int(i) for i in missing["id"]])),
+                              session.connection())
+    counts = _child_of(paths["path"], level - 1).value_counts().rename("reports_missing")
+    units = units.merge(counts, left_on="id", right_index=True, how="left")
+    units["reports_missing"] = units["reports_missing"].fillna(0).astype("int64")
+    units["report_missing"] = units["reports_missing"] > 0
+    return units
+
+
+def with_situation(session: Session, units: pd.DataFrame, on: dt.date, *, lang: str = "zh") -> pd.DataFrame:
+    """Add the derived situation (geodata.situation.risk) of each unit: code, label, colour, reason, cluster flag."""
+    if units.empty:
+        return units
+    sit = situation(session, unit_ids=[int(i) for i in units["id"]], on=on)
+    cols = sit[["unit_id", "level_code", "label_zh", "label_en", "colour", "reason_zh", "reason_en", "cluster",
+                "rank"]].rename(columns={
+        "unit_id": "id", "level_code": "situation_code", "label_zh": "situation_label_zh",
+        "label_en": "situation_label_en", "colour": "situation_color", "reason_zh": "situation_reason_zh",
+        "reason_en": "situation_reason_en", "rank": "situation_rank"})
+    units = units.drop(columns=[c for c in cols.columns if c != "id" and c in units.columns]).merge(
+        cols, on="id", how="left")
+    units["situation_label"] = units["situation_label_en" if lang == "en" else "situation_label_zh"]
+    units["situation_reason"] = units["situation_reason_en" if lang == "en" else "situation_reason_zh"]
+    return units
+
+
+def buildings_in(session: Session, unit: UnitRef, on: dt.date) -> gpd.GeoDataFrame:
+    """Building points under a grid or compound, with observations and cases per building."""
+    conn = session.connection()
+    params = {**_range(unit.path), "on": on}
+    frame = pd.read_sql_query(text(
+        "SELECT b.id, b.code, b.name, b.address, b.households, b.population, b.party_members, b.vulnerable, "
+        "b.leader_name, b.leader_phone, b.control_state, b.control_reason, b.lon, b.lat, b.floors, b.stair_units "
+        "FROM buildings b WHERE b.path >= :lo AND b.path < :hi ORDER BY b.code"), conn, params=params)
+    obs = pd.read_sql_query(text(
+        "SELECT p.building_id AS id, count(*) AS obs_total FROM observations o JOIN persons p ON p.id = o.person_id "
+        "WHERE o.released_on IS NULL AND o.path >= :lo AND o.path < :hi GROUP BY p.building_id"), conn, params=params)
+    cases = pd.read_sql_query(text(
+        "SELECT building_id AS id, count(*) AS cases FROM cases WHERE kind IN ('confirmed','asymptomatic') "
+        "AND path >= :lo AND path < :hi AND reported_on <= :on GROUP BY building_id"), conn, params=params)
+    frame = frame.merge(obs, on="id", how="left").merge(cases, on="id", how="left")
+    frame[["obs_total", "cases"]] = frame[["obs_total", "cases"]].fillna(0).astype("int64")
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
+
+
+def checkpoints_in(session: Session, unit: UnitRef) -> gpd.GeoDataFrame:
+    frame = pd.read_sql_query(text(
+        "SELECT c.id, c.code, c.name, c.kind, c.status, c.is_24h, c.staff_day, c.staff_night, c.leader_name, "
+        "c.leader_phone, c.lon, c.lat, u.name AS unit_name FROM checkpoints c LEFT JOIN units u ON u.id = c.unit_id "
+        "WHERE c.path >= :lo AND c.path < :hi ORDER BY c.code"), session.connection(),
+        params=_range(unit.path))
+    norms = get_setting(session, "staffing")
+    frame["staffing"] = staffing_status(frame, norms) if len(frame) else []
+    need = staffing_norms(frame, norms) if len(frame) else pd.DataFrame(
+        columns=["min_day", "min_night", "min_per_day", "people_per_day"])
+    frame = pd.concat([frame, need[["min_day", "min_night", "min_per_day"]]], axis=1)
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
+
+
+def outlines(session: Session, level: int, within: UnitRef | None = None) -> gpd.GeoDataFrame:
+    """Polygons of one level (e.g. districts) for orientation when there is no tile server."""
+    params: dict[str, object] = {"level": level}
+    where = ""
+    if within is not None:
+        where = " AND path >= :lo AND path < :hi"
+        params.update(_range(within.path))
+    frame = pd.read_sql_query(text(
+        f"SELECT code, name, label_lon, label_lat, {_geom_sql(session, 'geom')} AS geom FROM units "
+        f"WHERE level = :level{where}"), session.connection(), params=params)
+    geoms = _geoms(frame.pop("geom"))
+    return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")
+
+
+def unit_totals(session: Session, unit: UnitRef, on: dt.date) -> dict[str, int]:
+    """The KPI strip for one unit: roll-up counters plus today's figures."""
+    row = session.execute(text("SELECT * FROM unit_stats WHERE unit_id = :id"), {"id": unit.id}).mappings().first()
+    totals = {c: int(row[c]) if row else 0 for c in STAT_COLUMNS}
+    params = {**_range(unit.path), "d7": on - dt.timedelta(days=6), "on": on}
+    conn = session.connection()
+    totals["new_cases_today"] = conn.execute(text(
+        "SELECT count(*) FROM cases WHERE kind IN ('confirmed','asymptomatic') AND path >= :lo AND path < :hi "
+        "AND reported_on = :on"), params).scalar_one()
+    totals["cases_7d"] = conn.execute(text(
+        "SELECT count(*) FROM cases WHERE kind IN ('confirmed','asymptomatic') AND path >= :lo AND path < :hi "
+        "AND reported_on >= :d7 AND reported_on <= :on"), params).scalar_one()
+    totals["releases_due_today"] = conn.execute(text(
+        "SELECT count(*) FROM observations WHERE released_on IS NULL AND path >= :lo AND path < :hi "
+        "AND planned_end = :on"), params).scalar_one()
+    totals["releases_overdue"] = conn.execute(text(
+        "SELECT count(*) FROM observations WHERE released_on IS NULL AND path >= :lo AND path < :hi "
+        "AND planned_end < :on"), params).scalar_one()
+    frame = pd.read_sql_query(text(
+        "SELECT kind, status, is_24h, staff_day, staff_night FROM checkpoints WHERE path >= :lo AND path < :hi"),
+        conn, params=_range(unit.path))
+    staffing = staffing_status(frame, get_setting(session, "staffing")) if len(frame) else pd.Series(dtype=object)
+    # the KPI counts both: a checkpoint below its norm and one with nobody on duty
+    totals["checkpoints_understaffed"] = int(staffing.isin(["under", "unstaffed"]).sum())
+    return totals
+
+
+def root_unit(session: Session) -> UnitRef | None:
+    unit = session.execute(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id)).scalars().first()
+    return ref(unit) if unit else None

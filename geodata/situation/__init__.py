@@ -1,0 +1,1 @@
+"""The epidemic situation and the measures it starts: cases, levels, alerts, control states, disinfection, observations, 无疫小区."""

@@ -1,0 +1,383 @@
+"""Control states of buildings and natural villages (管控状态), set by rules and by authorised people, and the
+guard on lifting them (domain file §2.3, §2.2 "响应终止", scenarios 2, 4, 6, 23).
+
+States (§2.3): normal 常态化防控 · closed 封闭管理 (one entrance only) · epidemic_spot 疫点 (a case's building,
+awaiting 终末消毒) · sealed 封锁/硬隔离 · lifted 已解除. A *target* is a building, or a compound — above all a rural
+natural village, which "can be sealed just like a building" (§1.1 building ↔ natural village, scenario 23).
+
+- Rules (called by `geodata.situation.cases.record_case`) only ever raise a state: a case's building becomes a 疫点, a
+  natural village with a case is sealed (封闭式硬隔离, `000_7bd660b113904959.txt` §1), the buildings of a cluster
+  are hard-isolated (`000` §3).
+- People change states with `set_control` (community head, grid leader, supervisor, command centre; §5.3), with a
+  reason, optionally against the version they read (a concurrent edit cannot silently win).
+- Leaving 疫点/封锁 is guarded (§2.2 termination, `000` §3): no close contact with fewer than 14 days of
+  observation, no new case within 14 days, terminal disinfection recorded after the last case; then an expert
+  assessment (`record_expert_assessment`) and the command centre's decision (`decide_lift`).
+
+Each change is one `control.change` event (old → new state, effective date, rule, cases, reason) and keeps
+`unit_stats.sealed_buildings` in step (buildings only: the counter holds buildings, see geodata.store.stats).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from geodata.base.problems import PermissionDenied, Problem, Rejected
+from geodata.base.vocab import CONTROL_STATES, Level, parse_term
+from geodata.people import authority
+from geodata.situation.history import CONTROL_ACTION, compound_control_as_of, state_counts
+from geodata.situation.risk import ancestor_at, common_path, select_units
+from geodata.store.models import (
+    Building,
+    Case,
+    Disinfection,
+    ExpertAssessment,
+    LiftDecision,
+    Observation,
+    Person,
+    Unit,
+)
+from geodata.store.rules_config import get_setting, observation_days
+from geodata.store.stats import SEALED_STATES, apply_delta
+from geodata.store.writes import WriteContext
+
+#: how strong a state is; rules only move a target up this scale
+SEVERITY = {"normal": 0, "lifted": 0, "closed": 1, "epidemic_spot": 2, "sealed": 3}
+#: states that only a lift decision ends (§2.2 响应终止)
+GUARDED = frozenset({"epidemic_spot", "sealed"})
+assert GUARDED == frozenset(SEALED_STATES)
+
+
+@dataclass
+class Target:
+    """A building, or a compound / natural village, whose control state can change."""
+
+    kind: str  # building | compound
+    row: Building | Unit
+
+    @property
+    def code(self) -> str:
+        return self.row.code
+
+    @property
+    def path(self) -> str:
+        return self.row.path
+
+    @property
+    def state(self) -> str:
+        return self.row.control_state or "normal"
+
+    @property
+    def since(self) -> dt.date | None:
+        return self.row.control_since
+
+    @property
+    def is_village(self) -> bool:
+        return self.kind == "compound" and self.row.kind == "natural_village"
+
+    def ids(self) -> dict[str, int | None]:
+        if self.kind == "building":
+            return {"building_id": self.row.id, "compound_id": None}
+        return {"building_id": None, "compound_id": self.row.id}
+
+    def cases_filter(self):  # noqa: ANN201 — an SQL condition on Case
+        return Case.building_id == self.row.id if self.kind == "building" else Case.compound_id == self.row.id
+
+
+def resolve_target(session: Session, code: str) -> Target:
+    building = session.execute(select(Building).where(Building.code == code)).scalar_one_or_none()
+    if building is not None:
+        return Target("building", building)
+    unit = session.execute(
+        select(Unit).where(Unit.code == code, Unit.level == int(Level.COMPOUND))).scalar_one_or_none()
+    if unit is not None:
+        return Target("compound", unit)
+    raise Rejected([Problem(f"楼栋或小区/自然村编码不存在: {code}", f"no building or compound/village with code {code!r}",
+                            field="target_code")])
+
+
+@dataclass(frozen=True)
+class ControlChange:
+    kind: str
+    code: str
+    old: str
+    new: str
+    since: dt.date
+    rule: str
+    reason: str
+
+
+def _change(ctx: WriteContext, target: Target, state: str, on: dt.date, reason: str, rule: str,
+            cases: Iterable[str] = ()) -> ControlChange | None:
+    """Write a state change: row, counter, event. No-op when the state is already `state`."""
+    old, old_since, old_reason = target.state, target.since, target.row.control_reason
+    if old == state:
+        return None
+    row = target.row
+    row.control_state = state
+    row.control_reason = reason
+    row.control_since = on
+    if target.kind == "building":
+        delta = int(state in SEALED_STATES) - int(old in SEALED_STATES)
+        apply_delta(ctx.session, target.path, sealed_buildings=delta)
+    ctx.session.flush()
+    ctx.record(CONTROL_ACTION, target.kind, target.code, path=target.path,
+               old={"state": old, "since": old_since, "reason": old_reason},
+               new={"state": state, "since": on, "rule": rule, "cases": list(cases)}, reason=reason)
+    return ControlChange(target.kind, target.code, old, state, on, rule, reason)
+
+
+def _check_not_backdated(target: Target, on: dt.date) -> None:
+    if target.since is not None and on < target.since:
+        raise Rejected([Problem(
+            f"生效日期 {on} 早于当前状态的起始日期 {target.since}",
+            f"effective date {on} is before the current state's start {target.since}", field="on")])
+
+
+def set_control(ctx: WriteContext, target_code: str, state: str, reason: str, *, on: dt.date | None = None,
+                expected_version: int | None = None) -> ControlChange | None:
+    """Set a building's or natural village's control state by hand (§2.3, §5.3), with the reason.
+
+    Refused: unknown state; empty reason; a target changed since `expected_version` was read; leaving 疫点/封锁
+    (only `decide_lift` does that, after the guard); setting 已解除 directly; an effective date before the
+    current state's start. Returns the change, or None when the state was already `state`.
+    """
+    target = resolve_target(ctx.session, target_code)
+    authority.require(ctx.actor, "set_control", target.path)
+    problems = []
+    code = parse_term(CONTROL_STATES, state)
+    if code is None:
+        problems.append(Problem(f"未知管控状态: {state}", f"unknown control state: {state!r}", field="state"))
+    if not (reason or "").strip():
+        problems.append(Problem("须填写原因", "a reason is required", field="reason"))
+    if problems:
+        raise Rejected(problems)
+    if expected_version is not None and target.row.version != expected_version:
+        raise Rejected([Problem("该楼栋/自然村已被他人修改，请刷新后重试",
+                                "changed by someone else since you read it: reload and try again", field="version")])
+    if code == "lifted" or (target.state in GUARDED and code not in GUARDED):
+        raise Rejected([Problem(
+            "解除疫点/封锁须满足解除条件，经专家评估后由指挥部决定（decide_lift）",
+            "leaving an epidemic spot or sealing needs the lift conditions, an expert assessment and the command "
+            "centre's decision (decide_lift)", field="state")])
+    on = on or dt.date.today()
+    _check_not_backdated(target, on)
+    return _change(ctx, target, code, on, reason.strip(), "manual")
+
+
+#: the name the issue uses; a natural-village code works too (scenario 23)
+set_building_control = set_control
+
+
+def raise_by_rule(ctx: WriteContext, target: Target, state: str, on: dt.date, rule: str, reason: str,
+                  cases: Iterable[str] = ()) -> ControlChange | None:
+    """A rule's change: only upwards (never weakens a state); dated no earlier than the current state."""
+    if SEVERITY[state] <= SEVERITY.get(target.state, 0):
+        return None
+    on = max(on, target.since) if target.since else on
+    return _change(ctx, target, state, on, reason, rule, cases)
+
+
+# --- the lift guard --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiftItem:
+    key: str  # state | contacts | new_case | terminal_disinfection | assessment
+    ok: bool
+    zh: str
+    en: str
+    codes: tuple[str, ...] = ()
+
+
+@dataclass
+class LiftCheck:
+    target_code: str
+    state: str
+    on: dt.date
+    items: list[LiftItem] = field(default_factory=list)
+    assessment_id: int | None = None
+
+    @property
+    def conditions_met(self) -> bool:
+        """The epidemiological conditions (everything but the expert assessment)."""
+        return all(i.ok for i in self.items if i.key != "assessment")
+
+    @property
+    def ok(self) -> bool:
+        return all(i.ok for i in self.items)
+
+    def problems(self) -> list[Problem]:
+        return [Problem(i.zh, i.en, field=i.key) for i in self.items if not i.ok]
+
+
+def lift_check(session: Session, target_code: str, on: dt.date | None = None) -> LiftCheck:
+    """Which lift conditions hold for a target on `on` (§2.2 响应终止, `000_7bd660b113904959.txt` §3):
+    close contacts observed ≥14 days, no new case within 14 days, terminal disinfection after the last case,
+    and an expert assessment recommending the lift made during this sealing and after the last case."""
+    on = on or dt.date.today()
+    target = resolve_target(session, target_code)
+    days = observation_days(session)
+    kinds = [*get_setting(session, "situation")["case_kinds"], "suspected"]
+    check = LiftCheck(target.code, target.state, on)
+    items = check.items
+    guarded = target.state in GUARDED
+    items.append(LiftItem("state", guarded, "" if guarded else f"当前状态为{CONTROL_STATES[target.state].zh}，无需解除",
+                          "" if guarded else f"state is {target.state}: nothing to lift"))
+
+    # close contacts with fewer than `days` days of observation: people of the target under observation, and
+    # close-contact records placed at the target
+    person_filter = Person.building_id == target.row.id if target.kind == "building" else \
+        Person.compound_id == target.row.id
+    short_obs = session.execute(
+        select(Observation.code, Observation.start_date).join(Person, Person.id == Observation.person_id).where(
+            person_filter, Observation.released_on.is_(None), Observation.start_date <= on,
+            Observation.start_date > on - dt.timedelta(days=days))).all()
+    short_contacts = session.execute(select(Case.code).where(
+        target.cases_filter(), Case.kind == "close_contact", Case.reported_on <= on,
+        Case.reported_on > on - dt.timedelta(days=days))).scalars().all()
+    codes = tuple(sorted({c for c, _ in short_obs} | set(short_contacts)))
+    items.append(LiftItem(
+        "contacts", not codes,
+        "" if not codes else f"有{len(codes)}名密切接触者观察未满{days}天：{'、'.join(codes)}",
+        "" if not codes else f"{len(codes)} close contact(s) observed fewer than {days} days: {', '.join(codes)}",
+        codes))
+
+    last_case = session.execute(select(func.max(Case.reported_on)).where(
+        target.cases_filter(), Case.kind.in_(kinds), Case.reported_on <= on)).scalar()
+    recent = tuple(session.execute(select(Case.code).where(
+        target.cases_filter(), Case.kind.in_(kinds), Case.reported_on <= on,
+        Case.reported_on > on - dt.timedelta(days=days))).scalars().all())
+    items.append(LiftItem(
+        "new_case", not recent,
+        "" if not recent else f"{days}天内有新增病例：{'、'.join(recent)}",
+        "" if not recent else f"new case(s) within {days} days: {', '.join(recent)}", recent))
+
+    floor = last_case or target.since or dt.date.min
+    terminal = session.execute(select(func.max(Disinfection.done_on)).where(
+        Disinfection.target_code == target.code, Disinfection.kind == "terminal", Disinfection.done_on <= on,
+        Disinfection.done_on >= floor)).scalar()
+    items.append(LiftItem(
+        "terminal_disinfection", terminal is not None,
+        "" if terminal else "无最后一例病例之后的终末消毒记录",
+        "" if terminal else "no terminal disinfection recorded after the last case"))
+
+    since_floor = max(d for d in (last_case, target.since, dt.date.min) if d is not None)
+    assessment = session.execute(select(ExpertAssessment).where(
+        ExpertAssessment.target_code == target.code, ExpertAssessment.conclusion == "lift",
+        ExpertAssessment.assessed_on <= on, ExpertAssessment.assessed_on >= since_floor).order_by(
+        ExpertAssessment.assessed_on.desc(), ExpertAssessment.id.desc())).scalars().first()
+    check.assessment_id = assessment.id if assessment else None
+    items.append(LiftItem(
+        "assessment", assessment is not None,
+        "" if assessment else "尚无建议解除的专家评估（市卫健委）",
+        "" if assessment else "no expert assessment recommending the lift yet"))
+    return check
+
+
+ASSESSMENT_CONCLUSIONS = {"lift": ("建议解除", "recommend lifting"), "keep": ("继续管控", "keep the control")}
+
+
+def record_expert_assessment(ctx: WriteContext, target_code: str, *, experts: str, conclusion: str = "lift",
+                             on: dt.date | None = None, note: str | None = None) -> ExpertAssessment:
+    """Record the experts' assessment of a sealed target (市卫健委 experts; health staff or command centre)."""
+    target = resolve_target(ctx.session, target_code)
+    authority.require(ctx.actor, "record_expert_assessment", target.path)
+    problems = []
+    if conclusion not in ASSESSMENT_CONCLUSIONS:
+        problems.append(Problem(f"评估结论应为 lift 或 keep: {conclusion}", f"conclusion must be lift or keep: "
+                                f"{conclusion!r}", field="conclusion"))
+    if not (experts or "").strip():
+        problems.append(Problem("须填写评估专家", "name the experts", field="experts"))
+    if problems:
+        raise Rejected(problems)
+    on = on or dt.date.today()
+    row = ExpertAssessment(target_kind=target.kind, target_code=target.code, path=target.path, assessed_on=on,
+                           experts=experts.strip(), conclusion=conclusion, note=note, recorded_by=ctx.actor.username,
+                           recorded_at=ctx.now, **target.ids())
+    ctx.session.add(row)
+    ctx.session.flush()
+    zh, en = ASSESSMENT_CONCLUSIONS[conclusion]
+    ctx.record("expert_assessment.record", target.kind, target.code, path=target.path,
+               new={"on": on, "experts": row.experts, "conclusion": conclusion, "assessment_id": row.id},
+               reason=f"专家评估：{zh} / expert assessment: {en}")
+    return row
+
+
+def decide_lift(ctx: WriteContext, target_code: str, *, on: dt.date | None = None, reason: str | None = None,
+                expected_version: int | None = None) -> LiftDecision:
+    """The command centre lifts a 疫点/封锁 (§2.2 响应终止: "市疫情防控指挥部 decides"). Refused unless the actor
+    is the command centre and every item of `lift_check` holds; the refusal lists each unmet condition."""
+    if ctx.actor.role != "command":
+        raise PermissionDenied("只有指挥部可以决定解除疫点/封锁", "only the command centre may decide to lift")
+    target = resolve_target(ctx.session, target_code)
+    authority.require(ctx.actor, "decide_lift", target.path)
+    on = on or dt.date.today()
+    if expected_version is not None and target.row.version != expected_version:
+        raise Rejected([Problem("该楼栋/自然村已被他人修改，请刷新后重试",
+                                "changed by someone else since you read it: reload and try again", field="version")])
+    check = lift_check(ctx.session, target_code, on)
+    if not check.ok:
+        raise Rejected(check.problems())
+    _check_not_backdated(target, on)
+    previous = target.state
+    text_zh = "专家评估后指挥部决定解除"
+    text_en = "lifted by the command centre after the expert assessment"
+    why = f"{text_zh} / {text_en}" + (f"：{reason.strip()}" if reason and reason.strip() else "")
+    decision = LiftDecision(target_kind=target.kind, target_code=target.code, path=target.path, decided_on=on,
+                            assessment_id=check.assessment_id, previous_state=previous, reason=reason,
+                            decided_by=ctx.actor.username, decided_at=ctx.now, **target.ids())
+    ctx.session.add(decision)
+    ctx.session.flush()
+    _change(ctx, target, "lifted", on, why, "lift_decision")
+    return decision
+
+
+# --- roll-up: grid ← compounds ← buildings ----------------------------------------------------------------------
+
+STATES = tuple(CONTROL_STATES)
+
+
+def control_summary(session: Session, unit_ids: list[int] | None = None, *, level: int | None = None,
+                    parent: object = None, on: dt.date | None = None) -> pd.DataFrame:
+    """Per unit: buildings and natural villages below it by control state on `on` (None = now, else replayed
+    from the event log), the worst state, and `sealed` (buildings + villages under 疫点/封锁). Derived from the
+    buildings and villages each time, so a parent's counts are always the sum of its children's."""
+    units = select_units(session, unit_ids, level=level, parent=parent)
+    scope = common_path(units["path"]) if len(units) else None
+    counts = {kind: state_counts(session, kind, on, scope) for kind in ("building", "village")}
+    parts = []
+    for lvl, group in units.groupby("level"):
+        wides = []
+        for kind, prefix in (("building", "buildings"), ("village", "villages")):
+            frame = counts[kind]
+            keyed = frame.assign(_key=ancestor_at(frame["path"], int(lvl)))
+            keyed = keyed[keyed["_key"].isin(group["id"])]
+            wide = keyed.pivot_table(index="_key", columns="state", values="n", aggfunc="sum", fill_value=0)
+            wide = wide.reindex(columns=list(STATES), fill_value=0)
+            wide.columns = [f"{prefix}_{s}" for s in wide.columns]
+            wides.append(wide)
+        parts.append(group.merge(pd.concat(wides, axis=1), left_on="id", right_index=True, how="left"))
+    out = pd.concat(parts, ignore_index=True) if parts else units
+    count_cols = [f"{p}_{s}" for p in ("buildings", "villages") for s in STATES]
+    for col in count_cols:
+        out[col] = out[col].fillna(0).astype("int64") if col in out.columns else 0
+    compounds = out.loc[out["level"] == int(Level.COMPOUND), "id"].tolist()
+    own = compound_control_as_of(session, on, scope).set_index("id")["state"] if compounds else pd.Series(
+        dtype=object)
+    out["own_state"] = out["id"].map(own).where(out["level"] == int(Level.COMPOUND))
+    rank = pd.Series(0, index=out.index)
+    for s in STATES:
+        has = (out[f"buildings_{s}"] + out[f"villages_{s}"]) > 0
+        rank = rank.where(~has | (rank >= SEVERITY[s]), SEVERITY[s])
+    own_rank = out["own_state"].map(SEVERITY).fillna(0).astype("int64")
+    rank = rank.where(rank >= own_rank, own_rank)
+    by_rank = {0: "normal", 1: "closed", 2: "epidemic_spot", 3: "sealed"}
+    out["worst_state"] = rank.map(by_rank)
+    out["sealed"] = sum(out[f"{p}_{s}"] for p in ("buildings", "villages") for s in SEALED_STATES)
+    return out.rename(columns={"id": "unit_id", "level": "unit_level"})

@@ -1,0 +1,261 @@
+"""Observations (隔离观察): kinds, the 14-day planned end, daily health follow-up, release with two sign-offs,
+and the releases due today or overdue (domain file §2.5, §3.4, scenarios 7, 8, 13).
+
+- Kinds (§2.5): home 居家医学观察, central 集中隔离医学观察, self 自我隔离, temporary 留观; 14 days (the
+  "observation" setting), 留观 until screened (one day unless a planned end is given) [DERIVED].
+- Daily follow-up (§3.4 每日随访): temperature above 37.3 ℃ (§2.4) or any listed symptom flags the check and
+  raises a symptom alert for the street and district health department (`004_2a51f4f7b2873512.txt` 上传机制).
+- Release (§2.5, `000_7bd660b113904959.txt` §1): ≥14 days without symptoms, signed jointly by the 包保干部 and the
+  包保医务人员 — two different people; the observation ends when the second signature lands.
+
+`unit_stats.obs_<kind>` moves with every start, change of kind and release (geodata.store.stats.apply_delta).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from geodata.base.problems import Problem, Rejected
+from geodata.base.vocab import OBSERVATION_KINDS, Term, parse_term
+from geodata.people import authority
+from geodata.situation.alerts import raise_alert
+from geodata.situation.risk import ancestor_at, community_of, select_units
+from geodata.store.hierarchy import path_upper_bound
+from geodata.store.models import HealthCheck, Observation, Person
+from geodata.store.rules_config import get_setting
+from geodata.store.stats import apply_delta
+from geodata.store.writes import WriteContext
+
+#: symptoms to report "第一时间" (§2.4)
+SYMPTOMS = {t.code: t for t in (
+    Term("fever", "发热", "Fever"),
+    Term("cough", "咳嗽", "Cough"),
+    Term("diarrhoea", "腹泻", "Diarrhoea"),
+    Term("short_breath", "气促", "Shortness of breath", ("气短", "呼吸急促")),
+    Term("dry_cough", "干咳", "Dry cough"),
+    Term("fatigue", "乏力", "Fatigue"),
+    Term("sore_throat", "咽痛", "Sore throat", ("咽喉痛",)),
+)}
+
+SIGN_ROLES = {"cadre": ("包保干部", "responsible cadre"), "medic": ("包保医务人员", "responsible medic")}
+
+
+def _get(session: Session, code: str) -> Observation:
+    obs = session.execute(select(Observation).where(Observation.code == code)).scalar_one_or_none()
+    if obs is None:
+        raise Rejected([Problem(f"隔离观察记录不存在: {code}", f"no observation with code {code!r}", field="code")])
+    return obs
+
+
+def start_observation(ctx: WriteContext, person_code: str, kind: str, *, start: dt.date | None = None,
+                      code: str | None = None, planned_end: dt.date | None = None, place: str | None = None,
+                      reason: str | None = None, origin: str | None = None, cadre_name: str | None = None,
+                      medic_name: str | None = None) -> Observation:
+    """Put a person under observation from `start` (default today) to start + 14 days (§2.5)."""
+    person = ctx.session.execute(select(Person).where(Person.code == person_code)).scalar_one_or_none()
+    if person is None:
+        raise Rejected([Problem(f"人员编码不存在: {person_code}", f"unknown person code {person_code!r}",
+                                field="person_code")])
+    authority.require(ctx.actor, "start_observation", person.path)
+    kcode = parse_term(OBSERVATION_KINDS, kind)
+    problems = []
+    if kcode is None:
+        problems.append(Problem(f"未知隔离方式: {kind}", f"unknown observation kind: {kind!r}", field="kind"))
+    open_obs = ctx.session.execute(select(Observation.code).where(
+        Observation.person_id == person.id, Observation.released_on.is_(None))).scalar()
+    if open_obs:
+        problems.append(Problem(f"该人员已在隔离观察中（{open_obs}）", f"already under observation ({open_obs})",
+                                field="person_code"))
+    start = start or dt.date.today()
+    cfg = get_setting(ctx.session, "observation")
+    days = int(cfg["temporary_days"] if kcode == "temporary" else cfg["days"])
+    planned_end = planned_end or start + dt.timedelta(days=days)
+    if planned_end < start:
+        problems.append(Problem("计划解除日期早于开始日期", "planned end is before the start", field="planned_end"))
+    if problems:
+        raise Rejected(problems)
+    obs = Observation(code=code or f"OBS-{start:%Y%m%d}-{uuid.uuid4().hex[:6].upper()}", person_id=person.id,
+                      path=person.path, kind=kcode, place=place, start_date=start, planned_end=planned_end,
+                      reason=reason, origin=origin, cadre_name=cadre_name, medic_name=medic_name)
+    ctx.session.add(obs)
+    ctx.session.flush()
+    apply_delta(ctx.session, person.path, **{f"obs_{kcode}": 1})
+    ctx.record("observation.create", "observation", obs.code, path=obs.path,
+               new={"person": person.code, "kind": kcode, "path": obs.path, "start_date": start,
+                    "planned_end": planned_end, "place": place, "reason": reason, "origin": origin},
+               reason=f"{OBSERVATION_KINDS[kcode].zh} / {OBSERVATION_KINDS[kcode].en}")
+    return obs
+
+
+def change_observation_kind(ctx: WriteContext, code: str, kind: str, *, place: str | None = None) -> Observation:
+    """Move an observee to another kind, e.g. home → centralised when home conditions are lacking (§2.5)."""
+    obs = _get(ctx.session, code)
+    authority.require(ctx.actor, "start_observation", obs.path)
+    kcode = parse_term(OBSERVATION_KINDS, kind)
+    if kcode is None:
+        raise Rejected([Problem(f"未知隔离方式: {kind}", f"unknown observation kind: {kind!r}", field="kind")])
+    if obs.released_on is not None:
+        raise Rejected([Problem("已解除的观察不能修改", "this observation has ended", field="code")])
+    if kcode == obs.kind and place is None:
+        return obs
+    old = obs.kind
+    obs.kind = kcode
+    if place is not None:
+        obs.place = place
+    ctx.session.flush()
+    apply_delta(ctx.session, obs.path, **({f"obs_{old}": -1, f"obs_{kcode}": 1} if old != kcode else {}))
+    ctx.record("observation.kind", "observation", obs.code, path=obs.path, old={"kind": old},
+               new={"kind": kcode, "place": obs.place}, reason="变更隔离方式 / observation kind changed")
+    return obs
+
+
+@dataclass(frozen=True)
+class HealthCheckResult:
+    check: HealthCheck
+    fever: bool
+    symptoms: tuple[str, ...]
+
+    @property
+    def flagged(self) -> bool:
+        return self.fever or bool(self.symptoms)
+
+
+def record_health_check(ctx: WriteContext, observation_code: str, *, on: dt.date | None = None,
+                        temperature: float | None = None, symptoms: Iterable[str] = ()) -> HealthCheckResult:
+    """Record the daily follow-up; >37.3 ℃ or a symptom flags it and raises a symptom alert (§2.4, §3.4)."""
+    obs = _get(ctx.session, observation_code)
+    authority.require(ctx.actor, "record_health_check", obs.path)
+    on = on or dt.date.today()
+    problems = []
+    parsed = [parse_term(SYMPTOMS, s) for s in symptoms]
+    unknown = [s for s, p in zip(symptoms, parsed, strict=True) if p is None]
+    if unknown:
+        problems.append(Problem(f"未知症状: {'、'.join(map(str, unknown))}", f"unknown symptoms: {unknown}",
+                                field="symptoms"))
+    if temperature is not None and not 34.0 <= float(temperature) <= 43.0:
+        problems.append(Problem(f"体温不合理: {temperature}", f"implausible temperature: {temperature}",
+                                field="temperature"))
+    if on < obs.start_date or (obs.released_on is not None and on > obs.released_on):
+        problems.append(Problem("日期不在观察期内", "the date is outside the observation", field="on"))
+    if problems:
+        raise Rejected(problems)
+    limit = float(get_setting(ctx.session, "observation")["fever_celsius"])
+    fever = temperature is not None and float(temperature) > limit
+    codes = tuple(dict.fromkeys(p for p in parsed if p))
+    check = HealthCheck(observation_id=obs.id, checked_on=on, temperature=temperature, symptoms=list(codes),
+                        recorded_by=ctx.actor.username, recorded_at=ctx.now)
+    ctx.session.add(check)
+    ctx.session.flush()
+    result = HealthCheckResult(check, fever, codes)
+    ctx.record("health_check.record", "observation", obs.code, path=obs.path,
+               new={"on": on, "temperature": temperature, "symptoms": list(codes), "flagged": result.flagged})
+    if result.flagged:
+        words_zh = ([f"体温{temperature}℃"] if fever else []) + [SYMPTOMS[c].zh for c in codes]
+        words_en = ([f"{temperature} °C"] if fever else []) + [SYMPTOMS[c].en.lower() for c in codes]
+        raise_alert(ctx, "symptom", community_of(ctx.session, obs.path), on,
+                    f"隔离观察对象 {obs.code} 出现异常：{'、'.join(words_zh)}，请安排上门收治/就诊",
+                    f"person under observation {obs.code}: {', '.join(words_en)} — arrange a visit/referral",
+                    {"observation": obs.code, "temperature": temperature, "symptoms": list(codes)},
+                    subject_code=obs.code)
+    return result
+
+
+def sign_release(ctx: WriteContext, observation_code: str, role: str, *, on: dt.date | None = None) -> Observation:
+    """Sign the release as the 包保干部 (role='cadre') or the 包保医务人员 (role='medic'), §2.5.
+
+    Refused before the planned end (14 days), after a flagged health check during the observation, twice for
+    the same role, or when one person would sign for both roles. The second signature ends the observation
+    (`released_on = on`) and takes the person off the counts."""
+    if role not in SIGN_ROLES:
+        raise Rejected([Problem(f"签字身份应为 cadre 或 medic: {role}", f"role must be cadre or medic: {role!r}",
+                                field="role")])
+    obs = _get(ctx.session, observation_code)
+    authority.require(ctx.actor, f"sign_release_{role}", obs.path)
+    on = on or dt.date.today()
+    zh, en = SIGN_ROLES[role]
+    problems = []
+    if obs.released_on is not None:
+        problems.append(Problem(f"已于{obs.released_on}解除", f"already released on {obs.released_on}", field="code"))
+    if on < obs.planned_end:
+        problems.append(Problem(f"观察未满期，计划解除日期为{obs.planned_end}",
+                                f"observation not over: planned end is {obs.planned_end}", field="on"))
+    checks = ctx.session.execute(select(HealthCheck.checked_on, HealthCheck.temperature, HealthCheck.symptoms).where(
+        HealthCheck.observation_id == obs.id, HealthCheck.checked_on >= obs.start_date, HealthCheck.checked_on <= on
+    ).order_by(HealthCheck.checked_on)).all()
+    limit = float(get_setting(ctx.session, "observation")["fever_celsius"])
+    bad = [r.checked_on for r in checks if (r.temperature is not None and r.temperature > limit) or r.symptoms]
+    if bad:
+        problems.append(Problem(f"观察期内有发热或症状记录（{bad[-1]}），不能解除",
+                                f"fever or symptoms recorded during the observation ({bad[-1]}): no release",
+                                field="health_checks"))
+    signed_by = obs.cadre_signed_by if role == "cadre" else obs.medic_signed_by
+    other_by = obs.medic_signed_by if role == "cadre" else obs.cadre_signed_by
+    if signed_by:
+        problems.append(Problem(f"{zh}已签字（{signed_by}）", f"the {en} has already signed ({signed_by})", field="role"))
+    if other_by and other_by == ctx.actor.username:
+        problems.append(Problem("包保干部与包保医务人员须为两名不同人员",
+                                "the cadre and the medic must be two different people", field="role"))
+    if problems:
+        raise Rejected(problems)
+    if role == "cadre":
+        obs.cadre_signed_by, obs.cadre_signed_at = ctx.actor.username, ctx.now
+    else:
+        obs.medic_signed_by, obs.medic_signed_at = ctx.actor.username, ctx.now
+    ctx.record("observation.sign", "observation", obs.code, path=obs.path,
+               new={"role": role, "by": ctx.actor.username, "on": on}, reason=f"{zh}签字 / signed by the {en}")
+    if obs.cadre_signed_by and obs.medic_signed_by:
+        obs.released_on = on
+        apply_delta(ctx.session, obs.path, **{f"obs_{obs.kind}": -1})
+        ctx.record("observation.release", "observation", obs.code, path=obs.path,
+                   old={"released_on": None}, new={"released_on": on, "cadre": obs.cadre_signed_by,
+                                                   "medic": obs.medic_signed_by},
+                   reason="包保干部与包保医务人员共同签字解除 / released with both sign-offs")
+    ctx.session.flush()
+    return obs
+
+
+def releases_due(session: Session, on: dt.date | None = None, *, scope_path: str | None = None) -> pd.DataFrame:
+    """Observations whose planned end is `on` (due_today) or earlier (overdue) and that are not released, with
+    their sign-offs: the list a community works through each day. No names (join persons under scope rules)."""
+    on = on or dt.date.today()
+    params = {"on": on, "lo": scope_path or "/", "hi": path_upper_bound(scope_path or "/")}
+    rows = session.execute(text(
+        "SELECT o.code, o.kind, o.path, o.person_id, o.start_date, o.planned_end, o.cadre_signed_by, "
+        "o.medic_signed_by FROM observations o WHERE o.released_on IS NULL AND o.planned_end <= :on "
+        "AND o.start_date <= :on AND o.path >= :lo AND o.path < :hi ORDER BY o.planned_end, o.code"), params).all()
+    frame = pd.DataFrame(rows, columns=["code", "kind", "path", "person_id", "start_date", "planned_end",
+                                        "cadre_signed_by", "medic_signed_by"])
+    frame["planned_end"] = pd.to_datetime(frame["planned_end"]).dt.date
+    frame["days_overdue"] = [(on - d).days for d in frame["planned_end"]]
+    frame["status"] = ["due_today" if d == 0 else "overdue" for d in frame["days_overdue"]]
+    return frame
+
+
+def observation_counts(session: Session, on: dt.date | None = None, unit_ids: list[int] | None = None, *,
+                       level: int | None = None, parent: object = None) -> pd.DataFrame:
+    """People under observation on `on`, by kind, per unit (start ≤ on and not released by then): the date-aware
+    twin of unit_stats.obs_* for the map's time control. Children's counts add up to their parent's."""
+    on = on or dt.date.today()
+    units = select_units(session, unit_ids, level=level, parent=parent)
+    rows = session.execute(text(
+        "SELECT path, kind FROM observations WHERE start_date <= :on AND (released_on IS NULL OR released_on > :on)"),
+        {"on": on}).all()
+    obs = pd.DataFrame(rows, columns=["path", "kind"])
+    kinds = list(OBSERVATION_KINDS)
+    parts = []
+    for lvl, group in units.groupby("level"):
+        keyed = obs.assign(_key=ancestor_at(obs["path"], int(lvl)))
+        keyed = keyed[keyed["_key"].isin(group["id"])]
+        wide = pd.crosstab(keyed["_key"], keyed["kind"]).reindex(columns=kinds, fill_value=0)
+        parts.append(group.merge(wide, left_on="id", right_index=True, how="left"))
+    out = pd.concat(parts, ignore_index=True) if parts else units
+    for k in kinds:
+        out[k] = out[k].fillna(0).astype("int64") if k in out.columns else 0
+    out["total"] = out[kinds].sum(axis=1)
+    return out.rename(columns={"id": "unit_id", "level": "unit_level", **{k: f"obs_{k}" for k in kinds}})

@@ -1,0 +1,92 @@
+"""Navigating the unit tree (市→区→街道→社区→网格→小区): lookups by code, children, ancestors, subtrees.
+
+Every scoped row carries the materialised `path` of its unit (`/1/7/93/`); "under X" is the half-open string
+range [X.path, X.path with its last '/' replaced by '0'), which both SQLite and PostgreSQL answer from a plain
+B-tree index (a LIKE prefix is not indexable on SQLite by default).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.orm import Session
+
+from geodata.base.vocab import Level
+from geodata.store.models import Unit
+
+
+class UnknownUnit(LookupError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"单元编码不存在: {code} / unknown unit code: {code}")
+        self.code = code
+
+
+def path_upper_bound(path: str) -> str:
+    # '/' is 0x2F and '0' is 0x30: every path that starts with `path` sorts below this bound.
+    return path[:-1] + "0"
+
+
+def under(column: ColumnElement[str], path: str) -> ColumnElement[bool]:
+    """SQL condition: `column` is `path` or lies below it."""
+    return and_(column >= path, column < path_upper_bound(path))
+
+
+def is_under(path: str, scope_path: str | None) -> bool:
+    """Python twin of `under`: True when `path` is inside `scope_path` (None = everything)."""
+    return scope_path is None or path.startswith(scope_path)
+
+
+def path_ids(path: str) -> list[int]:
+    return [int(p) for p in path.strip("/").split("/") if p]
+
+
+def child_path(parent_path: str | None, unit_id: int) -> str:
+    return f"{parent_path or '/'}{unit_id}/"
+
+
+def unit_by_code(session: Session, code: str) -> Unit:
+    unit = session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
+    if unit is None:
+        raise UnknownUnit(code)
+    return unit
+
+
+def root(session: Session) -> Unit | None:
+    return session.execute(
+        select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.level, Unit.id)
+    ).scalars().first()
+
+
+def children(session: Session, unit: Unit) -> list[Unit]:
+    return list(
+        session.execute(select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.code)).scalars()
+    )
+
+
+def ancestors(session: Session, unit: Unit) -> list[Unit]:
+    """From the root down to and including `unit` (the breadcrumb)."""
+    ids = path_ids(unit.path)
+    rows = {u.id: u for u in session.execute(select(Unit).where(Unit.id.in_(ids))).scalars()}
+    return [rows[i] for i in ids if i in rows]
+
+
+def level_of(unit: Unit) -> Level:
+    return Level(unit.level)
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    id: int
+    code: str
+    name: str
+    level: int
+    path: str
+    kind: str | None
+
+
+def ref(unit: Unit) -> UnitRef:
+    return UnitRef(unit.id, unit.code, unit.name, unit.level, unit.path, unit.kind)
+
+
+def breadcrumb(session: Session, code: str) -> list[UnitRef]:
+    return [ref(u) for u in ancestors(session, unit_by_code(session, code))]
