@@ -105,6 +105,8 @@ trap 'stop_all' EXIT
 
 # --- the workers: `make run`'s command, one port each, the same cookie secret ---------------------------
 COOKIE_SECRET="$("$PY" -c 'import secrets; print(secrets.token_hex(32))')"
+# PostgreSQL serves 100 connections by default: each worker gets its share (geodata.store.db.pool_size)
+export GRIDWATCH_DB_POOL="${GRIDWATCH_DB_POOL:-$(( 90 / WORKERS ))}"
 UPSTREAMS=""
 cd "$REPO"  # Streamlit reads .streamlit/config.toml (no usage statistics, loopback, no file watcher) from here
 for i in $(seq 0 $((WORKERS - 1))); do

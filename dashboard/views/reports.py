@@ -15,6 +15,7 @@ import streamlit as st
 
 from dashboard import auth, data, state
 from dashboard.components import report_reads as rr
+from dashboard.components.charts import trend_chart
 from dashboard.components.edit_text import plain
 from dashboard.components.report_form import report_form
 from dashboard.i18n import MISSING, extend, t
@@ -143,18 +144,18 @@ def trend_panel(v: state.View, code: str) -> None:
     frame.index = frame.index.date
     cols = st.columns(3)
     cols[0].caption(series_label("cases", lang))
-    cols[0].bar_chart(frame["cases"], height=220)
+    trend_chart(cols[0], frame["cases"], kind="bar")
     cols[1].caption(series_label("observations", lang))
-    cols[1].line_chart(frame["observations"], height=220)
+    trend_chart(cols[1], frame["observations"])
     cols[2].caption(series_label("sealed_buildings", lang))
-    cols[2].line_chart(frame["sealed_buildings"], height=220)
+    trend_chart(cols[2], frame["sealed_buildings"])
     crumbs = data.breadcrumb(v.url, v.version, code)
     if crumbs and crumbs[-1].level < Level.GRID:
         figure = st.selectbox(t("reports.by_child", lang), options=list(SERIES),
                               format_func=lambda k: series_label(k, lang), key="reports-child-figure")
         split = rr.trend_by_child(v.url, v.version, code, figure, days, v.on)
         split.index = split.index.date
-        st.line_chart(split, height=300)
+        trend_chart(st, split, height=300)
 
 
 def briefing_panel(v: state.View, code: str, now: dt.datetime) -> None:

@@ -6,6 +6,7 @@ PostgreSQL, PostGIS is switched on when the server has it; geometry columns then
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,6 +50,20 @@ def _enable_postgis(engine: Engine) -> bool:
 
 _MIGRATE_LOCK = threading.Lock()
 
+#: connections one process may hold on a server database. Streamlit runs every browser session's page in its own
+#: thread, so at the 16:00 rush many runs wait for a connection at once; SQLAlchemy's default (5 + 10 overflow)
+#: timed page runs out after 30 s in the rush bench. `make serve` divides the server's connections between its
+#: processes by setting GRIDWATCH_DB_POOL.
+DEFAULT_POOL = 20
+
+
+def pool_size(env: dict[str, str] | None = None) -> int:
+    raw = (os.environ if env is None else env).get("GRIDWATCH_DB_POOL", "")
+    try:
+        return max(2, int(raw)) if raw.strip() else DEFAULT_POOL
+    except ValueError:
+        return DEFAULT_POOL
+
 
 class Store:
     """A database the app reads and writes; the composition root hands one to pages, loaders and tests."""
@@ -64,7 +79,9 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             self.postgis = False
         else:
-            self.engine = create_engine(url, echo=echo, pool_pre_ping=True)
+            pool = pool_size()
+            self.engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=pool // 2,
+                                        max_overflow=pool - pool // 2)
             self.postgis = self.backend == "postgresql" and _enable_postgis(self.engine)
         # Read by geodata.base.types.GeometryType before any geometry column is compiled.
         self.engine.dialect.gridwatch_postgis = self.postgis  # type: ignore[attr-defined]
