@@ -18,9 +18,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 
-LEAFLET_DIR := dashboard/static/vendor/leaflet
-ASSETS_STAMP := $(LEAFLET_DIR)/.installed
-
 PG_HOST := 127.0.0.1
 PG_PORT := 5432
 
@@ -30,9 +27,11 @@ help:
 	@echo "make run | serve | test | bench   (setup: venv system assets db)"
 
 # --- venv: Python packages, reinstalled only when requirements.txt changes ----
+# The project itself goes in editable (no deps, no build isolation: setuptools is pinned in requirements.txt), so
+# `streamlit run dashboard/server.py` and `python -m loaders …` find dashboard/geodata/loaders without PYTHONPATH.
 venv: $(VENV_STAMP)
 
-$(VENV_STAMP): requirements.txt
+$(VENV_STAMP): requirements.txt pyproject.toml
 	@if [ ! -x $(PY) ]; then \
 	    $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	        || { echo "venv: $(PYTHON) is older than 3.11; run make PYTHON=python3.11 ..." >&2; exit 1; }; \
@@ -40,17 +39,16 @@ $(VENV_STAMP): requirements.txt
 	    $(PYTHON) -m venv $(VENV); \
 	fi
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
 # --- system: Debian packages and a running PostgreSQL (never fails) ----------
 system:
 	@bash scripts/ensure_system.sh
 
-# --- assets: Leaflet served locally, from the committed package-lock.json ----
-assets: $(ASSETS_STAMP)
-
-$(ASSETS_STAMP): package.json package-lock.json scripts/vendor_assets.sh
-	@bash scripts/vendor_assets.sh $@
+# --- assets: Leaflet and Leaflet.draw are committed under dashboard/static/vendor/ (no npm); this checks ------
+assets:
+	@bash scripts/vendor_assets.sh
 
 # --- db: a demo district when no database is configured ---------------------
 db: venv
@@ -60,9 +58,9 @@ db: venv
 	    echo "db: DATABASE_URL is set; leaving that database alone"; \
 	fi
 
-# PYTHONPATH: Streamlit puts only dashboard/ on sys.path; pages import geodata.
+# No PYTHONPATH: `make venv` installed the project into the venv (editable), so the pages find geodata.
 run: venv system assets db
-	PYTHONPATH=$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH} $(VENV)/bin/streamlit run dashboard/server.py --server.address 127.0.0.1 --server.port $${PORT:-8501}
+	$(VENV)/bin/streamlit run dashboard/server.py --server.address 127.0.0.1 --server.port $${PORT:-8501}
 
 # Several processes need one PostgreSQL: DATABASE_URL, else a local database `gridwatch`, created and loaded
 # with the demo ($${SERVE_SCALE:-district}) when missing. nginx listens on $${PORT:-8501}, the workers on
