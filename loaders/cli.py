@@ -6,6 +6,7 @@ success, 1 when the data has problems (rejected import, failed check), 2 on usag
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -97,7 +98,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     # a broken mapping file is reported by the reader as a problem, like any other bad input
     try:
-        layer = resolve_layer(args.layer)
+        layer = resolve_layer(args.layer) if args.layer else _guessed_layer(args.path)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -124,6 +125,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _guessed_layer(path: str) -> str:
+    """The layer the file's name says (loaders.readers.guess, as /import preselects it), said aloud so that a
+    wrong guess is seen before anything is written; no guess is a usage error naming --layer."""
+    from loaders.readers.guess import guess_layer
+
+    layer = guess_layer(Path(path).name)
+    if layer is None:
+        raise ValueError(f"无法从文件名“{Path(path).name}”判断图层，请用 --layer 指定 / cannot tell the layer from the "
+                         f"file name {Path(path).name!r}: give --layer ({', '.join(UNIT_AND_LEDGER_LAYERS)})")
+    print(f"按文件名推断图层 / layer guessed from the file name: {LAYERS[layer].zh} ({layer}); "
+          f"不对请用 --layer 指定 / use --layer if wrong")
+    return layer
+
+
 def _print_problems(problems, total: int) -> None:
     for p in problems[:200]:
         print(f"  {p}")
@@ -133,22 +148,29 @@ def _print_problems(problems, total: int) -> None:
 
 # -- export ---------------------------------------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace) -> int:
-    from geodata.exchange.exports import export_layer
-    from loaders.export import write_layer
+    from loaders.export import export_list, write_layer
 
     store = _store(args)
     actor = _actor(store, args.as_user)
-    frame = export_layer(store, actor, args.layer, scope_code=args.scope, fmt=args.format)
+    frame = export_list(store, actor, args.layer, scope_code=args.scope, fmt=args.format, on=args.on)
     out = write_layer(frame, args.layer, args.format, Path(args.out))
     print(f"已导出 / exported {len(frame):,} 行 rows of {args.layer} → {out}")
     return 0
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD / a date is YYYY-MM-DD: {text!r}") from None
 
 
 # -- users ----------------------------------------------------------------------------------------------------
 def cmd_users(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from geodata.people.accounts import ROLES, create_user, reset_password
+    from geodata.base.vocab import ROLES
+    from geodata.people.accounts import create_user, reset_password
     from geodata.store.models import Unit, User
 
     store = _store(args)
@@ -210,8 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_db(sub.add_parser("import", help="导入文件 / import a file"))
     p.add_argument("path")
-    p.add_argument("--layer", required=True,
-                   help=f"{', '.join(UNIT_AND_LEDGER_LAYERS)} (also: entrances, residents, quarantine, 网格, 道路 …)")
+    p.add_argument("--layer",
+                   help=f"{', '.join(UNIT_AND_LEDGER_LAYERS)} (also: entrances, residents, quarantine, 网格, 道路 …); "
+                        "default: guessed from the file name (红田卡点.xlsx → checkpoints)")
     p.add_argument("--crs", help="source CRS: EPSG:nnnn, wgs84, cgcs2000, gcj02 or bd09")
     p.add_argument("--mapping", help="JSON or TOML file: {\"source header\": \"field\"}")
     p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
@@ -223,6 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layer", required=True, choices=UNIT_AND_LEDGER_LAYERS)
     p.add_argument("--format", required=True, choices=["geojson", "gpkg", "shp", "csv", "xlsx"])
     p.add_argument("--scope", help="unit code: only what lies under this street/community/grid")
+    p.add_argument("--on", type=_date, help="units and buildings: situation and figures of this day "
+                                            "(YYYY-MM-DD, default today)")
     p.add_argument("--as", dest="as_user", help="act as this user (their scope and permissions apply)")
     p.set_defaults(fn=cmd_export)
 

@@ -1,16 +1,77 @@
-"""Exports as a permissioned, logged read: the layer frame an actor may take out of the system."""
+"""Exports as a permissioned, logged read: the layer frame an actor may take out of the system.
+
+Lists that go back up the chain (a street's communities to the district) also carry the derived situation; the
+date a unit's level started is found here by asking `geodata.situation.risk.situation` about earlier days, so
+the rules stay in one place.
+"""
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
 
 from geodata.base.problems import PermissionDenied
+from geodata.base.vocab import Level
 from geodata.exchange.extract import PERSON_LEVEL_LAYERS, layer_frame
 from geodata.people.persons import mask_frame
 from geodata.people.scope import can_read, require_persons
+from geodata.situation.risk import ancestor_at, situation
 from geodata.store.db import Store
 from geodata.store.hierarchy import unit_by_code
 from geodata.store.models import Unit
 from geodata.store.writes import Actor, write
+
+#: how far back `situation_since` looks for the start of a level (a level older than this shows no date)
+SINCE_LOOKBACK_DAYS = 366
+
+
+def export_scope(session: Session, actor: Actor, scope_code: str | None) -> tuple[str | None, str | None]:
+    """(scope code, path) of an export: `scope_code`, else the actor's own scope (None, None: the whole city).
+
+    Refuses a scope outside the actor's own, so every caller that reads for an export checks the same way."""
+    if scope_code is None and actor.scope_path is not None:
+        scope_code = session.execute(
+            Unit.__table__.select().with_only_columns(Unit.code).where(Unit.path == actor.scope_path)
+        ).scalar_one()
+    path = unit_by_code(session, scope_code).path if scope_code else None
+    if path is not None and not can_read(actor, path):
+        raise PermissionDenied("超出您的管辖范围", "outside your scope")
+    return scope_code, path
+
+
+def situation_since(session: Session, ranks: pd.Series, on: dt.date) -> pd.Series:
+    """Per unit id (the index of `ranks`, its rank on `on`): the first day of its current run at that rank, or
+    None for S0 and for a level older than SINCE_LOOKBACK_DAYS.
+
+    Walks back one day at a time asking `situation` (never the rules themselves) about the units still open, so
+    the date agrees with the level shown on any day; a level lasts only while cases keep arriving, so the walk
+    is as long as the current wave."""
+    since = pd.Series([None] * len(ranks), index=ranks.index, dtype=object)
+    open_ranks = ranks[ranks > 0].astype("int64")
+    day = on
+    for _ in range(SINCE_LOOKBACK_DAYS):
+        if open_ranks.empty:
+            break
+        before = situation(session, [int(i) for i in open_ranks.index], on=day - dt.timedelta(days=1))
+        before = before.set_index("unit_id")["rank"].reindex(open_ranks.index).fillna(0).astype("int64")
+        ended = before != open_ranks
+        since.loc[open_ranks.index[ended.to_numpy()]] = day
+        open_ranks = open_ranks[~ended.to_numpy()]
+        day -= dt.timedelta(days=1)
+    return since
+
+
+def building_communities(session: Session, codes: list[str]) -> pd.Series:
+    """Building code → id of the community it lies in (a building's list row carries its community's level)."""
+    query = text("SELECT code, path FROM buildings WHERE code IN :codes").bindparams(
+        bindparam("codes", expanding=True))
+    paths: dict[str, str] = {}
+    for start in range(0, len(codes), 900):
+        paths.update(session.execute(query, {"codes": codes[start:start + 900]}).all())
+    frame = pd.Series(paths, dtype=object).reindex(codes)
+    return ancestor_at(frame, int(Level.COMMUNITY))
 
 
 def export_layer(store: Store, actor: Actor, layer: str, *, scope_code: str | None, fmt: str) -> pd.DataFrame:
@@ -19,13 +80,7 @@ def export_layer(store: Store, actor: Actor, layer: str, *, scope_code: str | No
     Person-level layers need person-level permission for the whole scope; every export leaves an event.
     """
     with store.read() as s:
-        if scope_code is None and actor.scope_path is not None:
-            scope_code = s.execute(
-                Unit.__table__.select().with_only_columns(Unit.code).where(Unit.path == actor.scope_path)
-            ).scalar_one()
-        path = unit_by_code(s, scope_code).path if scope_code else None
-        if path is not None and not can_read(actor, path):
-            raise PermissionDenied("超出您的管辖范围", "outside your scope")
+        scope_code, path = export_scope(s, actor, scope_code)
         if layer in PERSON_LEVEL_LAYERS:
             require_persons(actor, path)  # an export names no kind: health staff see observees only on screen
         frame = layer_frame(s, layer, scope_code)
@@ -40,8 +95,6 @@ def export_layer(store: Store, actor: Actor, layer: str, *, scope_code: str | No
 
 def _masked(session, actor: Actor, layer: str, frame: pd.DataFrame) -> pd.DataFrame:
     """ID numbers and phones masked outside each person's own grid (geodata.people.persons.mask_frame decides)."""
-    from sqlalchemy import bindparam, text
-
     query = text(f"SELECT code, path FROM {layer} WHERE code IN :codes").bindparams(bindparam("codes", expanding=True))
     paths: dict[str, str] = {}
     codes = list(frame["code"])
