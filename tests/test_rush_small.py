@@ -38,6 +38,13 @@ MISSING = re.compile(r"Communities not reported today: ([\d,]+)")
 PAST_DAY = dt.date.today() - dt.timedelta(days=20)  # before the demo's week of reports: every report missing
 
 
+def run_async(coro):
+    """Run a coroutine to the end in a thread of its own: Playwright's sync API (the browser tests) leaves an
+    event loop running in the main thread, where asyncio.run refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def load_street_demo(url: str) -> None:
     from loaders.demo import generate
     from loaders.demo_store import store_demo
@@ -115,7 +122,7 @@ def test_a_report_saved_on_one_process_shows_on_the_wall_of_the_other(demo_db, t
             same = missing_shown(await wall.rerun(fragment_id=fragment, auto=True))
             return before, same, len(shown.timers)
 
-    before, after, timers = asyncio.run(scenario())
+    before, after, timers = run_async(scenario())
     store.dispose()
     assert timers == 1
     assert before >= 1
@@ -147,7 +154,7 @@ def test_a_session_is_valid_on_both_processes_and_sign_out_ends_it_on_both(demo_
             seen.append(signed_in(await nobody.open("wall", "lang=en")))
         return seen
 
-    seen = asyncio.run(scenario())
+    seen = run_async(scenario())
     store.dispose()
     assert seen == [True, True, False, False, False, False]
 
@@ -159,7 +166,7 @@ def test_a_tiny_rush_on_two_processes_loses_and_duplicates_nothing(demo_db, two_
     rush.ensure_accounts(store, heads)
     plan = rush.Plan(heads=5, browsers=1, walls=1, rate_per_min=300, think=(0.2, 0.5), browse_every=(0.5, 1.0),
                      wall_every=1.0, max_seconds=45, timeout=30)
-    outcome = asyncio.run(rush.rush(two_processes, store, plan, heads, seed=1, warm=False))
+    outcome = run_async(rush.rush(two_processes, store, plan, heads, seed=1, warm=False))
     store.dispose()
     rush.print_outcome(outcome)
     tally = outcome.tally
