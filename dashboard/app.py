@@ -15,8 +15,8 @@ import streamlit as st
 import dashboard
 from dashboard import auth, offline_assets, state
 from dashboard.components import controls
-from dashboard.i18n import t
-from geodata.people.scope import PAGE_ROLES, may_open
+from dashboard.i18n import t, widget_css
+from geodata.people import authority
 
 # pages by the package's own path, so the entry script also runs from a copy (the browser tests serve a copy
 # next to a static/ folder of their own)
@@ -107,17 +107,19 @@ def main() -> None:
     kiosk = state.kiosk()
     actor = auth.current_actor()
     st.html(CSS)
+    if uploader_css := widget_css(lang, st.get_option("server.maxUploadSize")):
+        st.html(uploader_css)  # the file uploader's English texts, in Chinese
     if kiosk:
         st.html(KIOSK_CSS)
 
     signed_in = actor is not None
-    roles_of: dict[str, str] = {}  # url path -> its key in geodata.people.scope.PAGE_ROLES
+    actions: dict[str, str] = {}  # url path -> the action that opens it ("page.…" in geodata.people.authority)
 
     def page(file: str, key: str, url_path: str, name: str | None) -> st.Page:
-        """A page shown in the navigation to the roles PAGE_ROLES[name] lets open it (each page checks again)."""
+        """A page shown in the navigation to those the action "page.<name>" admits (each page checks again)."""
         if name is not None:
-            roles_of[url_path] = name
-        visible = may_open(actor, name) if name is not None else not signed_in
+            actions[url_path] = f"page.{name}"
+        visible = authority.allowed(actor, f"page.{name}") if name is not None else not signed_in
         return st.Page(HERE / "views" / file, title=t(key, lang), url_path=url_path,
                        visibility="visible" if visible else "hidden")
 
@@ -134,7 +136,7 @@ def main() -> None:
     def home() -> None:
         # Streamlit serves its default page at "/" only, never at its url_path; "/" moves on to the page the
         # person works on (the wall for the command centre and the wall screen) with the same query string
-        target = wall if actor is None or may_open(actor, "wall") else my_grid
+        target = wall if actor is None or authority.allowed(actor, "page.wall") else my_grid
         st.switch_page(target, query_params=st.query_params.to_dict())
 
     start = st.Page(home, title=t("nav.wall", lang), url_path="home", default=True, visibility="hidden")
@@ -143,8 +145,7 @@ def main() -> None:
     if current.url_path != "login":
         # the gate: nothing of any page runs before sign-in (the requested URL opens right after signing in), nor
         # for a role the page is not for — typed URLs included; the page checks the same table again
-        name = roles_of.get(current.url_path)
-        auth.require_signed_in(PAGE_ROLES[name] if name else None)
+        auth.require_signed_in(actions.get(current.url_path))
     state.check_query(lang)  # a query parameter the page cannot use: said once, and its default used
     if not kiosk:
         with st.sidebar:

@@ -12,8 +12,8 @@ geodata who holds the token, so an expired, signed-out or disabled session, or a
 on the next run.
 
     current_actor() -> UserActor | None
-    require_signed_in(roles=None) -> UserActor     # or shows the sign-in form / a refusal and stops the run
-    require_unit(code, roles=None) -> UnitRef      # the same, and the unit must lie in the actor's scope
+    require_signed_in(action=None) -> UserActor    # or shows the sign-in form / a refusal and stops the run
+    require_unit(code, action=None) -> UnitRef     # the same, and the unit must lie in the actor's scope
     home_code() -> str | None                      # where the signed-in person starts (their scope's unit)
     sign_in_form(), account_box(actor), sign_out()
 """
@@ -21,18 +21,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
 
 import streamlit as st
 
 from dashboard import session_cookie, state
-from dashboard.components.edit_text import both, plain, role_label
+from dashboard.components.edit_text import plain, role_label
+from dashboard.components.refusals import show_refusal
 from dashboard.i18n import t
-from geodata.base.problems import PermissionDenied
-from geodata.people import sessions
+from geodata.base.problems import Refusal
+from geodata.people import authority, sessions
 from geodata.people.accounts import UserActor
 from geodata.reporting import access
-from geodata.store.hierarchy import UnitRef, UnknownUnit
+from geodata.store.hierarchy import UnitRef
 
 TOKEN_KEY = "gw_token"
 #: where pages written before sign-in existed read the Actor (checkpoints, reports, honours, import): kept in step
@@ -108,7 +108,7 @@ def sign_in_form(*, key: str = "signin") -> UserActor | None:
         return None
     result = sessions.sign_in(_store(), username or "", password or "")
     if not result.ok:
-        st.error(both(result.message_zh, result.message_en, lang))
+        show_refusal(result.refusal, lang)
         if result.wait_seconds:
             st.caption(t("auth.wait", lang, s=result.wait_seconds))
         return None
@@ -129,34 +129,32 @@ def sign_out() -> None:
     st.session_state[_SET_COOKIE] = ("", 0)
 
 
-def require_signed_in(roles: Iterable[str] | None = None) -> UserActor:
+def require_signed_in(action: str | None = None) -> UserActor:
     """The signed-in user, or stop this run: with the sign-in form in place of the page when nobody is signed in
-    (the requested URL stays, so it opens right after signing in), with a refusal when the role may not open it.
-    The page's own data is still checked by geodata on every read: this only saves a page run."""
+    (the requested URL stays, so it opens right after signing in), with a refusal when the person may not take
+    `action` (a "page.…" action of geodata.people.authority: the table the navigation uses). The page's own data is still checked by geodata on every read: this only saves a page run."""
     actor = current_actor()
     if actor is None:
         lang = state.lang(state.settings().default_lang)
         st.info(t("auth.need", lang))
         sign_in_form()
         st.stop()
-    if roles is not None and actor.role not in set(roles):
+    if action is not None and not authority.allowed(actor, action):
         lang = state.lang(state.settings().default_lang)
         st.error(t("auth.role_refused", lang, role=plain(role_label(actor.role, lang))))
         st.stop()
     return actor
 
 
-def require_unit(code: str, roles: Iterable[str] | None = None) -> UnitRef:
+def require_unit(code: str, action: str | None = None) -> UnitRef:
     """The unit `code` for a page that shows it (/explore?code=…): signed in, and the unit under the person's
     scope — otherwise the refusal from geodata is shown and the run stops, with nothing of that unit read."""
-    from dashboard.components.edit_common import refusal
-
-    actor = require_signed_in(roles)
+    actor = require_signed_in(action)
     with _store().read() as s:
         try:
             return access.unit(s, actor, code)
-        except (PermissionDenied, UnknownUnit) as exc:
-            refusal(exc, state.lang(state.settings().default_lang))
+        except Refusal as exc:
+            show_refusal(exc, state.lang(state.settings().default_lang))
             st.stop()
     raise AssertionError("not reached")  # st.stop() ends the run
 

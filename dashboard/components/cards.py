@@ -12,6 +12,9 @@ from dashboard.components.breadcrumb import level_label
 from dashboard.i18n import MISSING, t
 from geodata.base.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, CONTROL_STATES, LEADER_TITLES, Level, label
 from geodata.checkpoints.rules import staffing_text
+from geodata.people import authority
+from geodata.people.scope import sees_staff_contacts
+from geodata.store.writes import Actor
 
 
 def _text(value: object) -> str:
@@ -45,6 +48,18 @@ def _card(title: str, subtitle: str, rows: Sequence[tuple[str, ...]], *, key: st
             f'<div class="gw-card-sub">{e(subtitle)}</div><div class="gw-card-grid">{body}</div></div>')
 
 
+def _contact_rows(title: str, row: pd.Series | None, lang: str) -> list[tuple[str, str]]:
+    """The name and phone of the person in charge — no rows at all for a screen whose account may not read staff
+    contacts (the wall account: geodata.people.scope.sees_staff_contacts)."""
+    from dashboard import auth
+
+    if not sees_staff_contacts(auth.current_actor()):
+        return []
+    if row is None:
+        return [(title, MISSING), (t("phone", lang), MISSING)]
+    return [(title, _text(row.get("leader_name"))), (t("phone", lang), _text(row.get("leader_phone")))]
+
+
 def leader_title(level: int, lang: str) -> str:
     pair = LEADER_TITLES.get(Level(level)) if level in Level._value2member_map_ else None
     return t("leader", lang) if pair is None else (pair[1] if lang == "en" else pair[0])
@@ -59,8 +74,7 @@ def unit_card(name: str, code: str, level: int, totals: Mapping[str, int], row: 
     obs = " · ".join(f"{t('kpi.' + k, lang)} {_num(g(k))}" for k in kinds)
     obs_total = sum(int(g(k, 0)) for k in kinds)
     rows = [
-        (title, _text(row.get("leader_name")) if row is not None else MISSING),
-        (t("phone", lang), _text(row.get("leader_phone")) if row is not None else MISSING),
+        *_contact_rows(title, row, lang),
         (t("card.households", lang), _num(g("households"))),
         (t("population", lang), _num(g("population"))),
         (t("persons", lang), _num(g("persons"))),
@@ -89,8 +103,7 @@ def building_card(b: pd.Series, *, lang: str) -> None:
     floors = f"{_num(b.get('floors'))} / {_num(b.get('stair_units'))}"
     rows = [
         (t("address", lang), _text(b.get("address")), WIDE),
-        (t("card.building_leader", lang), _text(b.get("leader_name"))),
-        (t("phone", lang), _text(b.get("leader_phone"))),
+        *_contact_rows(t("card.building_leader", lang), b, lang),
         (t("card.households", lang), _num(b.get("households"))),
         (t("population", lang), _num(b.get("population"))),
         (t("party_members", lang), _num(b.get("party_members"))),
@@ -108,8 +121,8 @@ def building_card(b: pd.Series, *, lang: str) -> None:
 
 
 def checkpoint_card(c: pd.Series, *, street_code: str | None, lang: str) -> None:
-    """A checkpoint: kind, open or closed, people on duty against the norm, who is in charge; for staff, a link
-    to it in the checkpoint planner of its street."""
+    """A checkpoint: kind, open or closed, people on duty against the norm, who is in charge; for those who plan
+    checkpoints (shows_planner_link), a link to it in the checkpoint planner of its street."""
     staffing = t(f"staffing.{c.get('staffing')}", lang) if c.get("staffing") else MISSING
     rows = [
         (t("card.cp_kind", lang), label(CHECKPOINT_KINDS, c.get("kind"), lang) or MISSING),
@@ -118,8 +131,7 @@ def checkpoint_card(c: pd.Series, *, street_code: str | None, lang: str) -> None
          else staffing_text(c, lang), WIDE),
         (t("card.cp_24h", lang), t("yes" if bool(c.get("is_24h")) else "no", lang)),
         (t("card.cp_unit", lang), _text(c.get("unit_name"))),
-        (t("card.cp_leader", lang), _text(c.get("leader_name"))),
-        (t("phone", lang), _text(c.get("leader_phone"))),
+        *_contact_rows(t("card.cp_leader", lang), c, lang),
     ]
     code = _text(c.get("code"))
     st.html(_card(_text(c.get("name")), f"{t('card.checkpoint', lang)} · {t('card.code', lang)} {code}", rows,
@@ -127,20 +139,25 @@ def checkpoint_card(c: pd.Series, *, street_code: str | None, lang: str) -> None
     from dashboard import auth
 
     actor = auth.current_actor()
-    if street_code and actor is not None and actor.role != "viewer":
+    if street_code and shows_planner_link(actor):
         st.page_link("views/checkpoints.py", label=t("card.cp_plan", lang), icon=":material/shield:",
                      query_params={"code": street_code, "checkpoint": code})
     history_link("checkpoint", code, lang)
+
+
+def shows_planner_link(actor: Actor | None, path: str | None = None) -> bool:
+    """Does a checkpoint card link to the checkpoint planner? For those who plan checkpoints ("plan.checkpoints"
+    of the one action table, §5.3: supervisors, the command centre) — the planner's commands ask the same."""
+    return authority.allowed(actor, "plan.checkpoints", path)
 
 
 def history_link(entity: str, code: str, lang: str) -> None:
     """A link from a record's card to its history on /audit (who changed what, when, old → new, why), for the
     people who may read the audit log; /audit checks the scope again."""
     from dashboard import auth
-    from geodata.people.scope import can_audit
 
     actor = auth.current_actor()
-    if actor is None or not can_audit(actor):
+    if not authority.allowed(actor, "audit.read"):
         return
     st.page_link("views/audit.py", label=t("card.history", lang), icon=":material/history:",
                  query_params={"entity": entity, "code": code})

@@ -18,7 +18,7 @@ from dashboard.components.edit_text import plain
 from dashboard.components.report_form import run_write
 from dashboard.i18n import extend, t
 from geodata.base.vocab import Level
-from geodata.people.scope import PAGE_ROLES
+from geodata.people import authority
 from geodata.situation import honours
 
 extend({
@@ -197,7 +197,7 @@ def actions(v: state.View, actor, code: str, allowed: list[str]) -> None:
 
 def main() -> None:
     state.require_entry()
-    actor = auth.require_signed_in(PAGE_ROLES["honours"])  # staff lists: not for the wall account
+    actor = auth.require_signed_in("page.honours")  # staff lists: not for the wall account
     v = state.view()
     lang = v.lang
     flash = st.session_state.pop(FLASH, None)
@@ -223,13 +223,13 @@ def main() -> None:
                                                                                 "accept_until")}))
     round_panel(v, code, quarter)
     flags_panel(v, code)
-    if actor is not None and actor.role == "command":
+    if authority.allowed(actor, "honours.sync"):
         if st.button(t("honours.sync", lang), key="honours-sync"):
             done = run_write(v.url, actor, lambda ctx: honours.sync_revocations(ctx, v.on), lang)
             if done is not None:
                 _done(t("honours.synced", lang, n=len(done)))
     st.markdown(f"**{t('honours.applications', lang)}**")
-    if actor is not None and honours.allowed(actor, "apply") and unit.level >= Level.STREET:
+    if authority.allowed(actor, honours.action("apply")) and unit.level >= Level.STREET:
         new_application(v, actor, code, quarter)
     apps = rr.applications(v.url, v.version, code, quarter)
     if apps.empty:

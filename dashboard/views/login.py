@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard import auth, state
 from dashboard.components.edit_text import plain, role_label
 from dashboard.i18n import t
-from geodata.people.scope import may_open
+from geodata.people import authority
 from geodata.reporting import access
 
 PAGES = Path(__file__).resolve().parent
@@ -34,12 +34,12 @@ def main() -> None:
     if home is not None:
         st.write(t("auth.scope", lang, scope=plain(f"{home.name}（{home.code}）")))
     # absolute paths: the entry script may live elsewhere (tests/e2e/edit_app.py), Streamlit joins them as given
-    # links to the pages this role may open (geodata.people.scope.PAGE_ROLES, the table the navigation uses)
-    if may_open(actor, "my_grid"):
+    # links to the pages this person may open (the "page.…" actions of geodata.people.authority, as the navigation)
+    if authority.allowed(actor, "page.my_grid"):
         st.page_link(str(PAGES / "my_grid.py"), label=t("auth.go", lang, page=t("nav.my_grid", lang)))
-    if may_open(actor, "wall"):
+    if authority.allowed(actor, "page.wall"):
         st.page_link(str(PAGES / "wall.py"), label=t("auth.go", lang, page=t("nav.wall", lang)))
-    if may_open(actor, "audit"):
+    if authority.allowed(actor, "page.audit"):
         st.page_link(str(PAGES / "audit.py"), label=t("auth.go", lang, page=t("nav.audit", lang)))
     if st.button(t("auth.sign_out", lang), key="login-sign-out"):
         auth.sign_out()

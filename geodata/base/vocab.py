@@ -1,7 +1,8 @@
 """Controlled vocabularies: stored codes (English) with their Chinese and English labels.
 
 Codes are what the database holds; labels are what people read. Importers accept any of code, Chinese label
-or the synonyms listed here. Sources are the domain file sections named per vocabulary.
+or the synonyms listed here without asking (居家隔离 → home, 集中隔离 → central); a value that is none of them stops
+an import with a choice — map it to a known term for that file (/import, or `--map` on the CLI) or refuse. Sources are the domain file sections named per vocabulary.
 """
 from __future__ import annotations
 
@@ -86,18 +87,20 @@ CONTROL_STATES = _vocab(
 
 # Observation (quarantine/isolation) kinds (domain file §2.5)
 OBSERVATION_KINDS = _vocab(
-    Term("home", "居家医学观察", "Home observation", ("居家隔离", "居家观察", "居家", "居家隔离医学观察")),
-    Term("central", "集中隔离医学观察", "Centralised observation", ("集中隔离", "集中观察", "集中")),
+    Term("home", "居家医学观察", "Home observation", ("居家隔离", "居家观察", "居家", "居家隔离医学观察",
+                                                      "居家隔离观察", "居家医学隔离观察")),
+    Term("central", "集中隔离医学观察", "Centralised observation", ("集中隔离", "集中观察", "集中", "集中医学观察",
+                                                                "集中隔离观察", "集中隔离点", "酒店隔离")),
     Term("self", "自我隔离", "Self-isolation", ("主动自行隔离", "自行隔离")),
     Term("temporary", "留观", "Temporary observation", ("临时医学观察", "留置观察")),
 )
 
 # Case kinds (domain file §2.4)
 CASE_KINDS = _vocab(
-    Term("confirmed", "确诊病例", "Confirmed case", ("确诊",)),
+    Term("confirmed", "确诊病例", "Confirmed case", ("确诊", "确诊患者")),
     Term("suspected", "疑似病例", "Suspected case", ("疑似", "可疑病例")),
-    Term("asymptomatic", "无症状感染者", "Asymptomatic", ("无症状",)),
-    Term("close_contact", "密切接触者", "Close contact", ("密接",)),
+    Term("asymptomatic", "无症状感染者", "Asymptomatic", ("无症状", "无症状感染")),
+    Term("close_contact", "密切接触者", "Close contact", ("密接", "密切接触")),
 )
 
 # Checkpoint kinds (domain file §2.7) with staffing norms used by the checkpoint rules.
@@ -176,3 +179,21 @@ def parse_term(vocab: dict[str, Term], value: object) -> str | None:
         if lowered in (term.code, term.en.lower()) or text == term.zh or text in term.synonyms:
             return term.code
     return None
+
+
+#: the roles a person signs in with (domain file §5.3) and what they are called; system processes act as the role
+#: "system" (geodata.store.writes.Actor.system). What each role may do is geodata.people.authority's one table.
+ROLES: dict[str, tuple[str, str]] = {
+    "command": ("指挥部", "Command centre"),
+    "supervisor": ("街道/乡镇督导", "Supervisor"),
+    "community_head": ("社区书记", "Community head"),
+    "grid_leader": ("网格长", "Grid leader"),
+    "health": ("卫生人员", "Health staff"),
+    "viewer": ("大屏只读", "Wall viewer"),
+}
+
+
+def role_label(role: str, lang: str = "zh") -> str:
+    """The name of `role` in `lang`, or the role itself when unknown (never raises: display helper)."""
+    zh, en = ROLES.get(role, (role, role))
+    return en if lang == "en" else zh

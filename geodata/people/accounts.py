@@ -1,6 +1,7 @@
 """People who sign in: roles, scopes, grants, password hashes (argon2) and slowed-down repeated failures.
 
-Sessions (what a browser holds after signing in) are geodata.people.sessions; who may see what is geodata.people.scope.
+Sessions (what a browser holds after signing in) are geodata.people.sessions; who may do what is
+geodata.people.authority's action table, and where, geodata.people.scope. Role names are geodata.base.vocab.ROLES.
 """
 from __future__ import annotations
 
@@ -17,22 +18,14 @@ from sqlalchemy import Connection, DateTime, case, literal, null, or_, select, u
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from geodata.base.problems import Problem, Rejected
-from geodata.people.scope import GRANTABLE, GRANTS
+from geodata.base.problems import Problem, Refusal, Rejected
+from geodata.base.vocab import ROLES
+from geodata.people.authority import GRANTS, grantable
 from geodata.store.auth_models import AuthSession, UserGrant
 from geodata.store.db import Store
 from geodata.store.hierarchy import UnknownUnit, unit_by_code
 from geodata.store.models import Unit, User, utcnow
 from geodata.store.writes import Actor, WriteContext, write
-
-ROLES: dict[str, tuple[str, str]] = {
-    "command": ("指挥部", "Command centre"),
-    "supervisor": ("街道/乡镇督导", "Supervisor"),
-    "community_head": ("社区书记", "Community head"),
-    "grid_leader": ("网格长", "Grid leader"),
-    "health": ("卫生人员", "Health staff"),
-    "viewer": ("大屏只读", "Wall viewer"),
-}
 
 #: failures before the account is slowed down, and for how long
 MAX_FAILURES = 5
@@ -126,12 +119,12 @@ def set_active(ctx: WriteContext, username: str, active: bool, *, reason: str | 
 
 
 def grant(ctx: WriteContext, username: str, kind: str, *, reason: str | None = None) -> None:
-    """Give `username` the right `kind` (e.g. `persons` for a command-centre user; see geodata.people.scope.GRANTS)."""
+    """Give `username` the right `kind` (e.g. `persons` for a command-centre user; see geodata.people.authority.GRANTS)."""
     user = _user(ctx.session, username)
     if kind not in GRANTS:
         raise Rejected([Problem(f"未知授权: {kind}", f"unknown grant {kind!r}; known: {sorted(GRANTS)}", field="grant")])
-    if user.role not in GRANTABLE[kind]:
-        allowed = ", ".join(sorted(GRANTABLE[kind]))
+    if user.role not in grantable(kind):
+        allowed = ", ".join(sorted(grantable(kind)))
         raise Rejected([Problem(f"角色 {ROLES[user.role][0]} 不能获得此授权（仅限 {allowed}）",
                                 f"role {user.role} cannot hold this grant (only {allowed})", field="grant")])
     exists = ctx.session.execute(select(UserGrant).where(UserGrant.user_id == user.id, UserGrant.kind == kind)
@@ -163,6 +156,11 @@ class SignIn:
     message_zh: str
     message_en: str
     wait_seconds: int = 0  # > 0 while the account is slowed down after repeated failures
+
+    @property
+    def refusal(self) -> Refusal:
+        """The failed sign-in as a refusal, for the page to show like any other (wrong password, the wait)."""
+        return Refusal(self.message_zh, self.message_en)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from geodata.base.problems import Problem, Rejected
-from geodata.people import scope
+from geodata.people import authority, scope
 from geodata.store.db import Store
 from geodata.store.hierarchy import path_ids, path_upper_bound
 from geodata.store.models import Building, Case, Checkpoint, Event, Household, Observation, Person, Unit
@@ -74,6 +74,7 @@ def _redact(actor: Actor, frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     olds, news = [], []
     for entity, path, old, new in zip(frame["entity"], frame["path"], frame["old"], frame["new"], strict=True):
+        path = path if isinstance(path, str) else None  # no place read back as NaN: only the whole city sees it
         kind = scope.PERSON_ENTITIES.get(entity)
         if kind is not None and not scope.can_read_persons(actor, path, kind):
             olds.append(None if old is None else dict(REDACTED))
@@ -95,7 +96,7 @@ def events(session: Session, actor: Actor, *, entity: str | None = None, code: s
     `entity` matches a record kind of RECORDS (so "unit" finds compound control changes too) or any raw event
     entity; `action` matches exactly or, ending in ".", as a prefix ("control." …); `since`/`until` are
     inclusive (a date means the whole day)."""
-    scope.require_audit(actor)
+    authority.require(actor, "audit.read")
     q = select(Event.id, Event.at, Event.actor, Event.action, Event.entity, Event.entity_code, Event.path,
                Event.old, Event.new, Event.reason)
     cond = _scope_condition(actor)
@@ -145,7 +146,7 @@ def history(session: Session, actor: Actor, entity: str, code: str) -> pd.DataFr
 
     Refused (PermissionDenied) when the record lies outside the actor's scope, or is person-level data the actor
     may not read — the same answer whatever the URL or form asked for."""
-    scope.require_audit(actor)
+    authority.require(actor, "audit.read")
     path = record_path(session, entity, code)
     kind = scope.PERSON_ENTITIES.get(entity)
     if kind is not None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from geodata.people.accounts import SignIn, UserActor, actor_of, authenticate
+from geodata.people.authority import role_may
 from geodata.store.auth_models import AuthSession
 from geodata.store.db import Store
 from geodata.store.models import Unit, User, utcnow
@@ -44,7 +45,7 @@ class SessionPolicy:
     @classmethod
     def for_role(cls, role: str, env: dict[str, str] | None = None) -> "SessionPolicy":
         env = dict(os.environ) if env is None else env
-        if role == "viewer":
+        if role_may(role, "session.wall"):  # the wall screen: no idle timeout, a long absolute one
             return cls(None, dt.timedelta(days=float(env.get("GRIDWATCH_WALL_SESSION_DAYS", "30"))))
         return cls(dt.timedelta(minutes=float(env.get("GRIDWATCH_SESSION_IDLE_MINUTES", "30"))),
                    dt.timedelta(hours=float(env.get("GRIDWATCH_SESSION_HOURS", "12"))))

@@ -12,21 +12,21 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from geodata.base.problems import PermissionDenied, Problem, Rejected
+from geodata.base.problems import Problem, Rejected
 from geodata.base.vocab import Level
+from geodata.people import authority
 from geodata.store.hierarchy import is_under, path_ids, unit_by_code
 from geodata.store.issue_models import GridIssue
 from geodata.store.models import Unit
 from geodata.store.writes import WriteContext
 
-#: tier → who handles it, and the roles that may close it there
-TIERS: dict[str, tuple[str, frozenset[str], str, str]] = {
-    "general": ("grid", frozenset({"grid_leader", "community_head", "supervisor", "system"}), "一般性", "general"),
-    "community": ("community", frozenset({"community_head", "supervisor", "system"}), "社区办理", "community"),
-    "street": ("street", frozenset({"supervisor", "system"}), "紧急/社区不能独立办理",
-               "urgent / beyond the community"),
+#: tier → who handles it and what it is called; who may close it there is the action "issue.close.<tier>" of
+#: geodata.people.authority, who may log one "issue.log"
+TIERS: dict[str, tuple[str, str, str]] = {
+    "general": ("grid", "一般性", "general"),
+    "community": ("community", "社区办理", "community"),
+    "street": ("street", "紧急/社区不能独立办理", "urgent / beyond the community"),
 }
-LOG_ROLES = frozenset({"grid_leader", "community_head", "supervisor", "system"})
 MAX_TEXT = 10_000
 
 
@@ -53,8 +53,7 @@ def _check_text(name: str, zh: str, value: str | None, *, required: bool = False
 def log_issue(ctx: WriteContext, grid_code: str, description: str, tier: str, *, resident_name: str | None = None,
               resident_phone: str | None = None, category: str | None = None) -> IssueView:
     """Record a request taken in a grid; route it by tier. The one who logs it tracks it."""
-    if ctx.actor.role not in LOG_ROLES:
-        raise PermissionDenied("无权登记民情事项", "not allowed to log a resident's request")
+    authority.require(ctx.actor, "issue.log")
     if tier not in TIERS:
         raise Rejected([Problem(f"未知分级 {tier}", f"unknown tier {tier!r} (general, community, street)",
                                 field="tier")])
@@ -63,8 +62,7 @@ def log_issue(ctx: WriteContext, grid_code: str, description: str, tier: str, *,
     grid = unit_by_code(ctx.session, grid_code)
     if grid.level != Level.GRID:
         raise Rejected([Problem("应为网格编码", "must be a grid code", field="grid_code")])
-    if not is_under(grid.path, ctx.actor.scope_path):
-        raise PermissionDenied("超出您的管辖范围", "outside your scope")
+    authority.require(ctx.actor, "issue.log", grid.path)
     handler = TIERS[tier][0]
     issue = GridIssue(
         code=f"ISS-{uuid.uuid4().hex[:10].upper()}", grid_id=grid.id, path=grid.path, category=category,
@@ -75,7 +73,7 @@ def log_issue(ctx: WriteContext, grid_code: str, description: str, tier: str, *,
     ctx.session.flush()
     ctx.record("issue.log", "issue", issue.code, path=grid.path,
                new={"tier": tier, "handler_level": handler, "status": issue.status, "tracker": issue.tracker},
-               reason=f"{TIERS[tier][2]} / {TIERS[tier][3]}")
+               reason=f"{TIERS[tier][1]} / {TIERS[tier][2]}")
     return _view(issue)
 
 
@@ -87,12 +85,7 @@ def close_issue(ctx: WriteContext, code: str, resolution: str) -> IssueView:
         raise Rejected([Problem(f"事项不存在: {code}", f"no such request: {code}", field="code")])
     if issue.status == "closed":
         raise Rejected([Problem("事项已办结", "the request is already closed", field="status")])
-    handler, roles, zh, en = TIERS[issue.tier]
-    if ctx.actor.role not in roles:
-        raise PermissionDenied(f"此事项由{'街道' if handler == 'street' else '社区' if handler == 'community' else '网格'}"
-                               f"办理，您无权办结", f"this request is handled at {handler} level: you cannot close it")
-    if not is_under(issue.path, ctx.actor.scope_path):
-        raise PermissionDenied("超出您的管辖范围", "outside your scope")
+    authority.require(ctx.actor, f"issue.close.{issue.tier}", issue.path)
     old = {"status": issue.status}
     issue.status, issue.closed_by, issue.closed_at, issue.resolution = "closed", ctx.actor.username, ctx.now, resolution
     ctx.record("issue.close", "issue", code, path=issue.path, old=old, new={"status": "closed"}, reason=resolution)

@@ -32,10 +32,10 @@ import pandas as pd
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from geodata.base.problems import PermissionDenied, Problem, Rejected
+from geodata.base.problems import Problem, Rejected
 from geodata.base.vocab import Level
-from geodata.people.accounts import ROLES
-from geodata.store.hierarchy import is_under, path_upper_bound, unit_by_code
+from geodata.people import authority
+from geodata.store.hierarchy import path_upper_bound, unit_by_code
 from geodata.store.models import Case, Unit
 from geodata.store.reports_models import HonourApplication, HonourAttachment, HonourStep
 from geodata.store.rules_config import DEFAULTS, get_setting
@@ -59,20 +59,17 @@ STATES: dict[str, tuple[str, str]] = {
 APPLIED_STATES = frozenset({"self_assessed", "street_reviewed", "county_evaluated", "public_notice", "awarded",
                             "revoked", "rejected"})
 
-APPLICANT_ROLES = frozenset({"community_head", "grid_leader", "system"})
-#: step → (roles allowed, states it starts from, what it is in zh / en)
-STEPS: dict[str, tuple[frozenset[str], tuple[str, ...], str, str]] = {
-    "apply": (APPLICANT_ROLES, (), "创建无疫小区申报", "start an application"),
-    "attach": (APPLICANT_ROLES, ("draft", "returned", "self_assessed"), "上传佐证资料", "attach evidence"),
-    "self_assess": (APPLICANT_ROLES, ("draft", "returned"), "提交自评", "submit the self-assessment"),
-    "street_review": (frozenset({"supervisor", "system"}), ("self_assessed",), "街道初审", "review for the street"),
-    "county_evaluate": (frozenset({"command"}), ("street_reviewed",), "县级评估（明查暗访）",
-                        "evaluate for the county"),
-    "publish_notice": (frozenset({"command"}), ("county_evaluated",), "公示", "publish the notice"),
-    "award": (frozenset({"command"}), ("public_notice",), "授旗", "award the flag"),
-    "reject": (frozenset({"command"}), ("street_reviewed", "county_evaluated", "public_notice"), "驳回申报",
-               "reject the application"),
-    "revoke": (frozenset({"command"}), ("awarded",), "取消授旗", "revoke the flag"),
+#: step → the states it starts from; who may take it is the action "honours.<step>" of geodata.people.authority
+STEPS: dict[str, tuple[str, ...]] = {
+    "apply": (),
+    "attach": ("draft", "returned", "self_assessed"),
+    "self_assess": ("draft", "returned"),
+    "street_review": ("self_assessed",),
+    "county_evaluate": ("street_reviewed",),
+    "publish_notice": ("county_evaluated",),
+    "award": ("public_notice",),
+    "reject": ("street_reviewed", "county_evaluated", "public_notice"),
+    "revoke": ("awarded",),
 }
 
 
@@ -114,25 +111,15 @@ def round_window(session: Session, quarter: str) -> dict[str, dt.date]:
 # --- permission ------------------------------------------------------------------------------------------------
 
 
-def allowed(actor: Any, step: str, path: str | None = None) -> bool:
-    roles = STEPS[step][0]
-    return actor.role in roles and (path is None or is_under(path, actor.scope_path))
-
-
-def require(actor: Any, step: str, path: str | None = None) -> None:
-    roles, _, zh, en = STEPS[step]
-    if actor.role not in roles:
-        who_zh = "、".join(ROLES.get(r, (r, r))[0] for r in sorted(roles) if r != "system")
-        who_en = ", ".join(ROLES.get(r, (r, r))[1] for r in sorted(roles) if r != "system")
-        raise PermissionDenied(f"无权{zh}（仅限：{who_zh}）", f"not allowed to {en} (only: {who_en})")
-    if path is not None and not is_under(path, actor.scope_path):
-        raise PermissionDenied(f"超出您的管辖范围，无法{zh}", f"outside your scope: cannot {en}")
+def action(step: str) -> str:
+    """The action of the one table (geodata.people.authority) that takes `step`."""
+    return f"honours.{step}"
 
 
 def steps_for(actor: Any, application: HonourApplication) -> list[str]:
     """The steps `actor` may take on `application` now (what a page offers as buttons)."""
-    return [s for s, (_, starts, _, _) in STEPS.items()
-            if application.state in starts and allowed(actor, s, application.path)]
+    return [s for s, starts in STEPS.items()
+            if application.state in starts and authority.allowed(actor, action(s), application.path)]
 
 
 # --- the steps ---------------------------------------------------------------------------------------------------
@@ -148,9 +135,10 @@ def _get(session: Session, code: str) -> HonourApplication:
 def _step(ctx: WriteContext, app: HonourApplication, step: str, to_state: str, on: dt.date,
           note: str | None = None, details: dict[str, Any] | None = None, *, check: bool = True) -> HonourStep:
     """Move `app` to `to_state` by `step`: permission, from-state, the step row and the event."""
-    roles, starts, zh, en = STEPS[step]
+    starts, entry = STEPS[step], authority.action(action(step))
+    zh, en = entry.zh, entry.en
     if check:
-        require(ctx.actor, step, app.path)
+        authority.require(ctx.actor, action(step), app.path)
     if app.state not in starts:
         raise Rejected([Problem(f"当前状态为“{STATES[app.state][0]}”，不能{zh}",
                                 f"the application is {STATES[app.state][1].lower()}: cannot {en}", field="state")])
@@ -184,7 +172,7 @@ def start_application(ctx: WriteContext, compound_code: str, *, quarter: str | N
     """Open an application (draft) for a compound in the round of `quarter` (default: the quarter of `on`)."""
     on = on or dt.date.today()
     comp = _compound(ctx.session, compound_code)
-    require(ctx.actor, "apply", comp.path)
+    authority.require(ctx.actor, action("apply"), comp.path)
     quarter = quarter or quarter_of(on)
     quarter_bounds(quarter)
     problems = []
@@ -214,8 +202,8 @@ def attach_evidence(ctx: WriteContext, application_code: str, file_name: str, co
                     content_type: str | None = None) -> HonourAttachment:
     """Store one evidence file (佐证资料) with its SHA-256; refused when empty or above the size limit."""
     app = _get(ctx.session, application_code)
-    require(ctx.actor, "attach", app.path)
-    if app.state not in STEPS["attach"][1]:
+    authority.require(ctx.actor, action("attach"), app.path)
+    if app.state not in STEPS["attach"]:
         raise Rejected([Problem(f"当前状态为“{STATES[app.state][0]}”，不能再上传资料",
                                 f"the application is {STATES[app.state][1].lower()}: no more evidence",
                                 field="state")])
@@ -250,7 +238,7 @@ def submit_self_assessment(ctx: WriteContext, application_code: str, score: int,
     when the setting asks for it, without evidence."""
     on = on or dt.date.today()
     app = _get(ctx.session, application_code)
-    require(ctx.actor, "self_assess", app.path)
+    authority.require(ctx.actor, action("self_assess"), app.path)
     cfg = settings(ctx.session)
     pass_mark, max_score = int(cfg["pass_mark"]), int(cfg["max_score"])
     problems = []
@@ -277,7 +265,7 @@ def street_review(ctx: WriteContext, application_code: str, *, approve: bool = T
     """街道(乡镇)初审: approved → street_reviewed; not approved → returned to the compound (a note is required)."""
     app = _get(ctx.session, application_code)
     if not approve and not (note or "").strip():
-        require(ctx.actor, "street_review", app.path)
+        authority.require(ctx.actor, action("street_review"), app.path)
         raise Rejected([Problem("退回须说明原因", "say why it is returned", field="note")])
     _step(ctx, app, "street_review", "street_reviewed" if approve else "returned", on or dt.date.today(), note,
           {"approved": bool(approve)})
@@ -289,13 +277,13 @@ def county_evaluate(ctx: WriteContext, application_code: str, *, passed: bool = 
     """县疫情防控指挥部评估 (明查 + 暗访, §2.9): passed → county_evaluated; failed → rejected (a note is required)."""
     app = _get(ctx.session, application_code)
     if not passed and not (note or "").strip():
-        require(ctx.actor, "county_evaluate", app.path)
+        authority.require(ctx.actor, action("county_evaluate"), app.path)
         raise Rejected([Problem("未通过须说明原因", "say why it failed", field="note")])
     if passed:
         _step(ctx, app, "county_evaluate", "county_evaluated", on or dt.date.today(), note,
               {"passed": True, "inspections": list(inspections)})
     else:
-        require(ctx.actor, "county_evaluate", app.path)
+        authority.require(ctx.actor, action("county_evaluate"), app.path)
         _step(ctx, app, "reject", "rejected", on or dt.date.today(), note,
               {"passed": False, "inspections": list(inspections)})
     return app
@@ -327,7 +315,7 @@ def award_flag(ctx: WriteContext, application_code: str, *, on: dt.date | None =
     within the last `clean_days` (it would fail criterion 4, §2.9)."""
     on = on or dt.date.today()
     app = _get(ctx.session, application_code)
-    require(ctx.actor, "award", app.path)
+    authority.require(ctx.actor, action("award"), app.path)
     cfg = settings(ctx.session)
     problems = []
     if app.state == "public_notice" and app.notice_from is not None:
@@ -352,7 +340,7 @@ def reject_application(ctx: WriteContext, application_code: str, reason: str, *,
                        on: dt.date | None = None) -> HonourApplication:
     """The command centre stops an application (e.g. an objection during the notice); a reason is required."""
     app = _get(ctx.session, application_code)
-    require(ctx.actor, "reject", app.path)
+    authority.require(ctx.actor, action("reject"), app.path)
     if not (reason or "").strip():
         raise Rejected([Problem("驳回须说明原因", "say why it is rejected", field="reason")])
     _step(ctx, app, "reject", "rejected", on or dt.date.today(), reason)
@@ -370,7 +358,7 @@ def revoke_flag(ctx: WriteContext, application_code: str, reason: str, *,
                 on: dt.date | None = None) -> HonourApplication:
     """取消授旗 by the command centre (the compound no longer meets the criteria); a reason is required."""
     app = _get(ctx.session, application_code)
-    require(ctx.actor, "revoke", app.path)
+    authority.require(ctx.actor, action("revoke"), app.path)
     if not (reason or "").strip():
         raise Rejected([Problem("取消授旗须说明原因", "say why the flag is revoked", field="reason")])
     return _revoke(ctx, app, on or dt.date.today(), reason, {"automatic": False}, check=False)

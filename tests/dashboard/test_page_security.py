@@ -7,7 +7,8 @@
   is refused with a Chinese and English warning and the page runs with its default (`?radius=abc` crashed
   /checkpoints).
 - Pages by role: the wall account (viewer) opens the wall and /explore only; every other page refuses it, by the
-  navigation's gate and by the page's own check against the same table (geodata.people.scope.PAGE_ROLES).
+  navigation's gate and by the page's own check against the same table (the "page.…" actions of
+  geodata.people.authority).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from dashboard import state
 from dashboard.components.edit_text import plain
 from geodata.editing import records as editing
 from geodata.people import sessions
-from geodata.people.scope import PAGE_ROLES, may_open
+from geodata.people.authority import ACTIONS, allowed
 from geodata.store.models import Checkpoint, Unit
 from geodata.store.writes import Actor, write
 from tests.dashboard.test_auth_pages import assert_ran, frames, texts
@@ -34,7 +35,9 @@ from tests.geodata.test_scope_city import PASSWORD, actor, city  # noqa: F401 �
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 VIEWS = APP.parent / "views"
-FILES = {"import": "import_data"}  # page (its key in PAGE_ROLES) -> file name where they differ
+FILES = {"import": "import_data"}  # page (its action "page.<page>") -> file name where they differ
+#: the pages of the action table
+PAGES = [a.removeprefix("page.") for a in ACTIONS if a.startswith("page.")]
 REFUSED = "不能打开此页面"
 
 #: Markdown specials the escaper must neutralise (the brief of issue 18, hole 7)
@@ -250,10 +253,10 @@ STAFF = ("张三", "王五", "13912345678", "13787654321")
 
 def test_the_page_table_keeps_the_wall_account_to_counts():
     wall = Actor(username="wall", role="viewer", scope_path="/1/")
-    assert {p for p in PAGE_ROLES if may_open(wall, p)} == {"wall", "explore"}
-    assert not may_open(None, "explore")
+    assert {p for p in PAGES if allowed(wall, f"page.{p}")} == {"wall", "explore"}
+    assert not allowed(None, "page.explore")
     staff = Actor(username="sup1", role="supervisor", scope_path="/1/")
-    assert {p for p in PAGE_ROLES if may_open(staff, p)} == set(PAGE_ROLES) - {"wall"}
+    assert {p for p in PAGES if allowed(staff, f"page.{p}")} == set(PAGES) - {"wall"}
 
 
 @pytest.mark.parametrize("page", LIMITED)

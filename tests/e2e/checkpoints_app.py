@@ -2,7 +2,7 @@
 
 `GW_E2E_ACTOR=username:role:SCOPE_CODE` signs that person in for the session (the account is created when the
 database has none; a stand-in for the sign-in page, which is not part of this test): the page refuses anyone who is
-not signed in with a role that may open it (geodata.people.scope.PAGE_ROLES). Streamlit serves `static/` next to the script it runs, so the test copies this
+not signed in with a role that may open it ("page.checkpoints" in geodata.people.authority). Streamlit serves `static/` next to the script it runs, so the test copies this
 file and dashboard/static/ into a temporary folder; the page itself is found through the `dashboard` package.
 """
 from __future__ import annotations

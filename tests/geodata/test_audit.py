@@ -6,7 +6,7 @@ import datetime as dt
 
 from geodata.editing import records as editing
 from geodata.people import audit, persons
-from geodata.store.rules_config import set_setting
+from geodata.situation.settings import set_setting
 from geodata.store.writes import Actor, write
 from tests.factories import TODAY
 from tests.geodata.test_scope_city import actor, city  # noqa: F401 — `city` is a fixture

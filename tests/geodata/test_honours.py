@@ -47,7 +47,7 @@ from geodata.store.db import MIGRATIONS
 from geodata.store.hierarchy import unit_by_code
 from geodata.store.models import Base, Event
 from geodata.store.reports_models import HonourApplication
-from geodata.store.rules_config import set_setting
+from geodata.situation.settings import set_setting
 from geodata.store.writes import Actor, write
 from tests.factories import load_small_city
 from tests.risk_helpers import day

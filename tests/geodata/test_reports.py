@@ -29,7 +29,7 @@ from geodata.reporting.reports import (
 )
 from geodata.situation.cases import record_case
 from geodata.store.models import DailyReport, Event
-from geodata.store.rules_config import set_setting
+from geodata.situation.settings import set_setting
 from geodata.store.writes import Actor, write
 from tests.factories import TODAY, X0, Y0, H, W, building_frame, unit_frames
 

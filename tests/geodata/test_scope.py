@@ -14,7 +14,9 @@ from shapely.geometry import box
 from sqlalchemy import func, select
 
 from geodata.base.problems import PermissionDenied, Rejected
+from geodata.checkpoints import commands
 from geodata.editing import records as editing
+from geodata.editing import shapes
 from geodata.exchange.exports import export_layer
 from geodata.people import audit, persons
 from geodata.people.scope import mask_id_number, mask_phone
@@ -22,7 +24,7 @@ from geodata.reporting import access
 from geodata.situation.cases import record_case
 from geodata.situation.control import set_control
 from geodata.situation.observations import record_health_check, sign_release, start_observation
-from geodata.store.models import Event
+from geodata.store.models import Event, Observation
 from geodata.store.writes import write
 from tests.factories import TODAY, X0, Y0, H, W
 from tests.geodata.test_scope_city import P1_ID, USERS, actor, city  # noqa: F401 — `city` is a fixture
@@ -48,6 +50,14 @@ def side(username: str, which: str) -> dict[str, Any]:
 def events_count(store) -> int:
     with store.read() as s:
         return s.execute(select(func.count()).select_from(Event)).scalar_one()
+
+
+def _named(ctx: Any, code: str, role: str) -> Any:
+    """Name the writing account as the observation's signer for `role` (the street's assignment, issue 14 point 4),
+    in the write's own transaction: a refused write rolls it back."""
+    obs = ctx.session.execute(select(Observation).where(Observation.code == code)).scalar_one()
+    setattr(obs, f"{role}_account", ctx.actor.username)
+    return ctx
 
 
 def outcome(fn: Callable[[], Any]) -> str:
@@ -174,8 +184,10 @@ def test_a_revoked_grant_takes_effect_on_the_next_read(city):
 # --- writes: editing, geometry and the risk-engine commands -----------------------------------------------
 
 WRITES: dict[str, tuple[set[str], Callable[[Any, dict[str, Any]], Any]]] = {
-    "update building": ({"sup1", "sup2", "head1", "head2", "grid11"}, lambda ctx, x: editing.update_record(
-        ctx, "building", x["building"], {"leader_name": "新楼栋长"}, expected_version=1)),
+    # the command centre edits buildings — their control state is a field of them (issue 13: it may seal)
+    "update building": ({"command", "commandp", "sup1", "sup2", "head1", "head2", "grid11"},
+                        lambda ctx, x: editing.update_record(ctx, "building", x["building"],
+                                                             {"leader_name": "新楼栋长"}, expected_version=1)),
     "update checkpoint": ({"command", "commandp", "sup1", "sup2", "head1", "head2", "grid11"},
                           lambda ctx, x: editing.update_record(ctx, "checkpoint", x["checkpoint"], {"staff_day": 5},
                                                                expected_version=1)),
@@ -191,28 +203,33 @@ WRITES: dict[str, tuple[set[str], Callable[[Any, dict[str, Any]], Any]]] = {
     "update case": ({"command", "commandp", "sup1", "sup2", "head1", "head2", "grid11", "health1"},
                     lambda ctx, x: editing.update_record(ctx, "case", x["case"], {"note": "补充"},
                                                          expected_version=1)),
-    "bulk update": ({"sup1", "sup2", "head1", "head2", "grid11"}, lambda ctx, x: editing.update_records(
-        ctx, "building", [{"code": x["building"], "version": 1, "floors": 7}])),
+    "bulk update": ({"command", "commandp", "sup1", "sup2", "head1", "head2", "grid11"},
+                    lambda ctx, x: editing.update_records(ctx, "building",
+                                                          [{"code": x["building"], "version": 1, "floors": 7}])),
     "move checkpoint": ({"command", "commandp", "sup1", "sup2", "head1", "head2", "grid11"},
-                        lambda ctx, x: editing.move_checkpoint(ctx, x["checkpoint"], x["point"][0], x["point"][1],
+                        lambda ctx, x: commands.move_checkpoint(ctx, x["checkpoint"], x["point"][0], x["point"][1],
                                                                expected_version=1)),
     "add checkpoint": ({"command", "commandp", "sup1", "sup2", "head1", "head2", "grid11"},
-                       lambda ctx, x: editing.add_checkpoint(ctx, name="新卡点", kind="community_checkpoint",
+                       lambda ctx, x: commands.add_checkpoint(ctx, name="新卡点", kind="community_checkpoint",
                                                              lon=x["point"][0], lat=x["point"][1])),
-    "reshape unit": ({"command", "commandp", "sup1", "sup2"}, lambda ctx, x: editing.reshape_unit(
+    "reshape unit": ({"command", "commandp", "sup1", "sup2"}, lambda ctx, x: shapes.reshape_unit(
         ctx, x["grid"], x["grid_box"].wkt, expected_version=1)),
     "record case": ({"command", "commandp", "sup1", "sup2", "head1", "head2", "grid11", "health1"},
                     lambda ctx, x: record_case(ctx, kind="close_contact", reported_on=TODAY,
                                                building_code=x["building2"])),
     "set control": ({"command", "commandp", "sup1", "sup2", "head1", "head2", "grid11"},
                     lambda ctx, x: set_control(ctx, x["building2"], "closed", "封闭管理", on=TODAY)),
-    "start observation": ({"sup1", "sup2", "head1", "head2", "grid11", "health1"},
+    # §5.3: observation records are community/grid staff's and health staff's — one rule with "update observation"
+    "start observation": ({"head1", "head2", "grid11", "health1"},
                           lambda ctx, x: start_observation(ctx, x["free_person"], "home", start=TODAY)),
     "record health check": ({"head1", "head2", "grid11", "health1"},
                             lambda ctx, x: record_health_check(ctx, x["observation"], on=TODAY, temperature=36.6)),
+    # role and scope only: each signer is made the observation's named one first (who is named: test_control_rules)
     "sign release (cadre)": ({"sup1", "sup2", "head1", "head2", "grid11"},
-                             lambda ctx, x: sign_release(ctx, x["observation"], "cadre", on=TODAY)),
-    "sign release (medic)": ({"health1"}, lambda ctx, x: sign_release(ctx, x["observation"], "medic", on=TODAY)),
+                             lambda ctx, x: sign_release(_named(ctx, x["observation"], "cadre"), x["observation"],
+                                                         "cadre", on=TODAY)),
+    "sign release (medic)": ({"health1"}, lambda ctx, x: sign_release(_named(ctx, x["observation"], "medic"),
+                                                                       x["observation"], "medic", on=TODAY)),
 }
 
 
@@ -241,7 +258,7 @@ def test_a_grid_leader_cannot_edit_a_sibling_grid(city):
 def test_a_checkpoint_cannot_be_moved_out_of_scope(city):
     x, y = SIDES["B"]["point"]  # a compound of C2
     with pytest.raises(PermissionDenied):
-        write(city, actor(city, "head1"), lambda ctx: editing.move_checkpoint(ctx, "E1", x, y, expected_version=1))
+        write(city, actor(city, "head1"), lambda ctx: commands.move_checkpoint(ctx, "E1", x, y, expected_version=1))
 
 
 # --- exports (geodata.exchange.exports) and the audit log ---------------------------------------------------------------
@@ -294,25 +311,25 @@ def test_audit_events_are_scoped_and_person_values_redacted(city):
     assert set(edits["code"]) == {"P1", "P3"} and all(v == audit.REDACTED for v in edits["new"])
 
 
-def test_checkpoint_planning_has_one_rule_for_the_planner_and_for_plans():
-    """The planner's checkpoint commands and saving/applying plans ask the same table (scope.PLAN_ROLES); before,
-    each module kept its own copy."""
+def test_checkpoint_planning_has_one_rule_for_rosters_and_for_plans():
+    """Rosters and saving/applying plans ask the same table ("plan.checkpoints"); before, each module kept its own
+    copy. (Changing a checkpoint itself asks the checkpoint edit rule: geodata.checkpoints.commands.)"""
     from geodata.base.problems import PermissionDenied
-    from geodata.checkpoints import planning
-    from geodata.checkpoints import rules as checkpoints
-    from geodata.people.scope import PLAN_ROLES
+    from geodata.checkpoints import plans
+    from geodata.people.authority import ACTIONS
     from geodata.store.writes import Actor
 
     roles = ["command", "supervisor", "community_head", "grid_leader", "health", "viewer", "system"]
+    plan_roles = ACTIONS["plan.checkpoints"].roles
     for role in roles:
         actor = Actor("x", role, "/1/2/")
-        for check in (lambda: checkpoints.require_edit(actor, "/1/2/3/"), lambda: planning.require_plan(actor, "/1/2/")):
+        for check in (lambda: commands.require_planner(actor, "/1/2/3/"), lambda: plans.require_plan(actor, "/1/2/")):
             try:
                 check()
                 allowed = True
             except PermissionDenied:
                 allowed = False
-            assert allowed == (role in PLAN_ROLES), role
-        with pytest.raises(PermissionDenied, match="outside your scope") if role in PLAN_ROLES else \
-                pytest.raises(PermissionDenied, match="only supervisors"):
-            checkpoints.require_edit(actor, "/1/9/")
+            assert allowed == (role in plan_roles), role
+        with pytest.raises(PermissionDenied, match="outside your scope") if role in plan_roles else \
+                pytest.raises(PermissionDenied, match="only: Command centre, Supervisor"):
+            commands.require_planner(actor, "/1/9/")

@@ -95,7 +95,7 @@ def load_city(store: Store) -> None:
             {"code": "P1", "name": "张三", "id_number": P1_ID, "phone": "13912345678", "household_code": "H1",
              "gender": "男", "birth_year": 1990, "tags": "党员"},
             {"code": "P2", "name": "李四", "building_code": "G11K1B2", "tags": "独居老人,低保"},
-            {"code": "P3", "name": "王五", "id_number": "420102198505051234", "phone": "13787654321",
+            {"code": "P3", "name": "王五", "id_number": "420102198505051237", "phone": "13787654321",
              "household_code": "H2"},
             {"code": "P4", "name": "赵六", "building_code": "G12K1B1", "phone": "13611112222"},
         ]), recompute=False)
