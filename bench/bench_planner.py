@@ -66,14 +66,14 @@ def _t(fn, *a, **kw):
 
 def main(argv: list[str]) -> int:
     from geodata.checkpoints.coverage import METHOD_ROAD, METHOD_STRAIGHT, coverage, load_area, reach, road_network
-    from geodata.checkpoints.planning import (
-        check_rules,
+    from geodata.checkpoints.optimise import (
         greedy_set_cover,
         lp_bound_set_cover,
         solve_max_coverage,
         solve_set_cover,
         suggest,
     )
+    from geodata.checkpoints.whatif import check_rules
     from geodata.store.db import Store
 
     ap = argparse.ArgumentParser(prog="bench_planner")

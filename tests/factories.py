@@ -70,7 +70,7 @@ def load_small_city(store: Store) -> None:
             upsert_layer(ctx, layer, frame, recompute=False)
         upsert_layer(ctx, "buildings", building_frame(), recompute=False)
         upsert_layer(ctx, "persons", pd.DataFrame([
-            {"code": "P1", "name": "张三", "id_number": "420102199001011234", "building_code": "G11K1B1",
+            {"code": "P1", "name": "张三", "id_number": "420102199001011236", "building_code": "G11K1B1",
              "tags": "党员"},
             {"code": "P2", "name": "李四", "building_code": "G11K1B2", "tags": "独居老人,低保"},
             {"code": "P3", "name": "王五", "building_code": "G21K1B1"},

@@ -1,8 +1,8 @@
 """What every edit on a page shares: run a geodata write, show its refusal plainly, and keep a conflict on screen
 with both values until the person decides.
 
-- `save(...)` runs one write; a PermissionDenied, a Rejected (every problem, with its row and field) or a conflict
-  is shown in the reader's language and the function returns None.
+- `save(...)` runs one write; any refusal (PermissionDenied, Rejected with every problem, an unknown code) is
+  shown by `dashboard.components.refusals.show_refusal` and the function returns None.
 - A `Conflict` ("已被 X 于 T 修改") is remembered in `st.session_state` with the values the person wanted, so the
   next runs show field / your value / current value and two buttons: save mine on the current version, or
   discard mine. Nothing is overwritten without that second, explicit save.
@@ -26,32 +26,17 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.components.edit_text import both, plain
+from dashboard.components.edit_text import plain
+from dashboard.components.refusals import show_refusal
 from dashboard.i18n import t
-from geodata.base.problems import PermissionDenied, Rejected
+from geodata.base.problems import Refusal
 from geodata.editing import records as editing
-from geodata.store.hierarchy import UnknownUnit
+from geodata.editing.fields import FIELDS
 from geodata.store.writes import Actor, write
 
 _CONFLICT = "gw_conflict"
 _LISTS = "gw_person_lists"
 _HELD = "gw_held"
-
-
-def refusal(exc: Exception, lang: str) -> None:
-    """Show a refusal from geodata (scope, validation, unknown code) as plain text."""
-    if isinstance(exc, PermissionDenied):
-        st.error(t("mg.refused", lang) + both(exc.message_zh, exc.message_en, lang))
-    elif isinstance(exc, Rejected):
-        lines = []
-        for p in exc.problems:
-            where = f"{p.row}: " if p.row is not None else ""
-            lines.append("- " + plain(where + (p.message_en if lang == "en" else p.message_zh)))
-        st.error("\n".join(lines) or plain(str(exc)))
-    elif isinstance(exc, UnknownUnit):
-        st.error(plain(str(exc)))
-    else:
-        raise exc
 
 
 def save(store: Any, actor: Actor, fn: Callable[[Any], Any], *, lang: str, retry: dict[str, Any] | None = None
@@ -60,14 +45,14 @@ def save(store: Any, actor: Actor, fn: Callable[[Any], Any], *, lang: str, retry
     person can save their values again on the current version."""
     try:
         done = write(store, actor, fn)
-    except (PermissionDenied, Rejected, UnknownUnit) as exc:
-        refusal(exc, lang)
     except editing.Conflict as c:
         st.session_state[_CONFLICT] = {"conflicts": [_as_dict(c)], "retry": retry}
         st.rerun()  # the conflict panel sits at the top of the page: show it now
     except editing.BulkConflict as b:
         st.session_state[_CONFLICT] = {"conflicts": [_as_dict(c) for c in b.conflicts], "retry": None}
         st.rerun()
+    except Refusal as exc:  # scope, validation, unknown code: shown, nothing was written
+        show_refusal(exc, lang)
     else:
         for entity, code in _changed(done):
             release_record(entity, code)  # the forms of what was saved start again from the stored record
@@ -82,7 +67,7 @@ def _changed(result: Any) -> set[tuple[str, str]]:
 
 
 def _as_dict(c: editing.Conflict) -> dict[str, Any]:
-    return {"entity": c.entity, "code": c.code, "zh": c.message_zh, "en": c.message_en,
+    return {"entity": c.entity, "code": c.code, "refusal": c,
             "version": c.current_version, "fields": c.fields, "read": c.read, "meanwhile": c.meanwhile}
 
 
@@ -114,7 +99,7 @@ def pending_conflict(store: Any, actor: Actor, lang: str) -> None:
     with st.container(border=True, key="gw-conflict"):
         st.error(t("mg.conflict_title", lang))
         for c in pending["conflicts"]:
-            st.warning(both(c["zh"], c["en"], lang))
+            show_refusal(c["refusal"], lang, level="warning")
             table = pd.DataFrame(_conflict_rows(c), columns=[
                 t("mg.conflict_field", lang), t("mg.conflict_read", lang), t("mg.conflict_yours", lang),
                 t("mg.conflict_theirs", lang)])
@@ -148,8 +133,8 @@ def person_list(kind: str, code: str, version: int, actor: Actor, read: Callable
     if key not in memo:
         try:
             frame = read()
-        except (PermissionDenied, Rejected, UnknownUnit) as exc:
-            refusal(exc, lang)
+        except Refusal as exc:
+            show_refusal(exc, lang)
             return None
         for old in [k for k in memo if k[:2] == key[:2] or k[2] != version]:
             memo.pop(old, None)
@@ -207,7 +192,7 @@ def _entered(value: Any) -> Any:
 
 
 def _field_kind(entity: str, name: str) -> str | None:
-    f = editing.FIELDS.get(entity, {}).get(name)
+    f = FIELDS.get(entity, {}).get(name)
     return f.kind if f is not None else None
 
 

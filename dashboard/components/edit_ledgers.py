@@ -15,9 +15,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboard.components import lift
 from dashboard.components.edit_common import hold, pick_index, reload_button, same, save, save_held
 from dashboard.components.edit_text import plain
 from dashboard.i18n import t
+from geodata.base.layers import STAFF_MAX
 from geodata.base.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, CONTROL_STATES, label
 from geodata.editing import records as editing
 from geodata.people import scope
@@ -142,8 +144,10 @@ def control_form(store: Any, actor: Actor, frame: pd.DataFrame, lang: str) -> No
     if code is None:
         return
     h = hold(CONTROL_FORM, "building", code, rows.loc[code], {"control_state": "gw-control-state"})
+    # 已解除 is the command centre's decision after the guard (the lift panel below), never a state to pick
+    states = [c for c in CONTROL_STATES if c != "lifted" or rows.at[code, "control_state"] == "lifted"]
     with st.form(CONTROL_FORM, clear_on_submit=False):
-        state = st.selectbox(t("mg.state", lang), list(CONTROL_STATES),
+        state = st.selectbox(t("mg.state", lang), states,
                              format_func=lambda c: label(CONTROL_STATES, c, lang), key="gw-control-state")
         reason = st.text_area(t("mg.control_reason", lang), key="gw-control-reason", max_chars=10_000)
         submitted = st.form_submit_button(t("mg.submit", lang), type="primary")
@@ -157,6 +161,7 @@ def control_form(store: Any, actor: Actor, frame: pd.DataFrame, lang: str) -> No
                                                    f"{label(CONTROL_STATES, state, lang)}"))
             forget_ledgers()
             st.rerun()
+    lift.panel(store, code, lang)
 
 
 def checkpoints(store: Any, actor: Actor, unit: UnitRef, lang: str) -> pd.DataFrame:
@@ -178,8 +183,9 @@ def checkpoints(store: Any, actor: Actor, unit: UnitRef, lang: str) -> pd.DataFr
                                                    required=True,
                                                    format_func=lambda c: label(CHECKPOINT_STATUSES, c, lang)),
         "is_24h": st.column_config.CheckboxColumn(t("mg.is_24h", lang)),
-        "staff_day": st.column_config.NumberColumn(t("mg.staff_day", lang), min_value=0, max_value=500, step=1),
-        "staff_night": st.column_config.NumberColumn(t("mg.staff_night", lang), min_value=0, max_value=500, step=1),
+        "staff_day": st.column_config.NumberColumn(t("mg.staff_day", lang), min_value=0, max_value=STAFF_MAX, step=1),
+        "staff_night": st.column_config.NumberColumn(t("mg.staff_night", lang), min_value=0, max_value=STAFF_MAX,
+                                                     step=1),
         "leader_name": st.column_config.TextColumn(t("leader", lang), max_chars=100),
         "leader_phone": st.column_config.TextColumn(t("phone", lang), max_chars=40),
         "staffing": st.column_config.TextColumn(t("staffing", lang)),
@@ -207,8 +213,8 @@ def entrance_form(store: Any, actor: Actor, frame: pd.DataFrame, lang: str) -> N
     with st.form(ENTRANCE_FORM, clear_on_submit=False):
         status = st.radio(t("mg.status", lang), list(CHECKPOINT_STATUSES), horizontal=True,
                           format_func=lambda c: label(CHECKPOINT_STATUSES, c, lang), key="gw-entrance-status")
-        day = st.number_input(t("mg.staff_day", lang), min_value=0, max_value=500, step=1, key="gw-entrance-day")
-        night = st.number_input(t("mg.staff_night", lang), min_value=0, max_value=500, step=1,
+        day = st.number_input(t("mg.staff_day", lang), min_value=0, max_value=STAFF_MAX, step=1, key="gw-entrance-day")
+        night = st.number_input(t("mg.staff_night", lang), min_value=0, max_value=STAFF_MAX, step=1,
                                 key="gw-entrance-night")
         is_24h = st.checkbox(t("mg.is_24h", lang), key="gw-entrance-24h")
         reason = st.text_input(t("mg.reason", lang), key="gw-entrance-reason")

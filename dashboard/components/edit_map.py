@@ -4,7 +4,7 @@ The click comes back from streamlit-folium (`last_clicked`); the new place is ch
 of the person's scope, the version they saw). New polygons are pasted or uploaded as GeoJSON/WKT, or drawn with
 Leaflet.draw when it is served locally (`dashboard/static/vendor/leaflet-draw/`, see DRAW_JS): folium's Draw
 plugin links a CDN by default, which an intranet wall cannot reach, so it is only offered from our own files.
-Whatever the source, `geodata.editing.records.reshape_unit` validates it (valid polygon, inside its parent, no overlap
+Whatever the source, `geodata.editing.shapes.reshape_unit` validates it (valid polygon, inside its parent, no overlap
 with siblings, buildings and child units kept inside) before anything is saved.
 
 Every map click re-runs the page: the version a move or a reshape is checked against is the one read when the
@@ -26,9 +26,12 @@ from dashboard.components import maps
 from dashboard.components.edit_common import hold, pick_index, reload_button, save
 from dashboard.components.edit_ledgers import flash, forget_ledgers
 from dashboard.components.edit_text import plain
+from dashboard.components.refusals import problem_text
 from dashboard.i18n import t
+from geodata.base.layers import STAFF_MAX
 from geodata.base.vocab import CHECKPOINT_KINDS, label
-from geodata.editing import records as editing
+from geodata.checkpoints import commands
+from geodata.editing import shapes
 from geodata.people import scope
 from geodata.reporting import access
 from geodata.store.hierarchy import UnitRef
@@ -111,7 +114,7 @@ def _move_form(store: Any, actor: Actor, checkpoints: Any, clicked: dict | None,
     if not clicked:
         st.warning(t("mg.click_first", lang))
         return
-    done = save(store, actor, lambda ctx: editing.move_checkpoint(
+    done = save(store, actor, lambda ctx: commands.move_checkpoint(
         ctx, code, clicked["lng"], clicked["lat"], expected_version=h.version, reason=reason or None), lang=lang)
     if done is not None:
         flash(t("mg.done", lang) + " " + plain(f"{code} → {done.new['unit']}"))
@@ -125,13 +128,13 @@ def _add_form(store: Any, actor: Actor, clicked: dict | None, lang: str) -> None
         name = st.text_input(t("mg.name", lang), max_chars=200)
         kind = st.selectbox(t("mg.kind", lang), list(CHECKPOINT_KINDS),
                             format_func=lambda c: label(CHECKPOINT_KINDS, c, lang))
-        day = st.number_input(t("mg.staff_day", lang), min_value=0, max_value=500, step=1)
-        night = st.number_input(t("mg.staff_night", lang), min_value=0, max_value=500, step=1)
+        day = st.number_input(t("mg.staff_day", lang), min_value=0, max_value=STAFF_MAX, step=1)
+        night = st.number_input(t("mg.staff_night", lang), min_value=0, max_value=STAFF_MAX, step=1)
         if st.form_submit_button(t("mg.add", lang), type="primary"):
             if not clicked:
                 st.warning(t("mg.click_first", lang))
                 return
-            done = save(store, actor, lambda ctx: editing.add_checkpoint(
+            done = save(store, actor, lambda ctx: commands.add_checkpoint(
                 ctx, name=name, kind=kind, lon=clicked["lng"], lat=clicked["lat"], staff_day=int(day),
                 staff_night=int(night)), lang=lang)
             if done is not None:
@@ -173,11 +176,11 @@ def reshape_form(store: Any, actor: Actor, units: Any, drawn: dict | None, can_d
     if shape is None:
         st.warning(t("mg.click_first", lang) if can_draw else t("mg.reshape_text", lang))
         return
-    done = save(store, actor, lambda ctx: editing.reshape_unit(ctx, code, shape, expected_version=h.version,
+    done = save(store, actor, lambda ctx: shapes.reshape_unit(ctx, code, shape, expected_version=h.version,
                                                                reason=reason or None), lang=lang)
     if done is not None:
         message = t("mg.done", lang)
         for w in done.warnings:
-            message += "  \n" + plain(w.message_en if lang == "en" else w.message_zh)
+            message += "  \n" + problem_text(w, lang)
         flash(message)
         st.rerun()

@@ -35,9 +35,8 @@ from geodata.checkpoints.coverage import (
     method_label,
     roads_inside,
 )
-from geodata.checkpoints.planning import PlanItem, norm_staffing
-from geodata.checkpoints.rules import RULES
-from geodata.people.scope import PAGE_ROLES
+from geodata.checkpoints.rules import RULES, norm_staffing
+from geodata.checkpoints.whatif import PlanItem
 from geodata.store.hierarchy import path_ids
 from geodata.store.writes import Actor
 
@@ -439,6 +438,7 @@ def violations_tab(ev, lang: str) -> None:
     counts = vio["rule"].value_counts()
     rules = [r for r in RULES if r in counts.index]
     picked = st.multiselect(t("cp.rules_filter", lang), rules, default=rules, key="cp-rules",
+                            placeholder=t("choose_many", lang),
                             format_func=lambda r: f"{RULES[r][1 if lang == 'en' else 0]}（{counts[r]}）")
     rows = vio[vio["rule"].isin(picked)]
     en = lang == "en"
@@ -608,7 +608,7 @@ def plans_tab(v: state.View, code: str, radius: float, ev, actor: Actor | None, 
                 out = data.save_plan(v.url, actor, code=code, name=name, items=data.items_json(items), radius=radius,
                                      zone_wkt=zone_wkt(code), zone_rank=zs["rank"], note=note or None,
                                      figures=ev.figures)
-                (st.success if out.ok else st.error)(plain(out.text(lang)))
+                out.show(lang)
 
     st.markdown(f"**{t('cp.plan.saved', lang)}**")
     plans = data.plans(v.url, state.data_version(v.url), code)
@@ -627,6 +627,7 @@ def plans_tab(v: state.View, code: str, radius: float, ev, actor: Actor | None, 
     codes = plans["code"].tolist()
     names = dict(zip(plans["code"], plans["name"]))
     compare = st.multiselect(t("cp.plan.compare", lang), codes, default=codes[:2] if len(codes) >= 2 else codes,
+                             placeholder=t("choose_many", lang),
                              format_func=lambda c: f"{c} {names[c]}", key=f"cp-cmp-{code}")
     if compare:
         table = data.comparison(v.url, state.data_version(v.url), code, v.on, tuple(compare))
@@ -650,13 +651,13 @@ def plans_tab(v: state.View, code: str, radius: float, ev, actor: Actor | None, 
         confirm = c2.checkbox(t("cp.plan.apply_confirm", lang), key=f"cp-confirm-{chosen}")
         if c2.button(t("cp.plan.apply", lang), disabled=not confirm, type="primary", key=f"cp-apply-{chosen}"):
             out = data.apply_plan(v.url, actor, chosen, head["version"])
-            st.session_state["cp-flash"] = (out.ok, out.text(lang))
+            st.session_state["cp-flash"] = out
             if out.ok:
                 set_draft(code, [])
             st.rerun()
         if c3.button(t("cp.plan.discard", lang), key=f"cp-discard-{chosen}"):
             out = data.discard_plan(v.url, actor, chosen)
-            st.session_state["cp-flash"] = (out.ok, out.text(lang))
+            st.session_state["cp-flash"] = out
             st.rerun()
 
 
@@ -681,7 +682,7 @@ def select_from_url(code: str) -> None:
 
 def main() -> None:
     state.require_entry()
-    auth.require_signed_in(PAGE_ROLES["checkpoints"])  # staff names and rosters: not for the wall account
+    auth.require_signed_in("page.checkpoints")  # staff names and rosters: not for the wall account
     v = state.view()
     lang = v.lang
     actor = signed_in()
@@ -704,7 +705,7 @@ def main() -> None:
     flash = st.session_state.pop("cp-flash", None)
     with st.container():  # always present, so the map below keeps its place in the page (see map_panel)
         if flash:
-            (st.success if flash[0] else st.error)(plain(flash[1]))
+            flash.show(lang)
 
     select_from_url(code)
     items = draft(code)

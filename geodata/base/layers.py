@@ -8,11 +8,33 @@ Text fields refuse control characters (`control_character_problem`), on import a
 with a bell, an escape sequence or a NUL in it cannot be typed on purpose, breaks XLSX files (which cannot hold
 them) and terminals, and a leading tab or carriage return is how a spreadsheet formula hides. Only free-text notes
 (`MULTILINE_FIELDS`) keep line breaks.
+
+The field registry (`RULES`, issue 13) is the one owner of what a value may be: type, bounds (`STAFF_MAX` for
+staffing), column length, the yes/no and gender words, the phone pattern and the ID-number format and check
+digit. Imports (`loaders.readers.values`, `geodata.exchange.bulk`) and hand edits (`geodata.editing.fields`)
+both read it, so a value gets the same answer by a file and by a form; change a rule here.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import numpy as np
+
+from geodata.base.vocab import (
+    CASE_KINDS,
+    CHECKPOINT_KINDS,
+    CHECKPOINT_STATUSES,
+    CONTROL_STATES,
+    OBSERVATION_KINDS,
+    PERSON_TAGS,
+    RESIDENT_TYPES,
+    ROAD_KINDS,
+    UNIT_KINDS,
+    Term,
+)
 
 #: text fields that are free-text notes typed in a text area: line breaks (\n, \r\n) allowed there
 MULTILINE_FIELDS = frozenset({"note", "control_reason"})
@@ -25,8 +47,8 @@ _CONTROL = re.compile(CONTROL_CHARACTERS)
 def control_character_problem(value: str, field: str) -> tuple[str, str] | None:
     """(Chinese, English) reason when `value` of text field `field` holds a control character, else None.
 
-    The one rule for every text field (importers: loaders.readers.values; hand edits: geodata.editing.records). Line
-    breaks pass in `MULTILINE_FIELDS` only.
+    The one rule for every text field (imports: loaders.readers.values, geodata.exchange.bulk; hand edits:
+    geodata.editing.fields, through `checked_text`). Line breaks pass in `MULTILINE_FIELDS` only.
     """
     text = value.replace("\r\n", "\n").replace("\n", "") if field in MULTILINE_FIELDS else value
     found = _CONTROL.search(text)
@@ -152,12 +174,22 @@ LAYERS["persons"] = LayerSchema(
     None,
 )
 
+# Ledgers of people (observations, cases) name people as offices do: 姓名, 身份证号 and a building, household, room
+# or address (`PERSON_NAMING_FIELDS`), or by our person code. Record codes are optional: a row without one gets a
+# stable code from its natural key (geodata.exchange.bulk.ledger_codes), so the same ledger imported twice changes
+# nothing and an edited row updates its record.
 LAYERS["observations"] = LayerSchema(
     "observations",
     "隔离观察",
     (
-        Field("code", "str", "记录编号", True),
-        Field("person_code", "str", "人员编码", True),
+        Field("code", "str", "记录编号"),
+        Field("person_code", "str", "人员编码"),
+        Field("name", "str", "姓名"),
+        Field("id_number", "str", "身份证号"),
+        Field("household_code", "str", "户编码"),
+        Field("building_code", "str", "楼栋编码"),
+        Field("room", "str", "房号"),
+        Field("address", "str", "地址"),
         Field("kind", "str", "隔离方式", True),
         Field("place", "str", "隔离地点"),
         Field("start_date", "date", "隔离开始日期", True),
@@ -175,13 +207,17 @@ LAYERS["cases"] = LayerSchema(
     "cases",
     "病例",
     (
-        Field("code", "str", "病例编号", True),
+        Field("code", "str", "病例编号"),
         Field("kind", "str", "病例类型", True),
         Field("reported_on", "date", "报告日期", True),
         Field("person_code", "str", "人员编码"),
+        Field("name", "str", "姓名"),
+        Field("id_number", "str", "身份证号"),
         Field("building_code", "str", "楼栋编码"),
         Field("compound_code", "str", "小区编码"),
         Field("household_code", "str", "户编码"),
+        Field("room", "str", "房号"),
+        Field("address", "str", "地址"),
         Field("stair_unit", "int", "单元"),
         Field("worksite", "str", "工作场所"),
         Field("source_known", "bool", "感染来源明确"),
@@ -189,6 +225,10 @@ LAYERS["cases"] = LayerSchema(
     ),
     None,
 )
+
+#: ledger layers whose rows name a person the way offices do, and the fields that name or place them
+PERSON_LEDGERS = frozenset({"observations", "cases"})
+PERSON_NAMING_FIELDS = ("name", "id_number", "household_code", "building_code", "room", "address")
 
 LAYERS["checkpoints"] = LayerSchema(
     "checkpoints",
@@ -224,3 +264,217 @@ LAYERS["roads"] = LayerSchema(
     ),
     "line",
 )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# field rules: the one registry that import (loaders.readers.values, geodata.exchange.bulk) and hand edits
+# (geodata.editing.fields) both read, so a value is accepted or refused the same way whichever door it comes
+# through. Lengths are the column sizes (geodata.store.models); bounds are typo guards, not policy.
+
+#: the most people one shift of a checkpoint can have: the bound of every staffing number (edits, imports,
+#: rosters, plans, the page widgets)
+STAFF_MAX = 500
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one field accepts. kind: text | int | bool | date | vocab | tags | phone | id_number | gender."""
+
+    kind: str = "text"
+    max_len: int | None = None  # text kinds: the column size (None: unlimited)
+    lo: int | None = None  # int: the smallest value
+    hi: int | None = None  # int: the largest value
+    vocab: Mapping[str, Term] | None = None  # vocab, tags: the terms
+
+
+def _text(max_len: int | None) -> Rule:
+    return Rule("text", max_len=max_len)
+
+
+def _count(hi: int, lo: int = 0) -> Rule:
+    return Rule("int", lo=lo, hi=hi)
+
+
+def _terms(terms: Mapping[str, Term]) -> Rule:
+    return Rule("vocab", vocab=terms)
+
+
+_CODE, _NAME, _PERSON_NAME = _text(64), _text(200), _text(100)
+_PHONE = Rule("phone", max_len=40)
+_STAFF = _count(STAFF_MAX)
+_CONTROL_STATE = _terms(CONTROL_STATES)
+
+#: entity → field → rule: every field a file or a hand edit can set
+RULES: dict[str, dict[str, Rule]] = {
+    "unit": {
+        "code": _CODE, "name": _NAME, "kind": _terms(UNIT_KINDS), "leader_name": _PERSON_NAME,
+        "leader_phone": _PHONE, "households": _count(1_000_000), "population": _count(10_000_000),
+        "control_state": _CONTROL_STATE, "control_reason": _text(None),
+    },
+    "building": {
+        "code": _CODE, "name": _NAME, "address": _text(300), "kind": _text(32),
+        "floors": _count(300), "stair_units": _count(100), "households": _count(100_000),
+        "population": _count(1_000_000), "party_members": _count(100_000), "vulnerable": _count(100_000),
+        "leader_name": _PERSON_NAME, "leader_phone": _PHONE, "control_state": _CONTROL_STATE,
+        "control_reason": _text(None),
+    },
+    "checkpoint": {
+        "code": _CODE, "name": _NAME, "kind": _terms(CHECKPOINT_KINDS), "status": _terms(CHECKPOINT_STATUSES),
+        "is_24h": Rule("bool"), "staff_day": _STAFF, "staff_night": _STAFF, "leader_name": _PERSON_NAME,
+        "leader_phone": _PHONE,
+    },
+    "household": {
+        "code": _CODE, "stair_unit": _count(100), "room": _text(32), "head_name": _PERSON_NAME,
+        "members": _count(100), "phone": _PHONE, "pass_no": _text(64),
+    },
+    "person": {
+        "code": _CODE, "name": _PERSON_NAME, "id_number": Rule("id_number", max_len=32), "phone": _PHONE,
+        "gender": Rule("gender", max_len=8), "birth_year": _count(2100, lo=1890),
+        "resident_type": _terms(RESIDENT_TYPES), "tags": Rule("tags", vocab=PERSON_TAGS),
+    },
+    "observation": {
+        "code": _CODE, "kind": _terms(OBSERVATION_KINDS), "place": _text(200), "start_date": Rule("date"),
+        "planned_end": Rule("date"), "reason": _text(200), "origin": _text(200), "cadre_name": _PERSON_NAME,
+        "medic_name": _PERSON_NAME, "released_on": Rule("date"),
+    },
+    "case": {
+        "code": _CODE, "kind": _terms(CASE_KINDS), "reported_on": Rule("date"), "stair_unit": _count(100),
+        "worksite": _text(200), "source_known": Rule("bool"), "note": _text(None),
+    },
+    "road": {"code": _CODE, "name": _NAME, "kind": _terms(ROAD_KINDS)},
+}
+
+#: layer (file) → the entity its rows are
+LAYER_ENTITIES: dict[str, str] = {
+    **{name: "unit" for name in UNIT_LAYER_ZH}, "buildings": "building", "households": "household",
+    "persons": "person", "observations": "observation", "cases": "case", "checkpoints": "checkpoint",
+    "roads": "road",
+}
+
+
+#: the rules of the fields by which ledgers of people name a person: the person's and their home's own
+_NAMING_RULES: dict[str, Rule] = {"name": RULES["person"]["name"], "id_number": RULES["person"]["id_number"],
+                                  "room": RULES["household"]["room"], "address": RULES["building"]["address"]}
+
+
+def layer_rule(layer: str, name: str) -> Rule | None:
+    """The rule of field `name` in rows of `layer`; a reference to another record (`…_code`) is a code, and a
+    person named in a ledger (姓名, 身份证号, 房号, 地址) follows the rules of the person and their home."""
+    found = RULES.get(LAYER_ENTITIES.get(layer, ""), {}).get(name)
+    if found is None and layer in PERSON_LEDGERS:
+        found = _NAMING_RULES.get(name)
+    return found if found is not None or not name.endswith("_code") else _CODE
+
+
+# --- yes/no and gender words ---------------------------------------------------------------------------
+
+#: words read as yes / no (after NFKC, trimming and lower-casing), in files and in hand edits alike
+YES_WORDS = frozenset({"是", "true", "yes", "y", "t", "1", "√", "✓", "✔", "有", "对", "明确", "已明确", "24小时"})
+NO_WORDS = frozenset({"否", "false", "no", "n", "f", "0", "×", "✗", "✘", "无", "不是", "没有", "不明确", "未明确"})
+#: words read as a gender → the stored value
+GENDER_WORDS = {"男": "男", "女": "女", "男性": "男", "女性": "女", "m": "男", "f": "女", "male": "男",
+                "female": "女"}
+YES_NO_PROBLEM = ("应为 是 或 否", "must be yes or no (是/否)")
+GENDER_PROBLEM = ("应为 男 或 女", "must be 男 (male) or 女 (female)")
+
+
+def _word(value: object) -> str:
+    return unicodedata.normalize("NFKC", str(value)).strip().lower()
+
+
+def yes_no(value: object) -> bool | None:
+    """True or False for a yes/no word, a boolean or the number 0/1; None for anything else."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return bool(value) if value in (0, 1) else None
+    word = _word(value)
+    return True if word in YES_WORDS else False if word in NO_WORDS else None
+
+
+def gender(value: object) -> str | None:
+    """男 or 女 for a gender word; None for anything else."""
+    return GENDER_WORDS.get(_word(value))
+
+
+# --- phone and ID numbers ------------------------------------------------------------------------------
+
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()\-]{2,38}(?:(?:转|ext\.?|x)[0-9]{1,6})?$", re.IGNORECASE)
+PHONE_PROBLEM = ("格式不正确（只能包含数字、空格、+ - ( )）", "not a phone number (digits, spaces, + - ( ) only)")
+#: GB 11643: 17 digits and a check character (digit or X); 15-digit numbers of the first generation pass
+ID_NUMBER_PATTERN = re.compile(r"^(?:[0-9]{17}[0-9X]|[0-9]{15})$")
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+
+
+def id_check_char(first17: str) -> str:
+    """The ISO 7064 MOD 11-2 check character of the first 17 digits of an ID number."""
+    return ID_CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+
+
+#: a wrong check digit is a flag, not a refusal (issue 17): the number is stored and the row or form is warned —
+#: a 500-row ledger is not refused for one mistyped digit, and the office checks that number
+ID_CHECK_DIGIT_WARNING = ("身份证号校验位不正确（已保存，请核对号码）",
+                          "the ID number's check digit is wrong (saved; check the number)")
+
+
+def id_number_problem(value: str) -> tuple[str, str] | None:
+    """(Chinese, English) reason when `value` (upper case, trimmed) is not an ID number at all, else None.
+
+    The one check of both paths (import and hand edit). A malformed number (wrong length, a letter other than a
+    final X) is refused; a wrong check digit is only flagged (`id_number_warning`)."""
+    if not ID_NUMBER_PATTERN.match(value):
+        return ("不是有效的身份证号（应为18位数字，末位可为X）",
+                "not a valid ID number (18 characters: 17 digits and a digit or X)")
+    return None
+
+
+def id_number_warning(value: str) -> tuple[str, str] | None:
+    """(Chinese, English) flag when well-formed ID number `value` has a wrong check digit, else None: stored all
+    the same, and shown by row (imports) or beside the field (hand edits)."""
+    if len(value) == 18 and ID_NUMBER_PATTERN.match(value) and id_check_char(value[:17]) != value[17]:
+        return ID_CHECK_DIGIT_WARNING
+    return None
+
+
+# --- one text value ------------------------------------------------------------------------------------
+
+
+def length_problem(value: str, max_len: int | None) -> tuple[str, str] | None:
+    """(Chinese, English) reason when `value` is longer than its column, else None."""
+    if max_len is None or len(value) <= max_len:
+        return None
+    return (f"最多{max_len}个字符（当前{len(value)}个）", f"at most {max_len} characters ({len(value)} given)")
+
+
+def bound_problem(rule: Rule, number: int) -> tuple[str, str] | None:
+    """(Chinese, English) reason when whole number `number` lies outside the rule's bounds, else None."""
+    lo, hi = rule.lo, rule.hi
+    if (lo is None or number >= lo) and (hi is None or number <= hi):
+        return None
+    zh = f"应在 {lo}–{hi} 之间" if lo else f"不能为负数，且不超过 {hi}"
+    return zh, f"must be between {lo or 0} and {hi}"
+
+
+def checked_text(rule: Rule, name: str, value: str) -> tuple[str | None, tuple[str, str] | None]:
+    """(stored value, None) or (None, (Chinese, English) reason) for text `value` of field `name`.
+
+    Phone and ID numbers are compared after NFKC (full-width digits typed on Chinese keyboards) and trimmed, ID
+    numbers upper-cased; genders are stored as 男/女; other text is kept as given, refused when it holds control
+    characters or is longer than its column."""
+    if rule.kind == "phone":
+        phone = unicodedata.normalize("NFKC", value).strip()
+        return (phone, None) if PHONE_PATTERN.match(phone) else (None, PHONE_PROBLEM)
+    if rule.kind == "id_number":
+        number = unicodedata.normalize("NFKC", value).strip().upper()
+        problem = id_number_problem(number)
+        return (None, problem) if problem else (number, None)
+    if rule.kind == "gender":
+        said = gender(value)
+        return (said, None) if said else (None, GENDER_PROBLEM)
+    problem = control_character_problem(value, name) or length_problem(value, rule.max_len)
+    return (None, problem) if problem else (value, None)
+
+
+#: rule kinds whose values are text checked by `checked_text`
+TEXT_KINDS = frozenset({"text", "phone", "id_number", "gender"})

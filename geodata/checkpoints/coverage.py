@@ -43,6 +43,7 @@ from geodata.checkpoints.roadnet import within as walk_within
 from geodata.checkpoints.roads import ROAD_MARGIN_M, margin_for, no_roads, roads_near, walking_network
 from geodata.checkpoints.rules import is_staffed, staffing_status
 from geodata.situation.risk import situation
+from geodata.store.frames import WGS84, read_frame, wkb_sql
 from geodata.store.hierarchy import path_upper_bound, unit_by_code
 from geodata.store.models import Unit
 from geodata.store.rules_config import DEFAULTS, get_setting
@@ -76,7 +77,7 @@ def metric_epsg(lon: float) -> int:
 
 @lru_cache(maxsize=8)
 def _transformer(epsg: int) -> pyproj.Transformer:
-    return pyproj.Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
+    return pyproj.Transformer.from_crs(WGS84, f"EPSG:{epsg}", always_xy=True)
 
 
 def metric_xy(lon: Any, lat: Any, epsg: int) -> np.ndarray:
@@ -140,22 +141,6 @@ class Area:
         return replace(self, zones=[*self.zones, (geom, int(rank))])
 
 
-def _geoms(values: Any) -> np.ndarray:
-    out = []
-    for v in values:
-        if v is None or isinstance(v, shapely.Geometry):
-            out.append(v)
-        elif isinstance(v, str):
-            out.append(shapely.from_wkb(bytes.fromhex(v)))
-        else:
-            out.append(shapely.from_wkb(bytes(v)))
-    return np.array(out, dtype=object)
-
-
-def _geom_sql(session: Session, col: str) -> str:
-    return f"ST_AsBinary({col})" if getattr(session.connection().dialect, "gridwatch_postgis", False) else col
-
-
 CHECKPOINT_SQL = ("SELECT c.id, c.code, c.name, c.kind, c.status, c.is_24h, c.staff_day, c.staff_night, "
                   "c.leader_name, c.leader_phone, c.lon, c.lat, c.path, c.version, u.code AS unit_code "
                   "FROM checkpoints c JOIN units u ON u.id = c.unit_id ")
@@ -173,13 +158,11 @@ def load_area(session: Session, code: str, on: dt.date | None = None, *, days: i
     rng = {"lo": unit.path, "hi": path_upper_bound(unit.path)}
     epsg = metric_epsg(unit.label_lon)
 
-    units = pd.read_sql_query(text(
+    units = read_frame(session, (
         f"SELECT id, code, name, level, kind, path, control_state, households, population, label_lon AS lon, "
-        f"label_lat AS lat, {_geom_sql(session, 'geom')} AS geom FROM units "
+        f"label_lat AS lat, {wkb_sql(session, 'geom')} AS geom FROM units "
         f"WHERE path >= :lo AND path < :hi AND level IN (:comm, :comp) ORDER BY code"),
-        conn, params={**rng, "comm": int(Level.COMMUNITY), "comp": int(Level.COMPOUND)})
-    geoms = _geoms(units.pop("geom"))
-    units = gpd.GeoDataFrame(units, geometry=geoms, crs="EPSG:4326")
+        {**rng, "comm": int(Level.COMMUNITY), "comp": int(Level.COMPOUND)})
     comms = units[units["level"] == Level.COMMUNITY].copy()
     comps = units[units["level"] == Level.COMPOUND].copy()
 
@@ -198,7 +181,7 @@ def load_area(session: Session, code: str, on: dt.date | None = None, *, days: i
         on="community_id", how="left")
     comps["community_rank"] = comps["community_rank"].fillna(0).astype(np.int64)
     comps["state_rank"] = comps["control_state"].map(STATE_ZONE).fillna(0).astype(np.int64)
-    comps = gpd.GeoDataFrame(comps, geometry="geometry", crs="EPSG:4326")
+    comps = gpd.GeoDataFrame(comps, geometry="geometry", crs=WGS84)
 
     cps = pd.read_sql_query(text(CHECKPOINT_SQL + "WHERE c.path >= :lo AND c.path < :hi"), conn, params=rng)
     # police checkpoints hang on the district (or city) but stand inside a street: take those inside the area
@@ -213,7 +196,7 @@ def load_area(session: Session, code: str, on: dt.date | None = None, *, days: i
             inside = shapely.covers(unit.geom, shapely.points(outer["lon"], outer["lat"]))
             cps = pd.concat([cps, outer[inside]], ignore_index=True)
     cps["is_24h"] = cps["is_24h"].astype(bool)
-    cps = gpd.GeoDataFrame(cps, geometry=gpd.points_from_xy(cps["lon"], cps["lat"]), crs="EPSG:4326")
+    cps = gpd.GeoDataFrame(cps, geometry=gpd.points_from_xy(cps["lon"], cps["lat"]), crs=WGS84)
 
     bl = pd.read_sql_query(text(
         "SELECT b.code, b.name, b.households, b.population, b.lon, b.lat, b.control_state, u.code AS compound_code "

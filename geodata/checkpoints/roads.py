@@ -16,10 +16,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geodata.checkpoints.roadnet import RoadNetwork, build_network
+from geodata.store.frames import WGS84, read_frame, wkb_sql
 
 #: metres around the area whose roads are read (see the module docstring)
 ROAD_MARGIN_M = 300.0
@@ -35,17 +35,7 @@ def margin_for(radius_m: float | None) -> float:
 
 def no_roads() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in ROAD_COLUMNS},
-                            geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
-
-
-def _geoms(values: Any) -> np.ndarray:
-    out = np.empty(len(values), dtype=object)
-    for i, v in enumerate(values):
-        if v is None or isinstance(v, shapely.Geometry):
-            out[i] = v
-        else:
-            out[i] = shapely.from_wkb(bytes.fromhex(v) if isinstance(v, str) else bytes(v))
-    return out
+                            geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
 
 
 def roads_near(session: Session, bounds: tuple[float, float, float, float], margin_m: float = ROAD_MARGIN_M
@@ -54,15 +44,10 @@ def roads_near(session: Session, bounds: tuple[float, float, float, float], marg
     minx, miny, maxx, maxy = bounds
     dlat = margin_m / _M_PER_DEG
     dlon = margin_m / (_M_PER_DEG * max(math.cos(math.radians((miny + maxy) / 2)), 0.1))
-    postgis = bool(getattr(session.connection().dialect, "gridwatch_postgis", False))
-    geom = "ST_AsBinary(geom)" if postgis else "geom"
-    frame = pd.read_sql_query(text(
-        f"SELECT code, name, kind, path, {geom} AS geom FROM roads WHERE maxx >= :minx AND minx <= :maxx "
-        "AND maxy >= :miny AND miny <= :maxy ORDER BY code"), session.connection(),
-        params={"minx": minx - dlon, "maxx": maxx + dlon, "miny": miny - dlat, "maxy": maxy + dlat})
-    if frame.empty:
-        return no_roads()
-    return gpd.GeoDataFrame(frame.drop(columns="geom"), geometry=_geoms(frame["geom"]), crs="EPSG:4326")
+    frame = read_frame(session, f"SELECT code, name, kind, path, {wkb_sql(session, 'geom')} AS geom FROM roads "
+                       "WHERE maxx >= :minx AND minx <= :maxx AND maxy >= :miny AND miny <= :maxy ORDER BY code",
+                       {"minx": minx - dlon, "maxx": maxx + dlon, "miny": miny - dlat, "maxy": maxy + dlat})
+    return no_roads() if frame.empty else frame
 
 
 def walking_network(roads: gpd.GeoDataFrame, to_metric: Any) -> RoadNetwork:

@@ -16,10 +16,12 @@ import pandas as pd
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from geodata.base.layers import STAFF_MAX
 from geodata.base.problems import Problem, Rejected
 from geodata.base.vocab import Level
 from geodata.checkpoints.coverage import Area, units_in
-from geodata.checkpoints.rules import checkpoint_by_code, require_edit, roster_by_day, staffing_norms, staffing_status
+from geodata.checkpoints.commands import checkpoint_by_code, require_planner
+from geodata.checkpoints.rules import roster_by_day, staffing_norms, staffing_status
 from geodata.store.hierarchy import path_ids
 from geodata.store.models import Shift
 from geodata.store.writes import WriteContext
@@ -107,8 +109,9 @@ def _check_shift(shift: str, staff: int) -> None:
     if shift not in SHIFTS:
         problems.append(Problem(f"班次应为白班或夜班: {shift}", f"shift must be day or night, got {shift!r}",
                                 field="shift"))
-    if staff < 0 or staff > 500:
-        problems.append(Problem("人数应在 0–500 之间", "staff must be between 0 and 500", field="staff"))
+    if staff < 0 or staff > STAFF_MAX:
+        problems.append(Problem(f"人数应在 0–{STAFF_MAX} 之间", f"staff must be between 0 and {STAFF_MAX}",
+                                field="staff"))
     if problems:
         raise Rejected(problems)
 
@@ -117,7 +120,7 @@ def set_shift(ctx: WriteContext, checkpoint_code: str, on_date: dt.date, shift: 
               leader_name: str | None = None, *, reason: str | None = None) -> Shift:
     """Create or change one shift of a checkpoint (staff 0 leaves the shift empty: a roster gap)."""
     cp = checkpoint_by_code(ctx.session, checkpoint_code)
-    require_edit(ctx.actor, cp.path)
+    require_planner(ctx.actor, cp.path)
     _check_shift(shift, int(staff))
     row = ctx.session.execute(select(Shift).where(Shift.checkpoint_id == cp.id, Shift.on_date == on_date,
                                                   Shift.shift == shift)).scalar_one_or_none()
@@ -142,7 +145,7 @@ def set_roster(ctx: WriteContext, checkpoint_code: str, *, start: dt.date, days:
     """Set a checkpoint's day and night shifts for `days` days from `start` (leaders kept where set; a shift of 0
     people is removed). One event for the whole change. Returns the number of shifts written."""
     cp = checkpoint_by_code(ctx.session, checkpoint_code)
-    require_edit(ctx.actor, cp.path)
+    require_planner(ctx.actor, cp.path)
     _check_shift("day", int(staff_day))
     _check_shift("night", int(staff_night))
     end = start + dt.timedelta(days=days - 1)

@@ -1,5 +1,5 @@
-"""Checkpoints (卡点) and entrances (出入口): the staffing norm, the rules a supervisor is warned about, and the
-commands that create, move, open/close and staff them (domain file §2.7, §1.2, scenarios 9 and 10).
+"""Checkpoints (卡点) and entrances (出入口): the staffing norm and the rules a supervisor is warned about (domain
+file §2.7, §1.2, scenarios 9 and 10).
 
 The staffing norm — this module is the one place it is decided:
 - compound/village entrances and community checkpoints: 24 h, ≥4 people by day and ≥2 by night
@@ -13,30 +13,23 @@ Rules (pure functions on frames, so the live map and a what-if plan are checked 
 - `staffing_violations`: an open checkpoint below its norm (scenario 9);
 - `shift_violations`: a 24 h checkpoint whose roster leaves a shift empty or below the norm ("24小时轮流值班");
 - the zone rule (an open entrance of a sealed/controlled zone that no staffed checkpoint covers) needs distances
-  and lives in `geodata.checkpoints.coverage`/`geodata.checkpoints.planning`, on top of `is_staffed` from here.
+  and lives in `geodata.checkpoints.coverage`/`geodata.checkpoints.whatif`, on top of `is_staffed` from here.
 
-Commands (one `ctx.record` event each, old → new): `add_checkpoint`, `move_checkpoint`, `set_checkpoint_status`,
-`set_staffing`. Who: supervisors and the command centre, within their scope (§5.3: the street plans its
-checkpoints); system processes for imports and tests.
+The commands that add, move, open/close and staff a checkpoint are `geodata.checkpoints.commands` (one
+implementation for /my-grid and the planner).
 """
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from geodata.base.problems import Problem, Rejected
-from geodata.base.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, Level, parse_term
-from geodata.people.scope import require_planning
-from geodata.store.models import Checkpoint, Unit
-from geodata.store.rules_config import get_setting
-from geodata.store.stats import apply_delta
-from geodata.store.writes import WriteContext
+from geodata.base.vocab import Level
+from geodata.store.models import Unit
 
 ENTRANCE_KINDS = ("compound_entrance", "community_checkpoint")
 POLICE_KINDS = ("police_urban", "police_border")
@@ -92,6 +85,15 @@ def people_per_day(kinds: Any, norms: dict[str, Any], *, is_24h: bool = True) ->
     return staffing_norms(frame, norms)["people_per_day"].to_numpy()
 
 
+def norm_staffing(kind: str, norms: dict[str, Any], is_24h: bool = True) -> tuple[int, int]:
+    """(day, night) people that meet the norm of a checkpoint kind (entrance 4/2, police 5/5, highway 10/10): what
+    a new post is staffed with unless told otherwise, in a what-if and when it is created."""
+    need = staffing_norms(pd.DataFrame({"kind": [kind], "is_24h": [is_24h]}), norms).iloc[0]
+    day = int(max(need["min_day"], math.ceil(need["min_per_day"] / 2)))
+    night = int(max(need["min_night"], need["min_per_day"] - day)) if is_24h else 0
+    return day, night
+
+
 def staffing_status(frame: pd.DataFrame, norms: dict[str, Any]) -> pd.Series:
     """'ok' | 'under' | 'unstaffed' | 'closed' for each checkpoint row (kind, status, staff_day, staff_night).
 
@@ -142,7 +144,7 @@ def _round_clock(frame: pd.DataFrame) -> np.ndarray:
 # --- rules ------------------------------------------------------------------------------------------------
 
 
-def _violations(rule: str, rows: pd.DataFrame, detail_zh: list[str], detail_en: list[str]) -> pd.DataFrame:
+def violation_rows(rule: str, rows: pd.DataFrame, detail_zh: list[str], detail_en: list[str]) -> pd.DataFrame:
     zh, en, source = RULES[rule]
     if rows.empty:
         return pd.DataFrame(columns=VIOLATION_COLUMNS)
@@ -167,7 +169,7 @@ def single_entrance_violations(compounds: pd.DataFrame, checkpoints: pd.DataFram
     bad = closed[many].copy()
     lists = bad["code"].map(n_open)
     bad["unit_code"] = bad["code"]
-    return _violations(
+    return violation_rows(
         "single_entrance", bad,
         [f"开放出入口 {len(v)} 个（{'、'.join(v)}），应只留 1 个" for v in lists],
         [f"{len(v)} open entrances ({', '.join(v)}); keep one" for v in lists])
@@ -187,9 +189,9 @@ def staffing_violations(checkpoints: pd.DataFrame, norms: dict[str, Any]) -> pd.
                                                                                       "min_per_day"]]], axis=1)
     unstaffed = checkpoints[(short["staffing"].to_numpy() == "unstaffed") & _round_clock(checkpoints)]
     parts = [
-        _violations("understaffed", under, [_shortfall_zh(r) for r in joined.itertuples()],
+        violation_rows("understaffed", under, [_shortfall_zh(r) for r in joined.itertuples()],
                     [_shortfall_en(r) for r in joined.itertuples()]),
-        _violations("unstaffed", unstaffed, ["24小时卡点，当前值守 0 人"] * len(unstaffed),
+        violation_rows("unstaffed", unstaffed, ["24小时卡点，当前值守 0 人"] * len(unstaffed),
                     ["24-hour checkpoint with 0 people on duty"] * len(unstaffed)),
     ]
     return pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
@@ -273,176 +275,13 @@ def shift_violations(checkpoints: pd.DataFrame, shifts: pd.DataFrame, norms: dic
         first["code"] = first.index
         zh = [("、".join(f"{d} {w}" for d, w in zip(grp["d"], grp["what_zh"]))) for _, grp in g]
         en = [(", ".join(f"{d} {w}" for d, w in zip(grp["d"], grp["what_en"]))) for _, grp in g]
-        parts.append(_violations(rule, first.reset_index(drop=True), zh, en))
+        parts.append(violation_rows(rule, first.reset_index(drop=True), zh, en))
     if not parts:
         return pd.DataFrame(columns=VIOLATION_COLUMNS)
     return pd.concat(parts, ignore_index=True)
 
 
-# --- commands ---------------------------------------------------------------------------------------------
-
-
-def require_edit(actor: Any, path: str | None) -> None:
-    """Raise PermissionDenied unless `actor` may change checkpoints at `path` through the planner's commands
-    (geodata.people.scope.PLAN_ROLES; the police record theirs through the same path)."""
-    require_planning(actor, path, "调整卡点", "change checkpoints")
-
-
-def checkpoint_by_code(session: Session, code: str) -> Checkpoint:
-    cp = session.execute(select(Checkpoint).where(Checkpoint.code == code)).scalar_one_or_none()
-    if cp is None:
-        raise Rejected([Problem(f"卡点编码不存在: {code}", f"no checkpoint with code {code!r}", field="code")])
-    return cp
-
-
-def unit_at(session: Session, lon: float, lat: float, within: str | None = None) -> Unit | None:
-    """The deepest unit (compound → grid → community → street …) whose polygon contains the point."""
-    q = select(Unit).where(Unit.minx <= lon, Unit.maxx >= lon, Unit.miny <= lat, Unit.maxy >= lat)
-    if within:
-        q = q.where(Unit.path >= within)
-    pt = shapely.Point(lon, lat)
-    for unit in sorted(session.execute(q).scalars(), key=lambda u: -u.level):
-        if within and not unit.path.startswith(within):
-            continue
-        if unit.geom is not None and shapely.covers(unit.geom, pt):
-            return unit
-    return None
-
-
-def _snapshot(cp: Checkpoint) -> dict[str, Any]:
-    return {"name": cp.name, "kind": cp.kind, "status": cp.status, "is_24h": cp.is_24h, "staff_day": cp.staff_day,
-            "staff_night": cp.staff_night, "leader_name": cp.leader_name, "lon": cp.lon, "lat": cp.lat,
-            "unit_id": cp.unit_id}
-
-
-def _check_version(cp: Checkpoint, expected_version: int | None) -> None:
-    if expected_version is not None and cp.version != expected_version:
-        raise Rejected([Problem(f"卡点 {cp.code} 已被他人修改，请刷新后重试",
-                                f"checkpoint {cp.code} changed since it was read: reload and try again",
-                                field="version")])
-
-
-def _check_point(lon: float, lat: float) -> None:
-    if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-        raise Rejected([Problem("坐标无效", f"invalid coordinates ({lon}, {lat})", field="lon")])
-
-
-def next_checkpoint_code(session: Session, unit: Unit) -> str:
-    """`<unit code>K<n>`: the next free number after the unit's existing checkpoint codes."""
-    stem = f"{unit.code}K"
-    codes = session.execute(select(Checkpoint.code).where(Checkpoint.code.like(f"{stem}%"))).scalars().all()
-    numbers = [int(c[len(stem):]) for c in codes if c[len(stem):].isdigit()]
-    return f"{stem}{max(numbers, default=0) + 1}"
-
-
-def add_checkpoint(ctx: WriteContext, *, lon: float, lat: float, kind: str = "community_checkpoint",
-                   name: str | None = None, code: str | None = None, staff_day: int | None = None,
-                   staff_night: int | None = None, is_24h: bool = True, leader_name: str | None = None,
-                   within: str | None = None, reason: str | None = None) -> Checkpoint:
-    """Create an open checkpoint at (lon, lat), in the deepest unit containing it, staffed to the norm unless
-    staff numbers are given. `within`: the path it must fall in (the plan's street)."""
-    _check_point(lon, lat)
-    kind_code = parse_term(CHECKPOINT_KINDS, kind)
-    if kind_code is None:
-        raise Rejected([Problem(f"未知卡点类型: {kind}", f"unknown checkpoint kind {kind!r}", field="kind")])
-    unit = unit_at(ctx.session, lon, lat, within)
-    if unit is None:
-        raise Rejected([Problem("位置不在管辖范围内的任何单元中", "the point lies in no unit of this area", field="lon")])
-    require_edit(ctx.actor, unit.path)
-    need = staffing_norms(pd.DataFrame({"kind": [kind_code], "is_24h": [is_24h]}),
-                          get_setting(ctx.session, "staffing")).iloc[0]
-    if staff_day is None:
-        staff_day = int(max(need["min_day"], -(-need["min_per_day"] // 2)))
-    if staff_night is None:
-        staff_night = int(max(need["min_night"], need["min_per_day"] - staff_day)) if is_24h else 0
-    code = code or next_checkpoint_code(ctx.session, unit)
-    if ctx.session.execute(select(func.count()).where(Checkpoint.code == code)).scalar_one():
-        raise Rejected([Problem(f"卡点编码已存在: {code}", f"checkpoint code already exists: {code}", field="code")])
-    label = CHECKPOINT_KINDS[kind_code].zh
-    cp = Checkpoint(code=code, name=name or f"{unit.name}{label}", kind=kind_code, unit_id=unit.id, path=unit.path,
-                    status="open", is_24h=is_24h, staff_day=int(staff_day), staff_night=int(staff_night),
-                    leader_name=leader_name, lon=float(lon), lat=float(lat))
-    _check_staff(cp.staff_day, cp.staff_night)
-    ctx.session.add(cp)
-    ctx.session.flush()
-    apply_delta(ctx.session, cp.path, checkpoints=1, checkpoints_open=1)
-    ctx.record("checkpoint.create", "checkpoint", cp.code, path=cp.path, new=_snapshot(cp),
-               reason=reason or "新设卡点 checkpoint created")
-    return cp
-
-
-def move_checkpoint(ctx: WriteContext, code: str, *, lon: float, lat: float, expected_version: int | None = None,
-                    reason: str | None = None) -> Checkpoint:
-    """Move a checkpoint; it joins the deepest unit at its new place (a compound entrance stays with its
-    compound)."""
-    _check_point(lon, lat)
-    cp = checkpoint_by_code(ctx.session, code)
-    require_edit(ctx.actor, cp.path)
-    _check_version(cp, expected_version)
-    old = _snapshot(cp)
-    old_path = cp.path
-    if cp.kind != "compound_entrance":
-        unit = unit_at(ctx.session, lon, lat)
-        if unit is None:
-            raise Rejected([Problem("新位置不在任何单元中", "the new place lies in no unit", field="lon")])
-        require_edit(ctx.actor, unit.path)
-        cp.unit_id, cp.path = unit.id, unit.path
-    cp.lon, cp.lat = float(lon), float(lat)
-    ctx.session.flush()
-    if cp.path != old_path:
-        apply_delta(ctx.session, old_path, checkpoints=-1, checkpoints_open=-int(cp.status == "open"))
-        apply_delta(ctx.session, cp.path, checkpoints=1, checkpoints_open=int(cp.status == "open"))
-    ctx.record("checkpoint.move", "checkpoint", cp.code, path=cp.path,
-               old={k: old[k] for k in ("lon", "lat", "unit_id")},
-               new={"lon": cp.lon, "lat": cp.lat, "unit_id": cp.unit_id}, reason=reason or "卡点位置调整 moved")
-    return cp
-
-
-def set_checkpoint_status(ctx: WriteContext, code: str, status: str, *, expected_version: int | None = None,
-                          reason: str | None = None) -> Checkpoint:
-    """Open or close a checkpoint / entrance (scenario 10: closing the second entrance clears the warning)."""
-    cp = checkpoint_by_code(ctx.session, code)
-    require_edit(ctx.actor, cp.path)
-    _check_version(cp, expected_version)
-    new = parse_term(CHECKPOINT_STATUSES, status)
-    if new is None:
-        raise Rejected([Problem(f"未知状态: {status}", f"unknown status {status!r}", field="status")])
-    if new == cp.status:
-        return cp
-    old = cp.status
-    cp.status = new
-    ctx.session.flush()
-    apply_delta(ctx.session, cp.path, checkpoints_open=1 if new == "open" else -1)
-    ctx.record("checkpoint.status", "checkpoint", cp.code, path=cp.path, old={"status": old},
-               new={"status": new}, reason=reason or ("开放 opened" if new == "open" else "关闭 closed"))
-    return cp
-
-
-def _check_staff(day: int, night: int) -> None:
-    if day < 0 or night < 0 or day > 500 or night > 500:
-        raise Rejected([Problem("值守人数应在 0–500 之间", "staff numbers must be between 0 and 500", field="staff_day")])
-
-
-def set_staffing(ctx: WriteContext, code: str, *, staff_day: int | None = None, staff_night: int | None = None,
-                 is_24h: bool | None = None, leader_name: str | None = None, expected_version: int | None = None,
-                 reason: str | None = None) -> Checkpoint:
-    """Change a checkpoint's standing staffing (scenario 9: a fourth guard by day clears the warning)."""
-    cp = checkpoint_by_code(ctx.session, code)
-    require_edit(ctx.actor, cp.path)
-    _check_version(cp, expected_version)
-    old = _snapshot(cp)
-    changes = {k: v for k, v in (("staff_day", staff_day), ("staff_night", staff_night), ("is_24h", is_24h),
-                                 ("leader_name", leader_name)) if v is not None}
-    _check_staff(int(changes.get("staff_day", cp.staff_day)), int(changes.get("staff_night", cp.staff_night)))
-    for k, v in changes.items():
-        setattr(cp, k, int(v) if k.startswith("staff") else v)
-    changed = [k for k in changes if old[k] != getattr(cp, k)]
-    if not changed:
-        return cp
-    ctx.session.flush()
-    ctx.record("checkpoint.staffing", "checkpoint", cp.code, path=cp.path, old={k: old[k] for k in changed},
-               new={k: getattr(cp, k) for k in changed}, reason=reason or "值守调整 staffing changed")
-    return cp
+# --- places ----------------------------------------------------------------------------------------------
 
 
 def street_of(session: Session, path: str) -> Unit | None:

@@ -19,7 +19,7 @@ from geodata.checkpoints.coverage import (
     nearest,
     within_radius,
 )
-from geodata.checkpoints.planning import PlanItem, evaluate
+from geodata.checkpoints.whatif import PlanItem, evaluate
 from geodata.exchange.bulk import upsert_layer
 from geodata.store.writes import Actor, write
 from tests.factories import TODAY, X0, Y0, load_small_city

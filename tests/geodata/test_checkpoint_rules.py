@@ -12,10 +12,12 @@ from shapely.geometry import Point
 from sqlalchemy import select
 
 from geodata.base.problems import PermissionDenied
+from geodata.checkpoints import commands
 from geodata.checkpoints import rules as cpr
 from geodata.checkpoints.coverage import load_area
-from geodata.checkpoints.planning import check_rules, norm_staffing
 from geodata.checkpoints.rosters import set_shift
+from geodata.checkpoints.rules import norm_staffing
+from geodata.checkpoints.whatif import check_rules
 from geodata.exchange.bulk import insert_shifts, upsert_layer
 from geodata.situation.control import set_control
 from geodata.store.models import Event
@@ -108,6 +110,12 @@ def add_checkpoints(store, rows, shifts=True):
     write(store, SYSTEM, fill)
 
 
+def _v(store, code):
+    """The version of a checkpoint as a person reads it before changing it."""
+    with store.read() as s:
+        return commands.checkpoint_by_code(s, code).version
+
+
 def _rules(store, **kw):
     with store.read() as s:
         area = load_area(s, "S1", TODAY)
@@ -122,7 +130,9 @@ def test_three_guards_by_day_is_flagged_and_a_fourth_clears_it(store):
     assert bad.loc[bad["code"] == "E2", "rule"].tolist() == ["understaffed"]
     assert "白班 3 人（≥4）" in bad.loc[bad["code"] == "E2", "detail_zh"].iloc[0]
 
-    write(store, Actor("sup", "supervisor", None), lambda ctx: cpr.set_staffing(ctx, "E2", staff_day=4))
+    version = _v(store, "E2")
+    write(store, Actor("sup", "supervisor", None),
+          lambda ctx: commands.set_staffing(ctx, "E2", staff_day=4, expected_version=version))
     assert "E2" not in set(_rules(store).query("rule == 'understaffed'")["code"])
     with store.read() as s:
         ev = s.execute(select(Event).where(Event.action == "checkpoint.staffing")).scalars().one()
@@ -133,7 +143,8 @@ def test_one_guard_at_night_is_flagged_two_are_enough(store):
     load_small_city(store)
     add_checkpoints(store, [_entrance("E2", "G11K2", 0.025, 0.005, day=4, night=1)])
     assert _rules(store).query("code == 'E2'")["rule"].tolist() == ["understaffed"]
-    write(store, SYSTEM, lambda ctx: cpr.set_staffing(ctx, "E2", staff_night=2))
+    version = _v(store, "E2")
+    write(store, SYSTEM, lambda ctx: commands.set_staffing(ctx, "E2", staff_night=2, expected_version=version))
     assert _rules(store).query("code == 'E2'").empty
 
 
@@ -155,7 +166,9 @@ def test_second_open_entrance_of_a_closed_compound_is_flagged_until_one_closes(s
     bad = _rules(store).query("rule == 'single_entrance'")
     assert bad["code"].tolist() == ["G11K1"] and "E1、E1B" in bad["detail_zh"].iloc[0]
 
-    write(store, Actor("sup", "supervisor", None), lambda ctx: cpr.set_checkpoint_status(ctx, "E1B", "关闭"))
+    version = _v(store, "E1B")
+    write(store, Actor("sup", "supervisor", None),
+          lambda ctx: commands.set_checkpoint_status(ctx, "E1B", "关闭", expected_version=version))
     assert _rules(store).query("rule == 'single_entrance'").empty
 
 
@@ -168,7 +181,7 @@ def test_open_entrance_of_a_controlled_zone_needs_a_staffed_checkpoint_nearby(st
     bad = _rules(store).query("rule == 'uncovered_entrance'")
     assert bad["code"].tolist() == ["E9"]  # E8 lies in C1 (prevention zone): an unguarded gate there is allowed
     write(store, Actor("sup", "supervisor", None),
-          lambda ctx: cpr.add_checkpoint(ctx, lon=X0 + 0.0455, lat=Y0 + 0.0015, name="临时卡点"))
+          lambda ctx: commands.add_checkpoint(ctx, lon=X0 + 0.0455, lat=Y0 + 0.0015, name="临时卡点"))
     assert _rules(store).query("rule == 'uncovered_entrance'").empty
     assert _rules(store, radius_m=20).query("rule == 'uncovered_entrance'")["code"].tolist() == ["E9"]
 
@@ -177,7 +190,9 @@ def test_an_under_staffed_post_still_covers_but_an_unguarded_one_does_not(store)
     load_small_city(store)
     add_checkpoints(store, [_entrance("E9", "G21K1", 0.045, 0.001, day=2, night=1)])
     assert _rules(store).query("rule == 'uncovered_entrance'").empty
-    write(store, SYSTEM, lambda ctx: cpr.set_staffing(ctx, "E9", staff_day=0, staff_night=0, is_24h=False))
+    version = _v(store, "E9")
+    write(store, SYSTEM, lambda ctx: commands.set_staffing(ctx, "E9", staff_day=0, staff_night=0, is_24h=False,
+                                                           expected_version=version))
     assert _rules(store).query("rule == 'uncovered_entrance'")["code"].tolist() == ["E9"]
 
 
@@ -202,30 +217,36 @@ def test_the_factory_entrance_has_no_roster_and_shows_the_whole_week_as_gaps(sto
     assert bad["detail_zh"].iloc[0].count("全天") == 7
 
 
-def test_only_supervisors_and_command_change_checkpoints_within_their_scope(store):
+def test_the_checkpoint_edit_rule_decides_who_changes_checkpoints_within_their_scope(store):
+    """The commands ask scope.require_edit(actor, "checkpoint", …) — the rule /my-grid always used: community
+    staff keep their entrances' staffing; the wall and health staff may not; nobody outside their scope."""
     load_small_city(store)
     with store.read() as s:
         from geodata.store.hierarchy import unit_by_code
-        c2 = unit_by_code(s, "C2").path
-    with pytest.raises(PermissionDenied):
-        write(store, Actor("head", "community_head", None), lambda ctx: cpr.set_staffing(ctx, "E1", staff_day=5))
-    with pytest.raises(PermissionDenied):  # E1 stands in C1
-        write(store, Actor("sup2", "supervisor", c2), lambda ctx: cpr.set_staffing(ctx, "E1", staff_day=5))
+        c1, c2 = unit_by_code(s, "C1").path, unit_by_code(s, "C2").path
+    for who in (Actor("viewer", "viewer", None), Actor("health", "health", None),
+                Actor("sup2", "supervisor", c2)):  # E1 stands in C1
+        with pytest.raises(PermissionDenied):
+            write(store, who, lambda ctx: commands.set_staffing(ctx, "E1", staff_day=5, expected_version=1))
     with pytest.raises(PermissionDenied):
         write(store, Actor("sup2", "supervisor", c2),
-              lambda ctx: cpr.add_checkpoint(ctx, lon=X0 + 0.001, lat=Y0 + 0.002))
-    write(store, Actor("cmd", "command", None), lambda ctx: cpr.set_staffing(ctx, "E1", staff_day=5))
+              lambda ctx: commands.add_checkpoint(ctx, name="x", lon=X0 + 0.001, lat=Y0 + 0.002))
+    write(store, Actor("head", "community_head", c1),
+          lambda ctx: commands.set_staffing(ctx, "E1", staff_day=5, expected_version=1))
+    write(store, Actor("cmd", "command", None), lambda ctx: commands.set_staffing(ctx, "E1", staff_day=6,
+                                                                                   expected_version=2))
 
 
 def test_commands_keep_the_roll_up_counters_in_step(store):
     load_small_city(store)
     actor = Actor("sup", "supervisor", None)
-    write(store, actor, lambda ctx: cpr.add_checkpoint(ctx, lon=X0 + 0.03, lat=Y0 + 0.005))
-    write(store, actor, lambda ctx: cpr.set_checkpoint_status(ctx, "E1", "closed"))
-    write(store, actor, lambda ctx: cpr.move_checkpoint(ctx, "G11K2K1", lon=X0 + 0.05, lat=Y0 + 0.03))
+    write(store, actor, lambda ctx: commands.add_checkpoint(ctx, name="新卡点", lon=X0 + 0.03, lat=Y0 + 0.005))
+    write(store, actor, lambda ctx: commands.set_checkpoint_status(ctx, "E1", "closed", expected_version=1))
+    write(store, actor, lambda ctx: commands.move_checkpoint(ctx, "G11K2K1", lon=X0 + 0.05, lat=Y0 + 0.03,
+                                                             expected_version=1))
     with store.read() as s:
         assert compute_all(s).equals(stored_all(s).loc[compute_all(s).index])
-        moved = cpr.checkpoint_by_code(s, "G11K2K1")
+        moved = commands.checkpoint_by_code(s, "G11K2K1")
         from geodata.store.models import Unit
         assert s.get(Unit, moved.unit_id).code == "G22K1"  # it joined the compound it now stands in
         events = s.execute(select(Event.action).where(Event.entity == "checkpoint")
@@ -235,5 +256,6 @@ def test_commands_keep_the_roll_up_counters_in_step(store):
 
 def test_a_new_checkpoint_is_staffed_to_its_norm(store):
     load_small_city(store)
-    cp = write(store, SYSTEM, lambda ctx: cpr.add_checkpoint(ctx, lon=X0 + 0.03, lat=Y0 + 0.005, kind="高速"))
-    assert (cp.kind, cp.staff_day, cp.staff_night, cp.code) == ("highway", 10, 10, "G11K2K1")
+    cp = write(store, SYSTEM, lambda ctx: commands.add_checkpoint(ctx, name="高速卡点", lon=X0 + 0.03, lat=Y0 + 0.005,
+                                                                  kind="高速"))
+    assert (cp.new["kind"], cp.new["staff_day"], cp.new["staff_night"], cp.code) == ("highway", 10, 10, "G11K2K1")

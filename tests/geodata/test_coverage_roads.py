@@ -22,11 +22,12 @@ from geodata.checkpoints.coverage import (
     metric_xy,
     with_roads_for,
 )
-from geodata.checkpoints.planning import PlanItem, check_rules, evaluate, suggest
+from geodata.checkpoints.optimise import suggest
 from geodata.checkpoints.roads import margin_for
+from geodata.checkpoints.whatif import PlanItem, check_rules, evaluate
 from geodata.exchange.bulk import upsert_layer
 from geodata.situation.control import set_control
-from geodata.store.rules_config import set_setting
+from geodata.situation.settings import set_setting
 from geodata.store.writes import Actor, write
 from tests.factories import TODAY, X0, Y0, load_small_city
 

@@ -12,7 +12,9 @@ from shapely.geometry import box
 from sqlalchemy import func, select
 
 from geodata.base.problems import Rejected
+from geodata.checkpoints import commands
 from geodata.editing import records as editing
+from geodata.editing import shapes
 from geodata.exchange.integrity import check
 from geodata.situation.history import replay_differences
 from geodata.store.hierarchy import unit_by_code
@@ -72,8 +74,8 @@ def test_vocabulary_labels_and_synonyms_are_accepted_and_stored_as_codes(city):
 
 def test_id_numbers_phones_and_dates_are_checked(city):
     with pytest.raises(Rejected) as err:
-        edit(city, "grid11", "person", "P1", {"id_number": "110105199001011233", "phone": "<b>1</b>"}, 1)
-    assert {p.field for p in err.value.problems} == {"id_number", "phone"}
+        edit(city, "grid11", "person", "P1", {"id_number": "11010519900101123", "phone": "<b>1</b>"}, 1)
+    assert {p.field for p in err.value.problems} == {"id_number", "phone"}  # 17 digits: malformed
     edit(city, "grid11", "person", "P1", {"id_number": "110105198002020048"}, 1)
     assert row(city, Person, "P1").id_number == "110105198002020048"
     with pytest.raises(Rejected, match="planned end is before the start"):
@@ -280,29 +282,29 @@ def test_ten_thousand_characters_fit_text_fields_and_are_refused_by_short_ones(c
 
 def test_a_checkpoint_moves_within_its_compound_or_joins_the_next(city):
     g11k2 = (X0 + W * 3 / 8, Y0 + H / 4)  # compound G11K2, same grid
-    change = write(city, actor(city, "head1"), lambda ctx: editing.move_checkpoint(
+    change = write(city, actor(city, "head1"), lambda ctx: commands.move_checkpoint(
         ctx, "E1", X0 + 0.003, Y0 + 0.003, expected_version=1))
     assert change.new["unit"] == "G11K1"
     before_k1, before_k2 = stats(city, "G11K1"), stats(city, "G11K2")
-    write(city, actor(city, "head1"), lambda ctx: editing.move_checkpoint(ctx, "E1", *g11k2, expected_version=2))
+    write(city, actor(city, "head1"), lambda ctx: commands.move_checkpoint(ctx, "E1", *g11k2, expected_version=2))
     cp = row(city, Checkpoint, "E1")
     with city.read() as s:
         assert s.get(Unit, cp.unit_id).code == "G11K2" and cp.path == unit_by_code(s, "G11K2").path
     assert stats(city, "G11K1").checkpoints == before_k1.checkpoints - 1
     assert stats(city, "G11K2").checkpoints == before_k2.checkpoints + 1 and counters_match(city)
     # an entrance on the compound's edge is inside; a point off the map is not
-    write(city, actor(city, "head1"), lambda ctx: editing.move_checkpoint(ctx, "E1", X0 + W / 4, Y0 + 0.001,
+    write(city, actor(city, "head1"), lambda ctx: commands.move_checkpoint(ctx, "E1", X0 + W / 4, Y0 + 0.001,
                                                                           expected_version=3))
     with pytest.raises(Rejected, match="outside"):
-        write(city, actor(city, "head1"), lambda ctx: editing.move_checkpoint(ctx, "E1", X0 - 1, Y0,
+        write(city, actor(city, "head1"), lambda ctx: commands.move_checkpoint(ctx, "E1", X0 - 1, Y0,
                                                                               expected_version=4))
     with pytest.raises(editing.Conflict):
-        write(city, actor(city, "head1"), lambda ctx: editing.move_checkpoint(ctx, "E1", *g11k2,
+        write(city, actor(city, "head1"), lambda ctx: commands.move_checkpoint(ctx, "E1", *g11k2,
                                                                               expected_version=1))
 
 
 def test_a_drawn_checkpoint_joins_the_deepest_unit(city):
-    change = write(city, actor(city, "sup1"), lambda ctx: editing.add_checkpoint(
+    change = write(city, actor(city, "sup1"), lambda ctx: commands.add_checkpoint(
         ctx, name="<新卡点>", kind="卡点", lon=X0 + 0.002, lat=Y0 + 0.002, staff_day=4, staff_night=2))
     assert change.code == "G11K1K1" and change.new["unit"] == "G11K1"
     assert stats(city, "G11K1").checkpoints == 2 and counters_match(city)
@@ -318,7 +320,7 @@ def grid(code, dy=0.0):
 
 def test_two_grids_share_a_moved_boundary(city):
     dy = 0.0001  # 0.5 % of a grid's height: the compounds stick out within the import tolerance
-    result = write(city, actor(city, "sup1"), lambda ctx: editing.reshape_units(
+    result = write(city, actor(city, "sup1"), lambda ctx: shapes.reshape_units(
         ctx, {"G11": (grid("G11", dy).wkt, 1), "G12": (shapely.to_geojson(grid("G12", dy)), 1)}, reason="边界调整"))
     assert [c.code for c in result.changes] == ["G11", "G12"] and result.changes[0].version == 2
     assert any("stick out" in w.message_en for w in result.warnings)
@@ -341,13 +343,13 @@ def test_two_grids_share_a_moved_boundary(city):
 def test_a_bad_shape_is_refused_with_the_reason(city, shape, message):
     value = shape if isinstance(shape, str) else shape.wkt
     with pytest.raises(Rejected, match=re.escape(message)):
-        write(city, actor(city, "sup1"), lambda ctx: editing.reshape_unit(ctx, "G11", value, expected_version=1))
+        write(city, actor(city, "sup1"), lambda ctx: shapes.reshape_unit(ctx, "G11", value, expected_version=1))
     assert row(city, Unit, "G11").version == 1
 
 
 def test_a_shrunk_grid_names_the_buildings_left_outside(city):
     with pytest.raises(Rejected) as err:
-        write(city, actor(city, "sup1"), lambda ctx: editing.reshape_unit(
+        write(city, actor(city, "sup1"), lambda ctx: shapes.reshape_unit(
             ctx, "G11", box(X0, Y0, X0 + W / 4, Y0 + H / 2).wkt, expected_version=1))
     text = str(err.value)
     assert "G11K2B1" in text and "G11K2B2" in text and "G11K1B1" not in text

@@ -11,14 +11,14 @@ from scipy import sparse
 from shapely.geometry import Point, box
 
 from geodata.checkpoints.coverage import load_area
-from geodata.checkpoints.planning import (
-    evaluate,
+from geodata.checkpoints.optimise import (
     greedy_max_coverage,
     greedy_set_cover,
     solve_max_coverage,
     solve_set_cover,
     suggest,
 )
+from geodata.checkpoints.whatif import evaluate
 from geodata.exchange.bulk import upsert_layer
 from geodata.store.writes import Actor, write
 from tests.factories import TODAY, X0, Y0, load_small_city

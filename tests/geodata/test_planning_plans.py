@@ -14,10 +14,9 @@ from shapely.geometry import Point, box
 from sqlalchemy import func, inspect, select
 
 from geodata.base.problems import PermissionDenied, Rejected
-from geodata.checkpoints import rules as cpr
+from geodata.checkpoints import commands as cpr
 from geodata.checkpoints.coverage import load_area
-from geodata.checkpoints.planning import (
-    PlanItem,
+from geodata.checkpoints.plans import (
     apply_plan,
     compare_plans,
     discard_plan,
@@ -25,6 +24,8 @@ from geodata.checkpoints.planning import (
     plan_items,
     save_plan,
 )
+from geodata.checkpoints.whatif import PlanItem
+from geodata.people.conflicts import Conflict
 from geodata.exchange.bulk import upsert_layer
 from geodata.store.db import MIGRATIONS
 from geodata.store.hierarchy import unit_by_code
@@ -108,7 +109,7 @@ def test_plans_compare_side_by_side_with_the_current_state(store):
                                                   items=[PlanItem("add", lon=X0 + 0.0305, lat=Y0 + 0.0303)]))
     b = write(store, actor, lambda ctx: save_plan(ctx, unit_code="S1", name="只配齐E7", radius_m=150,
                                                   items=[PlanItem("staff", "E7", staff_day=4, staff_night=2,
-                                                                         is_24h=True)]))
+                                                                         is_24h=True, base_version=1)]))
     with store.read() as s:
         table = compare_plans(s, area, [a.code, b.code])
     assert list(table.columns) == ["current", f"{a.code} 加一个卡点", f"{b.code} 只配齐E7"]
@@ -155,8 +156,9 @@ def test_a_plan_whose_checkpoints_changed_since_is_refused_and_nothing_is_writte
     actor, area = _setup(store)
     plan = write(store, actor, lambda ctx: save_plan(ctx, unit_code="S1", name="东湖方案", items=_items(store),
                                                      radius_m=150))
-    write(store, Actor("cmd", "command", None), lambda ctx: cpr.set_staffing(ctx, "E1", staff_day=6))
-    with pytest.raises(Rejected, match="E1"):
+    write(store, Actor("cmd", "command", None), lambda ctx: cpr.set_staffing(ctx, "E1", staff_day=6,
+                                                                              expected_version=1))
+    with pytest.raises(Conflict, match="E1 was changed by cmd"):
         write(store, actor, lambda ctx: apply_plan(ctx, plan.code))
     with store.read() as s:
         assert s.execute(select(CheckpointPlan.status)).scalar_one() == "draft"
@@ -184,16 +186,20 @@ def test_bad_plans_are_refused_with_every_problem(store):
     actor, _ = _setup(store)
     with pytest.raises(Rejected) as err:
         write(store, actor, lambda ctx: save_plan(ctx, unit_code="S1", name=" ", radius_m=0, items=[
-            PlanItem("teleport", "E1"), PlanItem("add"), PlanItem("staff", None, staff_day=-1)]))
+            PlanItem("teleport", "E1", base_version=1), PlanItem("add"), PlanItem("staff", None, staff_day=-1),
+            PlanItem("close", "E1")]))
     fields = [p.field for p in err.value.problems]
     assert fields.count("items[1]") == 1 and fields.count("items[3]") == 2 and "name" in fields
     assert "radius_m" in fields and "items[2]" in fields
+    # a change of a checkpoint must say which version it was planned against (applied, a stale one is refused)
+    assert [p.message_en for p in err.value.problems if p.field == "items[4]"] == [
+        "item 4 lacks the version of E1 it was planned against"]
 
 
 def test_a_discarded_plan_cannot_be_applied(store):
     actor, _ = _setup(store)
     plan = write(store, actor, lambda ctx: save_plan(ctx, unit_code="S1", name="x", radius_m=150,
-                                                     items=[PlanItem("close", "E8")]))
+                                                     items=[PlanItem("close", "E8", base_version=1)]))
     write(store, actor, lambda ctx: discard_plan(ctx, plan.code))
     with pytest.raises(Rejected, match="discarded"):
         write(store, actor, lambda ctx: apply_plan(ctx, plan.code))
@@ -206,7 +212,7 @@ def test_applying_on_a_later_day_writes_that_week(store):
     later = TODAY + dt.timedelta(days=3)
     plan = write(store, actor, lambda ctx: save_plan(ctx, unit_code="S1", name="x", radius_m=150,
                                                      items=[PlanItem("staff", "E8", staff_day=4, staff_night=2,
-                                                                     is_24h=True)]))
+                                                                     is_24h=True, base_version=1)]))
     write(store, actor, lambda ctx: apply_plan(ctx, plan.code, on=later))
     with store.read() as s:
         e8 = cpr.checkpoint_by_code(s, "E8")

@@ -1,16 +1,10 @@
-"""Checkpoint planning (卡点布设): the rules checked live, what-if evaluation, the placement optimiser, and saved
-plans (issue 6; domain file §2.7, §1.2, scenarios 9–10).
+"""The placement optimiser (卡点布设, issue 6; domain file §2.7, scenarios 9–10): where to put checkpoints so a
+zone's open entrances are watched.
 
-Rules (`check_rules`) — each violation a row with the rule, the checkpoint/compound, a place on the map, details
-and the seed it comes from:
-  single_entrance, understaffed, unstaffed, shift_gap, shift_under  (geodata.checkpoints.rules, pure frame rules)
-  uncovered_entrance: an open entrance of a sealed/controlled zone that no staffed checkpoint covers within the
-  radius (geodata.checkpoints.coverage).
-
-Optimiser (`suggest`): targets are the open entrances of a zone; candidate posts are those entrances, the
-area's other checkpoints where they stand, and points the supervisor adds. A candidate covers the targets within
-the radius — walking along the area's roads when it has them (added points snap onto the roads like every other
-point), else in a straight line (`geodata.checkpoints.coverage.reach`). Three questions:
+Targets are the open entrances of a zone; candidate posts are those entrances, the area's other checkpoints where
+they stand, and points the supervisor adds. A candidate covers the targets within the radius — walking along the
+area's roads when it has them (added points snap onto the roads like every other point), else in a straight line
+(`geodata.checkpoints.coverage.reach`). Three questions:
   cover   — the fewest checkpoints (or people a day) that cover every target: set cover;
   k       — the most targets covered with k checkpoints: maximum coverage;
   budget  — the most targets covered with at most B people a day, each checkpoint costing its norm's people a day
@@ -20,17 +14,15 @@ independent parts first (targets no candidate covers jointly), each part solved 
 is the answer when the solver has none in time or the part is too large, and its gap to the LP bound is shown.
 Measured in the engineering notes §E: exact is cheap for a street, out of reach at thousands of entrances.
 
-Plans: `save_plan` stores a what-if (items + radius + drawn zone + its figures); `compare_plans` puts plans side by
-side; `apply_plan` runs the items through the checkpoint commands (each an audited event, old → new) and fills
-the week's roster of new or re-staffed posts. Supervisors and the command centre, within their scope.
+The answer (`Suggestion`) carries plan items (geodata.checkpoints.whatif.PlanItem) that a what-if evaluates and a
+saved plan applies.
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -39,194 +31,18 @@ import shapely
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import connected_components
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from geodata.base.problems import Problem, Rejected
 from geodata.checkpoints import rules as cp_rules
-from geodata.checkpoints.coverage import (
-    METHOD_ROAD,
-    PLANNING_DEFAULTS,
-    Area,
-    Coverage,
-    coverage,
-    entrances,
-    reach,
-    with_roads_for,
-)
-from geodata.checkpoints.rosters import set_roster
-from geodata.people.scope import require_planning
-from geodata.store.hierarchy import is_under, path_upper_bound, unit_by_code
-from geodata.store.models import Unit
-from geodata.store.planning_models import CheckpointPlan, CheckpointPlanItem
-from geodata.store.writes import WriteContext
+from geodata.checkpoints.coverage import PLANNING_DEFAULTS, Area, entrances, reach
+from geodata.checkpoints.rules import norm_staffing
+from geodata.checkpoints.whatif import PlanItem
 
-ACTIONS = ("add", "move", "open", "close", "staff")
 #: the largest part (candidates × targets non-zeros) handed to the exact solver; larger parts go greedy
 MAX_EXACT_NNZ = 400_000
 
 
-# --- rules ----------------------------------------------------------------------------------------------------
-
-
-def check_rules(area: Area, checkpoints: pd.DataFrame | None = None, *, cov: Coverage | None = None,
-                radius_m: float | None = None, shifts: pd.DataFrame | None = None, days: int = 7) -> pd.DataFrame:
-    """Every violation of the checkpoint rules in the area (or in a what-if `checkpoints` frame)."""
-    cps = area.checkpoints if checkpoints is None else checkpoints
-    shifts = area.shifts if shifts is None else shifts
-    cov = cov or coverage(area, radius_m, cps)
-    ent = cov.entrances
-    bad = ent[(ent["zone_rank"] >= 1) & ~ent["covered"]]
-    zone_zh = {1: "管控区", 2: "封控区"}
-    zone_en = {1: "controlled", 2: "sealed"}
-    how_zh = "沿道路步行 " if cov.method == METHOD_ROAD else "直线 "
-    how_en = " walking along roads" if cov.method == METHOD_ROAD else " in a straight line"
-    parts = [
-        cp_rules.single_entrance_violations(area.compounds, cps),
-        cp_rules.staffing_violations(cps[cps["status"] == "open"], area.norms),
-        cp_rules._violations(
-            "uncovered_entrance", bad,
-            [f"{zone_zh[int(z)]}出入口，{how_zh}{cov.radius_m:.0f} 米内无在岗卡点" for z in bad["zone_rank"]],
-            [f"{zone_en[int(z)]} zone entrance, no staffed checkpoint within {cov.radius_m:.0f} m{how_en}"
-             for z in bad["zone_rank"]]),
-        cp_rules.shift_violations(cps, shifts, area.norms, area.on, days),
-    ]
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return pd.DataFrame(columns=cp_rules.VIOLATION_COLUMNS)
-    order = {r: i for i, r in enumerate(cp_rules.RULES)}
-    out = pd.concat(parts, ignore_index=True)
-    return out.sort_values(["rule", "code"], key=lambda s: s.map(order) if s.name == "rule" else s,
-                           kind="stable").reset_index(drop=True)
-
-
-# --- what-if --------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class PlanItem:
-    """One planned change. `code` is the checkpoint's (None for `add`)."""
-
-    action: str
-    code: str | None = None
-    name: str | None = None
-    kind: str | None = None
-    lon: float | None = None
-    lat: float | None = None
-    staff_day: int | None = None
-    staff_night: int | None = None
-    is_24h: bool | None = None
-    base_version: int | None = None
-    note: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def norm_staffing(kind: str, norms: dict[str, Any], is_24h: bool = True) -> tuple[int, int]:
-    """(day, night) people that meet the norm of a checkpoint kind (entrance 4/2, police 5/5, highway 10/10)."""
-    need = cp_rules.staffing_norms(pd.DataFrame({"kind": [kind], "is_24h": [is_24h]}), norms).iloc[0]
-    day = int(max(need["min_day"], math.ceil(need["min_per_day"] / 2)))
-    night = int(max(need["min_night"], need["min_per_day"] - day)) if is_24h else 0
-    return day, night
-
-
-def apply_items(area: Area, items: Sequence[PlanItem]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The area's checkpoints and roster as they would be after `items` (nothing is written).
-
-    New and re-staffed posts get the roster `apply_plan` would write: their staffing every day and night.
-    """
-    cps = area.checkpoints.copy()
-    if "planned" not in cps.columns:
-        cps["planned"] = ""
-    restaffed: list[str] = []
-    new_rows = []
-    for n, item in enumerate(items, start=1):
-        if item.action not in ACTIONS:
-            raise ValueError(f"unknown plan action {item.action!r}")
-        if item.action == "add":
-            kind = item.kind or "community_checkpoint"
-            day, night = norm_staffing(kind, area.norms, item.is_24h is not False)
-            code = item.code or f"NEW-{n}"
-            new_rows.append({
-                "code": code, "name": item.name or f"拟设卡点 {n}", "kind": kind, "status": "open",
-                "is_24h": item.is_24h is not False,
-                "staff_day": item.staff_day if item.staff_day is not None else day,
-                "staff_night": item.staff_night if item.staff_night is not None else night,
-                "leader_name": None, "lon": float(item.lon), "lat": float(item.lat), "unit_code": None,
-                "path": area.path, "version": 0, "planned": "add"})
-            restaffed.append(code)
-            continue
-        hit = cps.index[cps["code"] == item.code]
-        if not len(hit):
-            raise Rejected([Problem(f"卡点不在本区域: {item.code}", f"checkpoint not in this area: {item.code}",
-                                    field="code")])
-        i = hit[0]
-        if item.action == "move":
-            cps.loc[i, ["lon", "lat"]] = [float(item.lon), float(item.lat)]
-        elif item.action in ("open", "close"):
-            cps.loc[i, "status"] = "open" if item.action == "open" else "closed"
-        elif item.action == "staff":
-            for col in ("staff_day", "staff_night", "is_24h"):
-                value = getattr(item, col)
-                if value is not None:
-                    cps.at[i, col] = value
-            if (item.staff_day or 0) + (item.staff_night or 0) > 0:
-                restaffed.append(item.code)
-        cps.loc[i, "planned"] = item.action
-    if new_rows:
-        cps = pd.concat([cps, pd.DataFrame(new_rows)], ignore_index=True)
-    cps["is_24h"] = cps["is_24h"].astype(bool)
-    for col in ("staff_day", "staff_night"):
-        cps[col] = pd.to_numeric(cps[col]).fillna(0).astype(np.int64)
-    shifts = area.shifts
-    if restaffed:
-        rows = cps[cps["code"].isin(restaffed)]
-        dates = [area.on + dt.timedelta(days=k) for k in range(7)]
-        extra = pd.DataFrame([
-            {"checkpoint_code": r.code, "on_date": d, "shift": s, "staff": int(st), "leader_name": r.leader_name}
-            for r in rows.itertuples() for d in dates
-            for s, st in (("day", r.staff_day), ("night", r.staff_night if r.is_24h else 0)) if st > 0])
-        keep = shifts[~shifts["checkpoint_code"].isin(restaffed)]
-        shifts = pd.concat([keep, extra], ignore_index=True) if len(extra) else keep
-    import geopandas as gpd
-    cps = gpd.GeoDataFrame(cps.drop(columns="geometry", errors="ignore"),
-                           geometry=gpd.points_from_xy(cps["lon"], cps["lat"]), crs="EPSG:4326")
-    return cps, shifts
-
-
-@dataclass
-class Evaluation:
-    """A state of the area's checkpoints (stored, or after a plan's items) judged by the rules and coverage."""
-
-    checkpoints: pd.DataFrame
-    shifts: pd.DataFrame
-    coverage: Coverage
-    violations: pd.DataFrame
-    figures: dict[str, Any]
-
-
-def evaluate(area: Area, items: Sequence[PlanItem] = (), *, radius_m: float | None = None) -> Evaluation:
-    """Coverage, staffing and violations of the area after `items` (none: as stored)."""
-    cps, shifts = apply_items(area, items)
-    cov = coverage(area, radius_m, cps)
-    violations = check_rules(area, cps, cov=cov, shifts=shifts)
-    open_ = cps[cps["status"] == "open"]
-    staffed = cov.posts
-    norm = cp_rules.staffing_norms(staffed, area.norms) if len(staffed) else pd.DataFrame({"people_per_day": []})
-    figures = {
-        **cov.figures,
-        "checkpoints_open": int(len(open_)),
-        "posts_staffed": int(len(staffed)),
-        "people_per_day": int((staffed["staff_day"] + staffed["staff_night"]).sum()) if len(staffed) else 0,
-        "norm_people_per_day": int(norm["people_per_day"].sum()),
-        "violations": int(len(violations)),
-        **{f"violations_{r}": int((violations["rule"] == r).sum()) for r in cp_rules.RULES},
-    }
-    return Evaluation(cps, shifts, cov, violations, figures)
-
-
-# --- optimiser: solvers on a coverage matrix ------------------------------------------------------------------
+# --- solvers on a coverage matrix -----------------------------------------------------------------------------
 
 
 @dataclass
@@ -500,7 +316,8 @@ def solve_max_coverage(A: sparse.spmatrix, *, k: int | None = None, budget: floa
                     components=1, uncoverable=uncoverable, parts_greedy=int(method == "greedy"))
 
 
-# --- optimiser: on an area ------------------------------------------------------------------------------------
+
+# --- on an area ---------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -652,227 +469,5 @@ def planning_setting_from(area: Area) -> dict[str, Any]:
 
 
 def _int(v: Any) -> int | None:
+    """A frame's version cell as a plan item's base version (None for a point that is not yet a checkpoint)."""
     return None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else int(v)
-
-
-# --- plans ------------------------------------------------------------------------------------------------------
-
-
-def require_plan(actor: Any, path: str) -> None:
-    """Raise PermissionDenied unless `actor` may save/apply plans for the unit at `path` (scope.PLAN_ROLES)."""
-    require_planning(actor, path, "保存或实施卡点方案", "save or apply checkpoint plans")
-
-
-def _validate_items(items: Sequence[PlanItem]) -> list[Problem]:
-    problems = []
-    for n, it in enumerate(items, start=1):
-        where = f"items[{n}]"
-        if it.action not in ACTIONS:
-            problems.append(Problem(f"第 {n} 项：未知操作 {it.action}", f"item {n}: unknown action {it.action!r}",
-                                    field=where))
-        if it.action in ("add", "move") and (it.lon is None or it.lat is None):
-            problems.append(Problem(f"第 {n} 项缺少坐标", f"item {n} needs a position", field=where))
-        if it.action != "add" and not it.code:
-            problems.append(Problem(f"第 {n} 项缺少卡点编码", f"item {n} needs a checkpoint code", field=where))
-        for v in (it.staff_day, it.staff_night):
-            if v is not None and (v < 0 or v > 500):
-                problems.append(Problem(f"第 {n} 项值守人数无效", f"item {n}: staff must be 0–500", field=where))
-    return problems
-
-
-def save_plan(ctx: WriteContext, *, unit_code: str, name: str, items: Sequence[PlanItem], radius_m: float,
-              zone_geom: shapely.Geometry | None = None, zone_rank: int | None = None, note: str | None = None,
-              figures: dict[str, Any] | None = None) -> CheckpointPlan:
-    """Save a what-if as a draft plan for a street/district (items, radius, drawn zone, figures at saving)."""
-    unit = unit_by_code(ctx.session, unit_code)
-    require_plan(ctx.actor, unit.path)
-    problems = _validate_items(items)
-    if not (name or "").strip():
-        problems.append(Problem("请填写方案名称", "a plan needs a name", field="name"))
-    if not radius_m or radius_m <= 0:
-        problems.append(Problem("覆盖半径须大于 0", "the radius must be positive", field="radius_m"))
-    if zone_geom is not None and (zone_geom.is_empty or zone_geom.geom_type != "Polygon" or not zone_geom.is_valid):
-        problems.append(Problem("区域边界须为有效的多边形", "the zone boundary must be a valid polygon", field="zone"))
-    if problems:
-        raise Rejected(problems)
-    n = ctx.session.execute(select(func.count()).select_from(CheckpointPlan).where(
-        CheckpointPlan.unit_id == unit.id)).scalar_one()
-    code = f"PLAN-{unit.code}-{n + 1:03d}"
-    while ctx.session.execute(select(CheckpointPlan.id).where(CheckpointPlan.code == code)).first():
-        n += 1
-        code = f"PLAN-{unit.code}-{n + 1:03d}"
-    plan = CheckpointPlan(code=code, name=name.strip(), unit_id=unit.id, path=unit.path, status="draft",
-                          radius_m=float(radius_m), zone_geom=zone_geom, zone_rank=zone_rank, note=note,
-                          figures=_jsonable(figures or {}), created_by=ctx.actor.username, created_at=ctx.now)
-    ctx.session.add(plan)
-    ctx.session.flush()
-    for seq, it in enumerate(items, start=1):
-        ctx.session.add(CheckpointPlanItem(plan_id=plan.id, seq=seq, action=it.action, checkpoint_code=it.code,
-                                           name=it.name, kind=it.kind, lon=it.lon, lat=it.lat,
-                                           staff_day=it.staff_day, staff_night=it.staff_night, is_24h=it.is_24h,
-                                           base_version=it.base_version, note=it.note))
-    ctx.session.flush()
-    ctx.record("plan.save", "checkpoint_plan", plan.code, path=plan.path,
-               new={"name": plan.name, "unit": unit.code, "items": len(items), "radius_m": plan.radius_m,
-                    "zone": zone_geom is not None, "figures": plan.figures},
-               reason=note or "保存卡点布设方案 plan saved")
-    return plan
-
-
-def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, (np.integer,)):
-            v = int(v)
-        elif isinstance(v, (np.floating,)):
-            v = float(v)
-        elif isinstance(v, np.bool_):
-            v = bool(v)
-        out[k] = v
-    return out
-
-
-def plan_items(session: Session, code: str) -> tuple[CheckpointPlan, list[PlanItem]]:
-    plan = session.execute(select(CheckpointPlan).where(CheckpointPlan.code == code)).scalar_one_or_none()
-    if plan is None:
-        raise Rejected([Problem(f"方案不存在: {code}", f"no plan {code!r}", field="code")])
-    rows = session.execute(select(CheckpointPlanItem).where(CheckpointPlanItem.plan_id == plan.id)
-                           .order_by(CheckpointPlanItem.seq)).scalars().all()
-    items = [PlanItem(r.action, r.checkpoint_code, r.name, r.kind, r.lon, r.lat, r.staff_day, r.staff_night,
-                      r.is_24h, r.base_version, r.note) for r in rows]
-    return plan, items
-
-
-def list_plans(session: Session, scope_path: str | None = None, unit_code: str | None = None) -> pd.DataFrame:
-    """Saved plans in a scope (or of one unit), newest first: code, name, unit, status, radius, who, when, items."""
-    q = select(CheckpointPlan)
-    if unit_code:
-        q = q.where(CheckpointPlan.unit_id == unit_by_code(session, unit_code).id)
-    if scope_path:
-        q = q.where(CheckpointPlan.path >= scope_path, CheckpointPlan.path < path_upper_bound(scope_path))
-    plans = session.execute(q.order_by(CheckpointPlan.id.desc())).scalars().all()
-    counts = dict(session.execute(select(CheckpointPlanItem.plan_id, func.count()).group_by(
-        CheckpointPlanItem.plan_id)).all())
-    return pd.DataFrame([{
-        "code": p.code, "name": p.name, "status": p.status, "radius_m": p.radius_m, "items": counts.get(p.id, 0),
-        "zone": p.zone_geom is not None, "created_by": p.created_by, "created_at": p.created_at,
-        "applied_by": p.applied_by, "applied_at": p.applied_at, "version": p.version, **{
-            f"fig_{k}": v for k, v in (p.figures or {}).items()}}
-        for p in plans], columns=None if plans else ["code", "name", "status", "radius_m", "items", "zone",
-                                                      "created_by", "created_at", "applied_by", "applied_at",
-                                                      "version"])
-
-
-COMPARE_FIGURES = ("posts_staffed", "people_per_day", "norm_people_per_day", "entrances_open", "entrances_covered",
-                   "entrances_uncovered", "zone_entrances_uncovered", "buildings_covered", "households_covered",
-                   "violations")
-
-
-def compare_plans(session: Session, area: Area, codes: Sequence[str], *, with_current: bool = True
-                  ) -> pd.DataFrame:
-    """Figures of the current state and of each plan side by side (one column each), evaluated now on today's
-    data with each plan's own radius and zone."""
-    cols: dict[str, dict[str, Any]] = {}
-    radius = None
-    for code in codes:
-        plan, items = plan_items(session, code)
-        if not is_under(plan.path, area.path) and not is_under(area.path, plan.path):
-            raise Rejected([Problem(f"方案 {code} 不属于本区域", f"plan {code} is not for this area", field="code")])
-        radius = radius or plan.radius_m
-        area = with_roads_for(session, area, plan.radius_m)
-        a = area.with_zone(plan.zone_geom, plan.zone_rank or 1)
-        cols[f"{plan.code} {plan.name}"] = evaluate(a, items, radius_m=plan.radius_m).figures
-    if with_current:
-        cols = {"current": evaluate(area, radius_m=radius).figures, **cols}
-    frame = pd.DataFrame(cols)
-    return frame.loc[[f for f in COMPARE_FIGURES if f in frame.index]]
-
-
-@dataclass
-class Applied:
-    plan: str
-    created: list[str]
-    changed: list[str]
-    shifts_written: int
-
-
-def apply_plan(ctx: WriteContext, code: str, *, expected_version: int | None = None, on: dt.date | None = None,
-               reason: str | None = None) -> Applied:
-    """Carry out a draft plan: every item through the checkpoint commands (one audited event each, old → new),
-    a roster for the coming week for new and re-staffed posts, the plan marked applied — all or nothing.
-
-    Refused when the plan is not a draft, was changed since `expected_version`, or a checkpoint it touches
-    changed since the plan was made (its version differs from the item's `base_version`).
-    """
-    plan, items = plan_items(ctx.session, code)
-    require_plan(ctx.actor, plan.path)
-    if plan.status != "draft":
-        raise Rejected([Problem(f"方案 {code} 已{ '实施' if plan.status == 'applied' else '作废'}，不能再实施",
-                                f"plan {code} is {plan.status}; only drafts can be applied", field="status")])
-    if expected_version is not None and plan.version != expected_version:
-        raise Rejected([Problem("方案已被他人修改，请刷新后重试", "the plan changed since you read it: reload",
-                                field="version")])
-    on = on or dt.date.today()
-    created, changed, shifts = [], [], 0
-    reason = reason or f"实施方案 {plan.code} {plan.name} / applying plan {plan.code}"
-    for it in items:
-        if it.action == "add":
-            cp = cp_rules.add_checkpoint(ctx, lon=it.lon, lat=it.lat, kind=it.kind or "community_checkpoint",
-                                         name=it.name, staff_day=it.staff_day, staff_night=it.staff_night,
-                                         is_24h=it.is_24h is not False, within=plan.path, reason=reason)
-            created.append(cp.code)
-            shifts += set_roster(ctx, cp.code, start=on, days=7, staff_day=cp.staff_day,
-                                 staff_night=cp.staff_night if cp.is_24h else 0, reason=reason)
-            continue
-        target = cp_rules.checkpoint_by_code(ctx.session, it.code)
-        if not is_under(target.path, plan.path) and not _inside(ctx.session, plan, target):
-            raise Rejected([Problem(f"卡点 {it.code} 不在方案区域内", f"checkpoint {it.code} is outside the plan's area",
-                                    field="code")])
-        version = it.base_version
-        if it.action == "move":
-            cp_rules.move_checkpoint(ctx, it.code, lon=it.lon, lat=it.lat, expected_version=version, reason=reason)
-        elif it.action in ("open", "close"):
-            cp_rules.set_checkpoint_status(ctx, it.code, "open" if it.action == "open" else "closed",
-                                           expected_version=version, reason=reason)
-        elif it.action == "staff":
-            cp = cp_rules.set_staffing(ctx, it.code, staff_day=it.staff_day, staff_night=it.staff_night,
-                                       is_24h=it.is_24h, expected_version=version, reason=reason)
-            if cp.staff_day + cp.staff_night > 0:
-                shifts += set_roster(ctx, cp.code, start=on, days=7, staff_day=cp.staff_day,
-                                     staff_night=cp.staff_night if cp.is_24h else 0, reason=reason)
-        changed.append(it.code)
-    old = {"status": plan.status}
-    plan.status = "applied"
-    plan.applied_by = ctx.actor.username
-    plan.applied_at = ctx.now
-    for it_row, code_new in zip([i for i in _item_rows(ctx.session, plan.id) if i.action == "add"], created):
-        it_row.checkpoint_code = code_new
-    ctx.session.flush()
-    ctx.record("plan.apply", "checkpoint_plan", plan.code, path=plan.path, old=old,
-               new={"status": "applied", "created": created, "changed": changed, "shifts": shifts}, reason=reason)
-    return Applied(plan.code, created, changed, shifts)
-
-
-def _inside(session: Session, plan: CheckpointPlan, target: Any) -> bool:
-    """A police checkpoint hangs on the district but may stand in the plan's street."""
-    unit = session.get(Unit, plan.unit_id)
-    return bool(unit is not None and is_under(plan.path, target.path)
-                and shapely.covers(unit.geom, shapely.Point(target.lon, target.lat)))
-
-
-def _item_rows(session: Session, plan_id: int) -> list[CheckpointPlanItem]:
-    return list(session.execute(select(CheckpointPlanItem).where(CheckpointPlanItem.plan_id == plan_id)
-                                .order_by(CheckpointPlanItem.seq)).scalars())
-
-
-def discard_plan(ctx: WriteContext, code: str, *, reason: str | None = None) -> CheckpointPlan:
-    """Mark a draft plan discarded (kept for the record)."""
-    plan, _ = plan_items(ctx.session, code)
-    require_plan(ctx.actor, plan.path)
-    if plan.status != "draft":
-        raise Rejected([Problem("只能作废草稿方案", "only draft plans can be discarded", field="status")])
-    plan.status = "discarded"
-    ctx.session.flush()
-    ctx.record("plan.discard", "checkpoint_plan", plan.code, path=plan.path, old={"status": "draft"},
-               new={"status": "discarded"}, reason=reason or "作废方案 plan discarded")
-    return plan
