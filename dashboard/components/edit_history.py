@@ -7,12 +7,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.components.edit_common import refusal, text_table
+from dashboard.components.edit_common import text_table
 from dashboard.components.edit_text import entity_label, plain
+from dashboard.components.refusals import show_refusal
 from dashboard.i18n import t
-from geodata.base.problems import PermissionDenied, Rejected
+from geodata.base.problems import Refusal
 from geodata.people import audit
-from geodata.store.hierarchy import UnknownUnit
 from geodata.store.writes import Actor
 
 
@@ -44,8 +44,8 @@ def history_panel(store: Any, actor: Actor, lang: str, *, default_code: str = ""
     try:
         with store.read() as s:
             frame = audit.history(s, actor, entity, code.strip())
-    except (PermissionDenied, Rejected, UnknownUnit) as exc:
-        refusal(exc, lang)
+    except Refusal as exc:
+        show_refusal(exc, lang)
         return
     st.markdown("**" + t("au.history_of", lang, entity=plain(entity_label(entity, lang)), code=plain(code)) + "**")
     if frame.empty:

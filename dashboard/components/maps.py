@@ -36,6 +36,7 @@ from dashboard.mapview import (
 from dashboard.mapview.elements import Fit
 from dashboard.mapview.geojson import fit_zoom
 from geodata.base.config import Settings
+from geodata.store.frames import WGS84
 
 #: what the wall never shows: it is read by everyone in the room (counts only, no names of persons)
 WALL_HIDDEN = ("leader_name", "leader_phone")
@@ -111,7 +112,7 @@ def selected_group(building: pd.Series | None) -> list[folium.FeatureGroup]:
     """A ring around the building whose card is open (nothing when none is)."""
     if building is None:
         return []
-    return [selection_layer(gpd.GeoDataFrame([building], geometry="geometry", crs="EPSG:4326"))]
+    return [selection_layer(gpd.GeoDataFrame([building], geometry="geometry", crs=WGS84))]
 
 
 def flags_group(flags: pd.DataFrame | None, *, lang: str, dark: bool) -> list[folium.FeatureGroup]:

@@ -11,13 +11,12 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import auth, state
-from dashboard.components.edit_common import refusal
 from dashboard.components.edit_history import events_table, history_panel
 from dashboard.components.edit_text import entity_label
+from dashboard.components.refusals import show_refusal
 from dashboard.i18n import t
-from geodata.base.problems import PermissionDenied
+from geodata.base.problems import Refusal
 from geodata.people import audit
-from geodata.people.scope import PAGE_ROLES
 
 ACTIONS = ("", "building.update", "checkpoint.", "control.change", "unit.", "person.update", "household.update",
            "observation.", "health_check.record", "case.", "persons.view", "export", "user.")
@@ -25,7 +24,7 @@ ACTIONS = ("", "building.update", "checkpoint.", "control.change", "unit.", "per
 
 def main() -> None:
     state.require_entry()
-    actor = auth.require_signed_in(PAGE_ROLES["audit"])
+    actor = auth.require_signed_in("page.audit")
     v = state.view()
     lang = v.lang
     st.subheader(t("au.title", lang))
@@ -42,8 +41,10 @@ def main() -> None:
                         format_func=lambda e: t("au.any", lang) if not e else entity_label(e, lang))
     action = c3.selectbox(t("au.action", lang), ACTIONS, format_func=lambda a: a or t("au.any", lang),
                           index=ACTIONS.index(state.param("action")) if state.param("action") in ACTIONS else 0)
-    since = c4.date_input(t("au.since", lang), value=state.param("since"), max_value=dt.date.today())
-    until = c5.date_input(t("au.until", lang), value=state.param("until"), max_value=dt.date.today())
+    since = c4.date_input(t("au.since", lang), value=state.param("since"), max_value=dt.date.today(),
+                          format="YYYY-MM-DD")
+    until = c5.date_input(t("au.until", lang), value=state.param("until"), max_value=dt.date.today(),
+                          format="YYYY-MM-DD")
     limit = c6.number_input(t("au.limit", lang), min_value=10, max_value=5000, value=200, step=50)
     code_filter = st.text_input(t("mg.code", lang), value=code or "", max_chars=64, key="gw-au-code")
     for name, value in (("user", who), ("action", action), ("code", code_filter),
@@ -57,8 +58,8 @@ def main() -> None:
             frame = audit.events(s, actor, entity=kind or None, code=code_filter.strip() or None,
                                  user=who.strip() or None, action=action or None, since=since, until=until,
                                  limit=int(limit))
-    except PermissionDenied as exc:
-        refusal(exc, lang)
+    except Refusal as exc:
+        show_refusal(exc, lang)
         return
     st.caption(t("au.rows", lang, n=len(frame)))
     if len(frame):

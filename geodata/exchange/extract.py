@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from geodata.base.layers import LAYERS
 from geodata.base.vocab import UNIT_LAYERS, Level
+from geodata.store.frames import WGS84, geometries, read_frame, wkb_sql
 from geodata.store.hierarchy import path_ids, path_upper_bound, unit_by_code
 
 PERSON_LEVEL_LAYERS = frozenset({"persons", "households", "observations", "cases"})
@@ -26,54 +27,35 @@ def _scope_sql(alias: str, scope_path: str | None) -> tuple[str, dict[str, str]]
             {"lo": scope_path, "hi": path_upper_bound(scope_path)})
 
 
-def _geoms(values: pd.Series) -> list[shapely.Geometry | None]:
-    out = []
-    for v in values:
-        if v is None:
-            out.append(None)
-        elif isinstance(v, str):
-            out.append(shapely.from_wkb(bytes.fromhex(v)))
-        else:
-            out.append(shapely.from_wkb(bytes(v)))
-    return out
-
-
 def layer_frame(session: Session, layer: str, scope_code: str | None = None) -> pd.DataFrame:
     """Every row of `layer` under `scope_code` (whole city when None), canonical columns only."""
     scope_path = unit_by_code(session, scope_code).path if scope_code else None
     conn = session.connection()
-    postgis = bool(getattr(conn.dialect, "gridwatch_postgis", False))
-
-    def geo(col: str) -> str:
-        return f"ST_AsBinary({col})" if postgis else col
-
     if layer in UNIT_LAYERS:
         where, params = _scope_sql("u", scope_path)
         sql = (f"SELECT u.code, u.name, p.code AS parent_code, u.kind, u.leader_name, u.leader_phone, u.households, "
-               f"u.population, u.control_state, {geo('u.geom')} AS geometry FROM units u "
+               f"u.population, u.control_state, {wkb_sql(session, 'u.geom')} AS geometry FROM units u "
                f"LEFT JOIN units p ON p.id = u.parent_id WHERE u.level = :level{where} ORDER BY u.code")
-        frame = pd.read_sql_query(text(sql), conn, params={"level": int(UNIT_LAYERS[layer]), **params})
-        frame["geometry"] = _geoms(frame["geometry"])
-        return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
+        return read_frame(session, sql, {"level": int(UNIT_LAYERS[layer]), **params}, geometry="geometry")
     if layer == "buildings":
         where, params = _scope_sql("b", scope_path)
         sql = (f"SELECT b.code, b.name, c.code AS compound_code, g.code AS grid_code, b.address, b.kind, b.floors, "
                f"b.stair_units, b.households, b.population, b.party_members, b.vulnerable, b.leader_name, "
-               f"b.leader_phone, b.control_state, {geo('b.footprint')} AS footprint, b.lon, b.lat FROM buildings b "
+               f"b.leader_phone, b.control_state, {wkb_sql(session, 'b.footprint')} AS footprint, b.lon, b.lat FROM buildings b "
                f"JOIN units g ON g.id = b.grid_id LEFT JOIN units c ON c.id = b.compound_id WHERE 1=1{where} "
                f"ORDER BY b.code")
         frame = pd.read_sql_query(text(sql), conn, params=params)
-        frame["footprint"] = _geoms(frame["footprint"])
-        geometry = gpd.points_from_xy(frame.pop("lon"), frame.pop("lat"), crs="EPSG:4326")
-        return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+        frame["footprint"] = geometries(frame["footprint"])
+        geometry = gpd.points_from_xy(frame.pop("lon"), frame.pop("lat"), crs=WGS84)
+        return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
     if layer == "checkpoints":
         where, params = _scope_sql("k", scope_path)
         sql = (f"SELECT k.code, k.name, k.kind, u.code AS unit_code, k.status, k.is_24h, k.staff_day, k.staff_night, "
                f"k.leader_name, k.leader_phone, k.lon, k.lat FROM checkpoints k JOIN units u ON u.id = k.unit_id "
                f"WHERE 1=1{where} ORDER BY k.code")
         frame = pd.read_sql_query(text(sql), conn, params=params)
-        geometry = gpd.points_from_xy(frame.pop("lon"), frame.pop("lat"), crs="EPSG:4326")
-        return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+        geometry = gpd.points_from_xy(frame.pop("lon"), frame.pop("lat"), crs=WGS84)
+        return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
     if layer == "roads":
         return _roads(session, scope_code)
     if layer == "households":
@@ -118,8 +100,7 @@ def layer_frame(session: Session, layer: str, scope_code: str | None = None) -> 
 def _roads(session: Session, scope_code: str | None) -> gpd.GeoDataFrame:
     """Roads hang on streets: a street, district or the city takes the roads under it; a community, grid or
     compound takes its street's roads that touch it."""
-    conn = session.connection()
-    geo = "ST_AsBinary(r.geom)" if getattr(conn.dialect, "gridwatch_postgis", False) else "r.geom"
+    geo = wkb_sql(session, "r.geom")
     unit = unit_by_code(session, scope_code) if scope_code else None
     street_path = None
     if unit is not None and len(path_ids(unit.path)) > int(Level.STREET):
@@ -130,9 +111,7 @@ def _roads(session: Session, scope_code: str | None) -> gpd.GeoDataFrame:
         params.update(minx=unit.minx, maxx=unit.maxx, miny=unit.miny, maxy=unit.maxy)
     sql = (f"SELECT r.code, r.name, r.kind, u.code AS street_code, {geo} AS geometry FROM roads r "
            f"LEFT JOIN units u ON u.id = r.unit_id WHERE 1=1{where} ORDER BY r.code")
-    frame = pd.read_sql_query(text(sql), conn, params=params)
-    frame["geometry"] = _geoms(frame["geometry"])
-    out = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
+    out = read_frame(session, sql, params, geometry="geometry")
     if street_path is not None and len(out):
         out = out[shapely.intersects(np.asarray(out.geometry.values, dtype=object), unit.geom)].reset_index(drop=True)
     return out

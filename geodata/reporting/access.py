@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from geodata.people import scope
 from geodata.reporting import figures
+from geodata.store.frames import WGS84
 from geodata.store.hierarchy import UnitRef, ancestors, ref, root, unit_by_code
 from geodata.store.models import Building, Checkpoint, Unit
 from geodata.store.writes import Actor
@@ -97,4 +98,4 @@ def units_for_reshape(session: Session, actor: Actor, code: str) -> gpd.GeoDataF
         keep.append(r)
     return gpd.GeoDataFrame({"code": [r.code for r in keep], "name": [r.name for r in keep],
                              "level": [r.level for r in keep], "version": [r.version for r in keep]},
-                            geometry=[r.geom for r in keep], crs="EPSG:4326")
+                            geometry=[r.geom for r in keep], crs=WGS84)

@@ -11,13 +11,18 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
+from geodata.base.problems import Problem, Refusal
 from geodata.base.vocab import Level
 from geodata.store.models import Unit
 
 
-class UnknownUnit(LookupError):
+class UnknownUnit(Refusal, LookupError):
+    """A unit code that names no unit: a refusal like any other (a page shows it with `show_refusal`), and still a
+    LookupError for code that only asks "is it there?"."""
+
     def __init__(self, code: str) -> None:
-        super().__init__(f"单元编码不存在: {code} / unknown unit code: {code}")
+        zh, en = f"单元编码不存在: {code}", f"unknown unit code: {code}"
+        super().__init__(zh, en, [Problem(zh, en, field="code")])
         self.code = code
 
 

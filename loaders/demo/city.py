@@ -11,6 +11,7 @@ import shapely
 
 from geodata.base.layers import LAYERS, UNIT_LAYER_ZH
 from geodata.base.vocab import VULNERABLE_TAGS
+from geodata.store.frames import WGS84
 
 from .buildings import Buildings, Villages, build_buildings
 from .checkpoints import build_checkpoints, build_shifts
@@ -21,7 +22,7 @@ from .situation import build_situation, plan_cases
 from .units import SCALES, UnitTree, build_units
 from .users import build_users
 
-CRS = "EPSG:4326"
+CRS = WGS84
 
 
 @dataclass

@@ -19,6 +19,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from geodata.store.frames import WGS84
+
 from . import names
 from .units import UnitTree
 
@@ -58,4 +60,4 @@ def build_roads(rng: np.random.Generator, tree: UnitTree, city_code: str) -> gpd
     name[branch] = np.char.add(names.place_stems(rng, branch.size), "巷")
     code = np.char.add(f"{city_code}R", np.char.zfill(np.arange(1, n + 1).astype(str), 6)).astype(object)
     return gpd.GeoDataFrame({"code": code, "name": name, "kind": kind, "street_code": np.full(n, None, dtype=object)},
-                            geometry=geoms, crs="EPSG:4326")
+                            geometry=geoms, crs=WGS84)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geodata.base.layers import LAYERS, LayerSchema
+from geodata.base.problems import Problem, Refusal
 from geodata.base.vocab import LEADER_TITLES, UNIT_LAYERS
 
 from .problems import ERROR, WARNING
@@ -125,9 +126,20 @@ _PERSONS: dict[str, tuple[str, ...]] = {
     "tags": ("人员类别", "人员标签", "重点人群类别", "重点人群", "特殊人群", "标签", "类别", "tags"),
 }
 
+#: how ledgers of people (observations, cases) name a person and their home, as offices write it
+_NAMING: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "人员姓名", "名字", "name"),
+    "id_number": _PERSONS["id_number"],
+    "household_code": ("户编码", "户编号", "所属户编码", "householdcode"),
+    "building_code": ("楼栋编码", "所属楼栋编码", "楼栋编号", "所在楼栋编码", "buildingcode"),
+    "room": ("房号", "房间号", "室号", "门牌号", "room"),
+    "address": ("地址", "住址", "现住址", "居住地址", "家庭住址", "详细地址", "现居住地址", "address"),
+}
+
 _OBSERVATIONS: dict[str, tuple[str, ...]] = {
     "code": ("记录编号", "记录编码", "隔离编号", "台账编号", "编号", "编码", "code", "id"),
     "person_code": ("人员编码", "人员编号", "personcode", "person"),
+    **_NAMING,
     "kind": ("隔离方式", "隔离类型", "观察方式", "管控方式", "医学观察方式", "kind", "type"),
     "place": ("隔离地点", "隔离地址", "隔离场所", "隔离酒店", "观察地点", "place"),
     "start_date": ("隔离开始日期", "开始日期", "隔离日期", "隔离起始日期", "开始隔离日期", "隔离开始时间", "开始时间",
@@ -146,6 +158,7 @@ _CASES: dict[str, tuple[str, ...]] = {
     "kind": ("病例类型", "病例分类", "分类", "类型", "类别", "kind", "type"),
     "reported_on": ("报告日期", "报告时间", "确诊日期", "发现日期", "报告", "reportedon", "reported", "date"),
     "person_code": ("人员编码", "人员编号", "personcode"),
+    **_NAMING,
     "building_code": ("楼栋编码", "所在楼栋编码", "buildingcode"),
     "compound_code": ("小区编码", "所在小区编码", "compoundcode"),
     "household_code": ("户编码", "所在户编码", "householdcode"),
@@ -338,11 +351,12 @@ def field_label(schema: LayerSchema, name: str) -> tuple[str, str]:
 # mapping files
 
 
-class MappingError(ValueError):
-    """A mapping file that cannot be used; carries a bilingual message."""
+class MappingError(Refusal, ValueError):
+    """A mapping file that cannot be used: a refusal with a bilingual message (still a ValueError for callers that
+    treat it as bad input)."""
 
     def __init__(self, zh: str, en: str) -> None:
-        super().__init__(f"{zh} / {en}")
+        super().__init__(zh, en, [Problem(zh, en, field="mapping")])
         self.zh, self.en = zh, en
 
 

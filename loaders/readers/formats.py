@@ -31,6 +31,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from geodata.base.problems import Problem, Refusal
+
 from . import excel
 from .encoding import shapefile_encoding, text_encoding
 from .problems import ERROR, WARNING, Issue
@@ -61,11 +63,12 @@ _KML_BOILERPLATE = {"timestamp", "begin", "end", "altitudemode", "tessellate", "
                     "icon", "snippet", "styleurl"}
 
 
-class UnreadableFile(Exception):
-    """The file cannot be read at all (missing, damaged, truncated, unsupported)."""
+class UnreadableFile(Refusal):
+    """The file cannot be read at all (missing, damaged, truncated, unsupported): a refusal of the whole file, with
+    the file (or the archive member) as the place of its one problem."""
 
     def __init__(self, zh: str, en: str, file: str | None = None) -> None:
-        super().__init__(f"{zh} / {en}")
+        super().__init__(zh, en, [Problem(zh, en, file=file)])
         self.zh, self.en = zh, en
         self.file = file  # "grids.zip (网格/网格.shp)" when one member of an archive is the reason
 
