@@ -102,7 +102,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    result = read_layer(Path(args.path), layer, crs=args.crs, mapping=Path(args.mapping) if args.mapping else None)
+    try:
+        names = _names(args)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    result = read_layer(Path(args.path), layer, crs=args.crs, mapping=Path(args.mapping) if args.mapping else None,
+                        values=args.value_maps or None)
     problems = list(result.problems)
     print(f"读取 / read {result.rows_read:,} 行 rows from {args.path}"
           f" (crs={result.source_crs}, encoding={result.encoding})")
@@ -114,15 +120,50 @@ def cmd_import(args: argparse.Namespace) -> int:
     store = _store(args)
     actor = _actor(store, args.as_user)
     try:
-        r = import_frame(store, actor, layer, result.frame, source=Path(args.path).name, dry_run=args.dry_run)
+        r = import_frame(store, actor, layer, result.frame, source=Path(args.path).name, dry_run=args.dry_run,
+                         names=names)
     except Rejected as rej:
         _print_problems(problems + rej.problems, len(problems) + len(rej.problems))
         print("未写入任何数据 / nothing was written", file=sys.stderr)
         return 1
     _print_problems(problems + r.problems, len(problems) + len(r.problems))
+    if r.parents is not None:
+        _print_parents(r.parents)
     verb = "试运行，未写入 / dry run, nothing written" if args.dry_run else "已写入 / written"
     print(f"{verb}: 新增 inserted {r.inserted:,}, 更新 updated {r.updated:,}, 未变 unchanged {r.unchanged:,}")
+    if r.codes_made:
+        print(f"无记录编号的 {r.codes_made:,} 行按人员和日期生成了编号 / {r.codes_made:,} rows without a record code got "
+              "one from their person and date")
     return 0
+
+
+def _names(args: argparse.Namespace) -> dict[str, str]:
+    """Names of ancestors made from codes: the --names file (CSV or XLSX, columns code, name) and --name
+    CODE=NAME pairs, the pairs winning. A missing file or a pair without "=" is a usage error."""
+    from geodata.exchange.parents import parse_names
+
+    table = None
+    if args.names:
+        path = Path(args.names)
+        if not path.is_file():
+            raise ValueError(f"名称文件不存在 / no such names file: {path}")
+        import pandas as pd
+
+        table = pd.read_excel(path, dtype=str, header=None) if path.suffix.lower() in (".xlsx", ".xls") else \
+            pd.read_csv(path, dtype=str, header=None, encoding="utf-8-sig")
+    return parse_names(args.name or (), table)
+
+
+def _print_parents(report) -> None:
+    """Which way each unit's parent was found, and the ancestors made that still need a name."""
+    for line in str(report).splitlines():
+        print(f"  {line}")
+    from geodata.exchange.parents import placeholder_name
+
+    waiting = [c for c, lv, n in report.created if n == placeholder_name(c, lv)]
+    if waiting:
+        print(f"  请用 --name 编码=名称 或 /import 页面为其命名 / name them with --name CODE=NAME or on /import: "
+              f"{', '.join(waiting)}")
 
 
 def _guessed_layer(path: str) -> str:
@@ -237,8 +278,16 @@ def build_parser() -> argparse.ArgumentParser:
                         "default: guessed from the file name (红田卡点.xlsx → checkpoints)")
     p.add_argument("--crs", help="source CRS: EPSG:nnnn, wgs84, cgcs2000, gcj02 or bd09")
     p.add_argument("--mapping", help="JSON or TOML file: {\"source header\": \"field\"}")
+    p.add_argument("--map", dest="value_maps", action="append", metavar="COLUMN:VALUE=TERM | FILE",
+                   help="what a value no vocabulary knows means for this file, e.g. 隔离方式:居家健康监测=自我隔离, or a "
+                        "CSV (column,value,term) / JSON / TOML file of such choices; repeatable. Unmapped unknown "
+                        "values refuse the import")
     p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     p.add_argument("--as", dest="as_user", help="act as this user (their scope applies)")
+    p.add_argument("--names", help="CSV/XLSX of code,name: names of the ancestors (city, district …) made from "
+                                   "the codes of a unit layer imported without its parents")
+    p.add_argument("--name", action="append", metavar="CODE=NAME",
+                   help="name one ancestor made from codes, e.g. --name 420111=洪山区 (repeatable)")
     p.set_defaults(fn=cmd_import)
 
     p = with_db(sub.add_parser("export", help="导出图层 / export a layer"))

@@ -17,14 +17,19 @@ from streamlit_folium import st_folium
 from dashboard import auth, state
 from dashboard.components.checkpoint_map import roads_geojson, roads_group
 from dashboard.components.edit_text import both
+from dashboard.components.refusals import problem_table, show_refusal
 from dashboard.i18n import extend, t
 from dashboard.mapview import base_map, building_layer, checkpoint_layer, unit_layer
 from geodata.base.layers import LAYERS
-from geodata.base.problems import PermissionDenied, Problem, Rejected
-from geodata.exchange.imports import IMPORT_ROLES, import_frame
-from geodata.people.accounts import ROLES
-from geodata.people.scope import PAGE_ROLES
+from geodata.base.problems import Refusal, Rejected
+from geodata.base.vocab import role_label
+from geodata.exchange.imports import import_frame
+from geodata.exchange.parents import name_units, placeholder_name, unnamed_units
+from geodata.people import authority
+from geodata.store.writes import Actor, write
 from loaders.readers import read_layer, upload_path
+from loaders.readers.guess import guess_layer
+from loaders.readers.values import vocabulary
 
 extend({
     "import.title": ("导入数据", "Import data"),
@@ -54,6 +59,18 @@ extend({
                        "Your role ({role}) cannot import data, so there is no upload here. Roles that can import: "
                        "{roles}."),
     "import.fix_errors": ("请先修正文件中的错误再导入。", "Fix the errors in the file before importing."),
+    "import.values": ("文件中有无法识别的取值：请为本文件选择每个取值的含义，或拒绝导入",
+                      "The file holds values no vocabulary knows: choose what each means for this file, or refuse"),
+    "import.values.refuse": ("拒绝导入（不写入）", "Refuse the import (write nothing)"),
+    "import.values.apply": ("按所选取值重新读取", "Read again with these choices"),
+    "import.names": ("为按编码新建的上级单元命名", "Name the ancestors made from codes"),
+    "import.names.help": ("这些上级单元（市、区……）按下级编码新建，范围为其下级的合并；请填写名称。",
+                          "These ancestors (city, district …) were made from their children's codes and are drawn "
+                          "as the union of their children; give their names."),
+    "import.names.save": ("保存名称", "Save names"),
+    "import.names.saved": ("名称已保存。", "Names saved."),
+    "import.names.kept": ("名称将在确认导入时写入。", "The names are written when the import is confirmed."),
+    "import.parents": ("上级单元", "Parents"),
 })
 
 ACCEPT = ["geojson", "json", "gpkg", "zip", "kml", "kmz", "csv", "xlsx", "xls", "txt"]
@@ -64,50 +81,49 @@ MAP_FEATURES = 5000
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _read(digest: str, name: str, data: bytes, layer: str, crs: str | None, mapping: tuple) -> dict:
-    """Read the uploaded bytes once per (file, layer, CRS, mapping); the digest keys the cache."""
+def _read(digest: str, name: str, data: bytes, layer: str, crs: str | None, mapping: tuple,
+          values: tuple = ()) -> dict:
+    """Read the uploaded bytes once per (file, layer, CRS, mapping, value choices); the digest keys the cache."""
+    chosen: dict[str, dict[str, str]] = {}
+    for fld, value, code in values:
+        chosen.setdefault(fld, {})[value] = code
     with tempfile.TemporaryDirectory() as tmp:
         path = upload_path(Path(tmp), name)  # `name` is the browser's word: never a path
         path.write_bytes(data)
-        result = read_layer(path, layer, crs=crs, mapping=dict(mapping) or None)
+        result = read_layer(path, layer, crs=crs, mapping=dict(mapping) or None, values=chosen or None)
     return {"frame": result.frame, "problems": result.problems, "total": result.total_problems,
             "crs": result.source_crs, "encoding": result.encoding, "rows": result.rows_read,
-            "columns": result.columns, "errors": result.error_count}
+            "columns": result.columns, "errors": result.error_count, "unknown": result.unknown_values}
 
 
-def _guess_layer(filename: str) -> str | None:
-    """`buildings.csv`, `楼栋台账.xlsx`, `网格.zip` → the layer their name says, if it says one."""
-    from loaders.readers import resolve_layer
-
-    stem = Path(filename).stem
-    for candidate in (stem, *stem.replace("-", "_").split("_")):
-        try:
-            return resolve_layer(candidate)
-        except ValueError:
-            continue
-    for name, schema in LAYERS.items():
-        if schema.zh and schema.zh in stem:
-            return name
-    return None
+def _value_choices(unknown: dict[str, list[str]], layer: str, key: str, lang: str) -> None:
+    """The one-step choice for values no vocabulary knows (居家健康监测): map each to a known term for this file,
+    or refuse (the default: nothing is written while a value stays unmapped). The reader does the mapping
+    (`values=`, as the CLI's --map), so the page decides nothing about what is valid."""
+    refuse = t("import.values.refuse", lang)
+    chosen = dict(st.session_state.get(key, {}))
+    with st.form(f"form-{key}"):
+        st.warning(t("import.values", lang))
+        picks = {}
+        for fld, values in unknown.items():
+            terms = vocabulary(layer, fld) or {}
+            for value in values:
+                picks[(fld, value)] = st.selectbox(
+                    f"{LAYERS[layer].field(fld).zh}：{value}", [refuse, *terms], key=f"{key}-{fld}-{value}",
+                    format_func=lambda c, ts=terms: c if c not in ts else (ts[c].zh if lang == "zh" else ts[c].en))
+        if st.form_submit_button(t("import.values.apply", lang)):
+            chosen.update({k: v for k, v in picks.items() if v != refuse})
+            st.session_state[key] = chosen
+            st.rerun()
 
 
 def _refusal(role: str, lang: str) -> str:
-    """Why this role gets no uploader, naming the roles that do (from the import command's own table), in the
+    """Why this role gets no uploader, naming the roles that do (the "import" action the command checks), in the
     reader's language first and then the other, like every refusal."""
-    def say(i: int, which: str, sep: str) -> str:
-        roles = sep.join(ROLES[r][i] for r in ROLES if r in IMPORT_ROLES)
-        return t("import.refused", which, role=ROLES.get(role, (role, role))[i], roles=roles)
+    def say(which: str) -> str:
+        return t("import.refused", which, role=role_label(role, which), roles=authority.who("import", which))
 
-    return both(say(0, "zh", "、"), say(1, "en", ", "), lang)
-
-
-def _problem_table(problems: list[Problem], lang: str) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "严重程度 severity": "错误 error" if p.severity == "error" else "警告 warning",
-        "行 row": p.row, "列 column": p.column,
-        "原因 reason": p.message_zh if lang == "zh" else p.message_en,
-        "reason / 原因": p.message_en if lang == "zh" else p.message_zh,
-    } for p in problems])
+    return both(say("zh"), say("en"), lang)
 
 
 def _preview_map(frame: pd.DataFrame, layer: str, v: state.View) -> None:
@@ -136,23 +152,59 @@ def _preview_map(frame: pd.DataFrame, layer: str, v: state.View) -> None:
     st_folium(m, height=420, use_container_width=True, returned_objects=[], key="import-map")
 
 
+def _naming_form(v: state.View, actor: Actor, lang: str, pending: list[tuple[str, int, str]]) -> None:
+    """Ancestors made from codes wait for a name: those in the database (flagged unnamed, in the actor's scope)
+    and those the last dry run would make. Names for the first are written now; for the second they are kept
+    and passed to the import when it is confirmed."""
+    with v.store.read() as s:
+        waiting = unnamed_units(s, actor.scope_path)
+    stored = list(waiting[["code", "level", "name"]].itertuples(index=False, name=None))
+    todo = stored + [p for p in pending if p[0] not in set(waiting["code"])]
+    if not todo:
+        return
+    kept = st.session_state.setdefault("import-names", {})
+    with st.form("import-names-form"):
+        st.subheader(t("import.names", lang))
+        st.caption(t("import.names.help", lang))
+        given = {code: st.text_input(code, value=kept.get(code, placeholder_name(code, level)), key=f"name-{code}")
+                 for code, level, _ in todo}
+        if not st.form_submit_button(t("import.names.save", lang)):
+            return
+    levels = {code: level for code, level, _ in todo}
+    named = {c: n.strip() for c, n in given.items() if n.strip() and n.strip() != placeholder_name(c, levels[c])}
+    now = {c: n for c, n in named.items() if c in set(waiting["code"])}
+    kept.update({c: n for c, n in named.items() if c not in now})
+    try:
+        if now:
+            write(v.store, actor, lambda ctx: name_units(ctx, now))
+    except Refusal as exc:
+        show_refusal(exc, lang)
+        return
+    st.success(t("import.names.saved", lang) if now else t("import.names.kept", lang))
+
+
 def main() -> None:
     state.require_entry()
-    actor = auth.require_signed_in(PAGE_ROLES["import"])  # the table the navigation uses: not the wall account
+    actor = auth.require_signed_in("page.import")  # the table the navigation uses: not the wall account
     v = state.view()
     lang = v.lang
     st.title(t("import.title", lang))
-    if actor.role not in IMPORT_ROLES:
+    if not authority.allowed(actor, "import"):
         # before the uploader: a role that cannot import never sends a file to this server
         st.error(_refusal(actor.role, lang))
         return
+    _upload(v, actor, lang)
+    _naming_form(v, actor, lang, st.session_state.get("import-pending", []))
 
+
+def _upload(v: state.View, actor: Actor, lang: str) -> None:
+    """Choose, read, map, check and write one file (the page's main flow)."""
     layer_names = list(LAYERS)
     c1, c2, c3 = st.columns([2, 1, 1])
     with c1:
         upload = st.file_uploader(t("import.file", lang), type=ACCEPT)
     with c2:
-        guess = _guess_layer(upload.name) if upload is not None else None
+        guess = guess_layer(upload.name) if upload is not None else None
         layer = st.selectbox(t("import.layer", lang), layer_names,
                              index=layer_names.index(guess) if guess else None,
                              placeholder=t("import.layer.choose", lang), key=f"layer-{upload.name if upload else ''}",
@@ -172,7 +224,9 @@ def main() -> None:
     digest = hashlib.sha256(data).hexdigest()
     mapping_key = f"mapping-{digest}-{layer}"
     mapping = st.session_state.get(mapping_key, {})
-    read = _read(digest, upload.name, data, layer, crs, tuple(sorted(mapping.items())))
+    values_key = f"values-{digest}-{layer}"
+    values = tuple(sorted((f, v, c) for (f, v), c in st.session_state.get(values_key, {}).items()))
+    read = _read(digest, upload.name, data, layer, crs, tuple(sorted(mapping.items())), values)
     st.caption(t("import.read", lang, rows=f"{read['rows']:,}", enc=read["encoding"] or "—", crs=read["crs"] or "—"))
 
     with st.expander(t("import.mapping", lang), expanded=bool(read["errors"])):
@@ -199,10 +253,13 @@ def main() -> None:
             st.session_state[mapping_key] = changed
             st.rerun()
 
+    if read["unknown"]:
+        _value_choices(read["unknown"], layer, values_key, lang)
+
     problems = list(read["problems"])
     st.subheader(t("import.problems", lang))
     if problems:
-        st.dataframe(_problem_table(problems, lang), hide_index=True, use_container_width=True)
+        st.dataframe(problem_table(problems, lang), hide_index=True, use_container_width=True)
     else:
         st.success(t("import.no_problems", lang))
 
@@ -221,19 +278,25 @@ def main() -> None:
     if not (dry or go):
         return
     try:
-        result = import_frame(v.store, actor, layer, frame, source=upload.name, dry_run=dry)
-    except Rejected as rej:
-        st.error(t("import.rejected", lang))
-        st.dataframe(_problem_table(rej.problems, lang), hide_index=True, use_container_width=True)
+        result = import_frame(v.store, actor, layer, frame, source=upload.name, dry_run=dry,
+                              names=st.session_state.get("import-names") or None)
+    except Rejected as rej:  # the file's problems, by row and column, under the page's own heading
+        show_refusal(rej, lang, title=t("import.rejected", lang))
         return
-    except PermissionDenied as exc:
-        st.error(exc.problem.message_zh if lang == "zh" else exc.problem.message_en)
+    except Refusal as exc:
+        show_refusal(exc, lang)
         return
     st.success((t("import.dry_done", lang) if dry else t("import.done", lang)) + " " +
                t("import.result", lang, inserted=f"{result.inserted:,}", updated=f"{result.updated:,}",
                  unchanged=f"{result.unchanged:,}"))
     if result.warnings:
-        st.dataframe(_problem_table(result.warnings, lang), hide_index=True, use_container_width=True)
+        st.dataframe(problem_table(result.warnings, lang), hide_index=True, use_container_width=True)
+    if result.parents is not None and result.parents.counts:
+        st.info(t("import.parents", lang) + "：\n\n" + "\n\n".join(result.parents.lines(lang)))
+    # a dry run's ancestors are asked for below and named when the import is confirmed
+    st.session_state["import-pending"] = result.parents.created if dry and result.parents is not None else []
+    if not dry:
+        st.session_state.pop("import-names", None)
 
 
 main()

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from geodata.base.layers import LAYERS, UNIT_LAYER_ZH, LayerSchema
+from geodata.base.layers import LAYERS, PERSON_LEDGERS, UNIT_LAYER_ZH, LayerSchema
 from geodata.base.problems import Problem
 
 from .. import coords
@@ -28,6 +28,7 @@ from . import geometry as geom
 from .columns import ColumnMap, HeaderMatcher, MappingError, field_label, load_mapping, map_headers
 from .formats import RawChunk, Source, UnreadableFile, open_source
 from .problems import ERROR, WARNING, Issue, ProblemLog
+from .value_map import RawValueMap, parse_value_maps, resolve_value_map
 from .values import parse_field
 
 #: rows per chunk: ~50k rows keep a chunk's Python objects to tens of MB whatever the file size
@@ -70,6 +71,9 @@ class ReadReport:
     rows_read: int = 0  # data rows in the file (title, header, empty and total rows not counted)
     rows_kept: int = 0  # rows without errors, i.e. rows in the frame
     columns: dict[str, str] = field(default_factory=dict)  # canonical field → source header
+    #: vocabulary field → the values this file writes that match no term and were not mapped (/import offers
+    #: the choice: map each for this file, or refuse)
+    unknown_values: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def problems(self) -> list[Problem]:
@@ -88,6 +92,7 @@ class ReadResult:
     file: str = ""  # as problems name it: "grids.zip (网格/网格.shp)" for a member of an archive
     error_count: int = 0
     columns: dict[str, str] = field(default_factory=dict)
+    unknown_values: dict[str, list[str]] = field(default_factory=dict)  # see ReadReport
 
     @property
     def ok(self) -> bool:
@@ -102,17 +107,22 @@ class ReadResult:
         return [p for p in self.problems if p.severity == WARNING]
 
 
+ValueMaps = RawValueMap | list[str | Path] | tuple[str | Path, ...]
+
+
 def read_layer(path: str | Path, layer: str, *, crs: str | None = None,
-               mapping: str | Path | Mapping[str, str] | None = None, limit_problems: int = 200,
-               chunk_rows: int = CHUNK_ROWS) -> ReadResult:
+               mapping: str | Path | Mapping[str, str] | None = None, values: ValueMaps | None = None,
+               limit_problems: int = 200, chunk_rows: int = CHUNK_ROWS) -> ReadResult:
     """Read a whole file as `layer`. See `iter_layer_chunks` for the streaming form this is built on."""
     name = resolve_layer(layer)
     report = ReadReport(name, str(path), ProblemLog(str(path), limit_problems))
-    chunks = list(iter_layer_chunks(path, name, crs=crs, mapping=mapping, chunk_rows=chunk_rows, report=report))
+    chunks = list(iter_layer_chunks(path, name, crs=crs, mapping=mapping, values=values, chunk_rows=chunk_rows,
+                                    report=report))
     frame = _concat(chunks, report)
     return ReadResult(frame=frame, problems=report.problems, total_problems=report.log.total,
                       source_crs=report.source_crs, encoding=report.encoding, rows_read=report.rows_read, layer=name,
-                      file=report.log.file, error_count=report.log.errors, columns=dict(report.columns))
+                      file=report.log.file, error_count=report.log.errors, columns=dict(report.columns),
+                      unknown_values={k: list(v) for k, v in report.unknown_values.items()})
 
 
 def _concat(chunks: list[pd.DataFrame], report: ReadReport) -> pd.DataFrame:
@@ -128,9 +138,13 @@ def _concat(chunks: list[pd.DataFrame], report: ReadReport) -> pd.DataFrame:
 
 
 def iter_layer_chunks(path: str | Path, layer: str, *, crs: str | None = None,
-                      mapping: str | Path | Mapping[str, str] | None = None, chunk_rows: int = CHUNK_ROWS,
-                      report: ReadReport | None = None, limit_problems: int = 200) -> Iterator[pd.DataFrame]:
+                      mapping: str | Path | Mapping[str, str] | None = None, values: ValueMaps | None = None,
+                      chunk_rows: int = CHUNK_ROWS, report: ReadReport | None = None,
+                      limit_problems: int = 200) -> Iterator[pd.DataFrame]:
     """Yield canonical frames of up to `chunk_rows` rows (rows with errors left out), reading `path` as a stream.
+
+    `values` maps values of vocabulary columns that match no term (`loaders.readers.value_map`): inline `--map`
+    specs or files, or {column: {value: term}} as /import builds it.
 
     Problems, the source CRS and encoding accumulate in `report` (pass one to see them); file-level summaries
     (swapped coordinates, …) are added when the iterator is exhausted. Memory is bounded by the chunk size plus
@@ -154,6 +168,11 @@ def iter_layer_chunks(path: str | Path, layer: str, *, crs: str | None = None,
     except MappingError as exc:
         log.add(ERROR, exc.zh, exc.en, file=str(mapping))
         return
+    try:
+        chosen = parse_value_maps(values)
+    except MappingError as exc:
+        log.add(ERROR, exc.zh, exc.en, field="--map")
+        return
 
     matcher = HeaderMatcher(name)
     try:
@@ -163,7 +182,7 @@ def iter_layer_chunks(path: str | Path, layer: str, *, crs: str | None = None,
             report.encoding = source.encoding
             for severity, zh, en in source.notes:
                 log.add(severity, zh, en)
-            yield from _read(source, schema, system, wanted, chunk_rows, report)
+            yield from _read(source, schema, system, wanted, chosen, chunk_rows, report)
     except UnreadableFile as exc:
         log.add(ERROR, exc.zh, exc.en, file=exc.file)
     except Exception as exc:  # noqa: BLE001 — a file must never crash an import run: report what broke
@@ -184,8 +203,8 @@ class _Plan:
     system: object  # None (undeclared: WGS-84 assumed) | CRS | "gcj02" | "bd09"
     declared: bool
     missing_geometry_ok: bool
-    generate_code: bool
     codes: _CodeIndex
+    chosen: dict[str, dict[str, str]] = field(default_factory=dict)  # field → {value: code}: this file's value map
     swapped_rows: list[int] = field(default_factory=list)
     swapped: int = 0
     projected: int = 0
@@ -193,33 +212,35 @@ class _Plan:
     outside: int = 0
 
 
-def _read(source: Source, schema: LayerSchema, system, wanted: dict[str, str], chunk_rows: int,
-          report: ReadReport) -> Iterator[pd.DataFrame]:
+def _read(source: Source, schema: LayerSchema, system, wanted: dict[str, str], chosen: RawValueMap,
+          chunk_rows: int, report: ReadReport) -> Iterator[pd.DataFrame]:
     log = report.log
-    generate_code = schema.name == "observations"
+    ledger = schema.name in PERSON_LEDGERS
+    # ledgers of people: a record code is made from the row's natural key when absent, and people are named by
+    # 姓名/身份证号 and their home as well as by our person code (geodata.exchange.bulk)
     cmap = map_headers(source.headers, schema.name, wanted, parts=source.header_parts,
-                       optional_required=("code",) if generate_code else ())
-    generate_code = generate_code and "code" not in cmap.fields
+                       optional_required=("code", "person_code") if ledger else ())
     for severity, zh, en, column, fld in cmap.notes:
         log.add(severity, zh, en, column=column, field=fld)
     report.columns = {k: v for k, v in cmap.fields.items()}
-    if generate_code:
-        if {"person_code", "start_date"} <= set(cmap.fields):
-            log.add(WARNING, "没有记录编号列，已用“人员编码-开始日期”生成（如 P001-20220401）",
-                    "no record number column; codes made from person code and start date (e.g. P001-20220401)",
-                    field="code")
-        else:
-            zh, en = field_label(schema, "code")
-            log.add(ERROR, f"缺少必填列“{zh}”", f"required column {en!r} is missing", field="code")
+    if schema.name == "observations" and not {"person_code", "id_number", "name"} & set(cmap.fields):
+        log.add(ERROR, "缺少人员列：需要“身份证号”或“姓名”（及楼栋编码、户编码、房号或地址），或“人员编码”",
+                "no column names the person: give 身份证号 (ID number) or 姓名 (name) with a building, household, "
+                "room or address, or 人员编码 (person code)", field="person_code")
+    try:
+        values = resolve_value_map(chosen, schema, cmap.fields)
+    except MappingError as exc:
+        log.add(ERROR, exc.zh, exc.en, field="--map")
+        return
 
     plan = _plan_geometry(source, schema, cmap, system, log)
-    plan.generate_code = generate_code
+    plan.chosen = values
     if plan.system is not None or plan.geometry_from is not None:
         report.source_crs = coords.source_label(plan.system) if plan.system is not None else "EPSG:4326"
 
     for raw in source.chunks(chunk_rows):
         report.rows_read += len(raw.frame)
-        frame = _canonical(raw, plan, log)
+        frame = _canonical(raw, plan, log, report)
         log.flush()
         report.rows_kept += len(frame)
         if len(frame):
@@ -273,7 +294,7 @@ def _plan_geometry(source: Source, schema: LayerSchema, cmap: ColumnMap, system,
             log.add(WARNING, f"按列名或文件名判断坐标为 {label}，已转换为 WGS-84（如不对请用 --crs wgs84）",
                     f"column or file names say the coordinates are {hint.upper()}; converted to WGS-84 (use "
                     "--crs wgs84 if wrong)", field="geometry")
-    return _Plan(schema, cmap, geometry_from, column, system, declared, missing_ok, False, _CodeIndex())
+    return _Plan(schema, cmap, geometry_from, column, system, declared, missing_ok, _CodeIndex())
 
 
 def _filename_hint(label: str) -> str | None:
@@ -291,7 +312,7 @@ def _filename_hint(label: str) -> str | None:
 # one chunk
 
 
-def _canonical(raw: RawChunk, plan: _Plan, log: ProblemLog) -> pd.DataFrame:
+def _canonical(raw: RawChunk, plan: _Plan, log: ProblemLog, read: ReadReport) -> pd.DataFrame:
     schema = plan.schema
     n = len(raw.frame)
     rows = raw.rows
@@ -313,23 +334,22 @@ def _canonical(raw: RawChunk, plan: _Plan, log: ProblemLog) -> pd.DataFrame:
         header = plan.columns.fields.get(f.name)
         if f.kind == "geometry" or header is None:
             continue
-        parsed = parse_field(raw.frame[header].reset_index(drop=True), f, schema.name)
+        parsed = parse_field(raw.frame[header].reset_index(drop=True), f, schema.name, plan.chosen.get(f.name))
         out[f.name] = parsed.values
+        if parsed.unknown:
+            seen = read.unknown_values.setdefault(f.name, [])
+            seen.extend(v for v in parsed.unknown if v not in seen)
         if parsed.issue is not None:
             report(parsed.issue, header)
             failed[f.name] = parsed.issue.positions
-
-    if plan.generate_code and "person_code" in out and "start_date" in out:
-        out["code"] = pd.Series([f"{p}-{d:%Y%m%d}" if p is not None and d is not None else None
-                                 for p, d in zip(out["person_code"], out["start_date"], strict=True)], dtype=object)
 
     geometry, footprint = None, None
     if plan.geometry_from is not None:
         geometry, footprint = _geometry(raw, plan, report)
 
     for name in schema.required:
-        if name == "geometry" or name not in out or (name == "code" and plan.generate_code):
-            continue  # a generated code is empty only where its parts are, and those are reported
+        if name == "geometry" or name not in out:
+            continue
         empty = out[name].isna().to_numpy(dtype=bool, copy=True)  # written below: never a read-only view
         if name in failed:
             empty[failed[name]] = False  # already reported as unreadable

@@ -15,14 +15,26 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from geodata.base import vocab
-from geodata.base.layers import CONTROL_CHARACTERS, Field, control_character_problem
+from geodata.base.layers import (
+    CONTROL_CHARACTERS,
+    TEXT_KINDS,
+    YES_NO_PROBLEM,
+    Field,
+    Rule,
+    bound_problem,
+    checked_text,
+    control_character_problem,
+    layer_rule,
+    length_problem,
+    yes_no,
+)
 from loaders.cells import unquote_series
 
 from .problems import ERROR, Issue
@@ -47,23 +59,8 @@ _DATE_PATTERNS = (
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
 
-_TRUE = frozenset({"是", "true", "yes", "y", "t", "1", "√", "✓", "✔", "有", "明确", "已明确", "对", "24小时"})
-_FALSE = frozenset({"否", "false", "no", "n", "f", "0", "×", "✗", "✘", "无", "不明确", "未明确", "不是", "没有"})
-
 _TAG_SEPARATORS = re.compile(r"[,，、;；/|\s]+")
 
-#: (layer, field) → vocabulary; ("*", field) applies to every layer with that field
-VOCABULARIES: dict[tuple[str, str], dict[str, vocab.Term]] = {
-    **{(layer, "kind"): vocab.UNIT_KINDS for layer in vocab.UNIT_LAYERS},
-    ("observations", "kind"): vocab.OBSERVATION_KINDS,
-    ("cases", "kind"): vocab.CASE_KINDS,
-    ("checkpoints", "kind"): vocab.CHECKPOINT_KINDS,
-    ("checkpoints", "status"): vocab.CHECKPOINT_STATUSES,
-    ("roads", "kind"): vocab.ROAD_KINDS,
-    ("*", "control_state"): vocab.CONTROL_STATES,
-    ("*", "resident_type"): vocab.RESIDENT_TYPES,
-    ("*", "tags"): vocab.PERSON_TAGS,
-}
 #: fields holding several vocabulary terms in one cell
 MULTI_VALUED = frozenset({"tags"})
 #: fields holding identifiers: compared after NFKC (full-width digits are common in typed ledgers)
@@ -74,10 +71,15 @@ _IDENTIFIER_SUFFIXES = ("code", "phone", "id_number", "pass_no")
 class Parsed:
     values: pd.Series
     issue: Issue | None = None
+    #: vocabulary fields: the distinct values (as written, trimmed) that match no term and were not mapped — the
+    #: import stops on them with a choice (map each to a known term for this file, or refuse)
+    unknown: tuple[str, ...] = ()
 
 
 def vocabulary(layer: str, name: str) -> dict[str, vocab.Term] | None:
-    return VOCABULARIES.get((layer, name)) or VOCABULARIES.get(("*", name))
+    """The terms of a vocabulary field of `layer` (the field registry's, `geodata.base.layers.RULES`)."""
+    rule = layer_rule(layer, name)
+    return dict(rule.vocab) if rule is not None and rule.vocab is not None else None
 
 
 def is_missing(value: object, tokens: frozenset[str] = NA_TOKENS) -> bool:
@@ -349,16 +351,11 @@ def parse_date(series: pd.Series, name: str = "") -> Parsed:
 
 
 def _bool_value(v: object) -> tuple[bool | None, tuple[str, str] | None]:
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v), None
-    if isinstance(v, (int, float, np.integer, np.floating)) and v in (0, 1):
-        return bool(v), None
-    text = unicodedata.normalize("NFKC", str(v)).strip().lower()
-    if text in _TRUE:
-        return True, None
-    if text in _FALSE:
-        return False, None
-    return None, (f"“{_shown(v)}”不是“是/否”", f"{_shown(v)!r} is not yes/no (是/否)")
+    """The registry's yes/no words (`geodata.base.layers.yes_no`), as hand edits read them."""
+    answer = yes_no(v)
+    if answer is None:
+        return None, (f"“{_shown(v)}”{YES_NO_PROBLEM[0]}", f"{_shown(v)!r}: {YES_NO_PROBLEM[1]}")
+    return answer, None
 
 
 def parse_bool(series: pd.Series, name: str = "") -> Parsed:
@@ -375,16 +372,31 @@ def _allowed(terms: dict[str, vocab.Term]) -> tuple[str, str]:
     return "、".join(t.zh for t in terms.values()), ", ".join(terms)
 
 
-def parse_vocab(series: pd.Series, name: str, terms: dict[str, vocab.Term], label_zh: str = "") -> Parsed:
-    """Stored codes via `geodata.base.vocab.parse_term` (code, Chinese or English label, or a listed synonym)."""
+def term_text(value: object) -> str:
+    """A vocabulary cell as it is compared and as a value map names it: NFKC, trimmed."""
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def parse_vocab(series: pd.Series, name: str, terms: dict[str, vocab.Term], label_zh: str = "",
+                chosen: Mapping[str, str] | None = None) -> Parsed:
+    """Stored codes via `geodata.base.vocab.parse_term` (code, Chinese or English label, or a listed synonym).
+
+    `chosen` maps values this file writes that no term knows (居家健康监测) to the code a person chose for this
+    file (/import's choice, the CLI's `--map`); values left unknown are errors that say how to make that choice."""
     allowed_zh, allowed_en = _allowed(terms)
     what = label_zh or name
+    chosen = chosen or {}
+    unknown: dict[str, None] = {}
 
     def one(v: object) -> tuple[str | None, tuple[str, str] | None]:
-        code = vocab.parse_term(terms, unicodedata.normalize("NFKC", str(v)).strip())
+        text = term_text(v)
+        code = chosen.get(text) or vocab.parse_term(terms, text)
         if code is None:
-            return None, (f"“{_shown(v)}”不是可识别的{what}（可用：{allowed_zh}）",
-                          f"{_shown(v)!r} is not a known {name} (allowed: {allowed_en})")
+            unknown[text] = None
+            return None, (f"“{_shown(v)}”不是可识别的{what}（可用：{allowed_zh}）；可在导入页为本文件选择对应的取值，"
+                          f"或用 --map {what}:{_shown(v)}=取值 指定",
+                          f"{_shown(v)!r} is not a known {name} (allowed: {allowed_en}); choose the value it means "
+                          f"for this file on /import, or give --map {what}:{_shown(v)}=<value>")
         return code, None
 
     def many(v: object) -> tuple[str | None, tuple[str, str] | None]:
@@ -401,30 +413,106 @@ def parse_vocab(series: pd.Series, name: str, terms: dict[str, vocab.Term], labe
         return ",".join(dict.fromkeys(codes)) or None, None
 
     present = ~_missing_mask(series, NA_TOKENS)
-    return _by_distinct(series, present, many if name in MULTI_VALUED else one, name)
+    parsed = _by_distinct(series, present, many if name in MULTI_VALUED else one, name)
+    parsed.unknown = tuple(unknown)
+    return parsed
 
 
 # ---------------------------------------------------------------------------------------------------------
 
 
-def parse_field(series: pd.Series, field: Field, layer: str) -> Parsed:
-    """Parse one source column into the canonical field `field` of `layer`.
+def parse_field(series: pd.Series, field: Field, layer: str, chosen: Mapping[str, str] | None = None) -> Parsed:
+    """Parse one source column into the canonical field `field` of `layer` (`chosen`: this file's value map of a
+    vocabulary field, see `parse_vocab`).
 
     The quote our exports put before text a spreadsheet would run as a formula (`loaders.cells`) comes off first,
     so an exported file re-imports unchanged."""
     series = unquote_series(series)
     terms = vocabulary(layer, field.name)
     if terms is not None:
-        return parse_vocab(series, field.name, terms, field.zh)
+        return parse_vocab(series, field.name, terms, field.zh, chosen)
+    rule = layer_rule(layer, field.name)
     if field.kind == "int":
-        return parse_int(series, field.name)
+        return within_bounds(parse_int(series, field.name), rule, field.name)
     if field.kind == "date":
         return parse_date(series, field.name)
     if field.kind == "bool":
         return parse_bool(series, field.name)
     if field.kind == "float":
         return parse_float(series, field.name)
-    return parse_text(series, field.name)
+    return by_text_rule(parse_text(series, field.name), rule, field.name)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the field registry's rules (geodata.base.layers.RULES) on parsed columns: the checks hand edits make too
+
+
+def _messages(issue: Issue, lang: str) -> list[str]:
+    said = issue.zh if lang == "zh" else issue.en
+    return [said] * len(issue) if isinstance(said, str) else list(said)
+
+
+def _merged(first: Issue | None, second: Issue | None) -> Issue | None:
+    """One issue of two about different cells of one column."""
+    if first is None or not len(first):
+        return second
+    if second is None or not len(second):
+        return first
+    return Issue(np.concatenate([first.positions, second.positions]), ERROR,
+                 _messages(first, "zh") + _messages(second, "zh"), _messages(first, "en") + _messages(second, "en"),
+                 first.field)
+
+
+def _quoted(value: object, why: tuple[str, str]) -> tuple[str, str]:
+    return f"“{_shown(value)}”{why[0]}", f"{_shown(value)!r}: {why[1]}"
+
+
+def within_bounds(parsed: Parsed, rule: Rule | None, name: str) -> Parsed:
+    """Whole numbers outside the rule's bounds (`geodata.base.layers.bound_problem`) are errors."""
+    if rule is None or rule.kind != "int" or (rule.lo is None and rule.hi is None):
+        return parsed
+    num = parsed.values.to_numpy(dtype="float64", na_value=np.nan)
+    lo = -np.inf if rule.lo is None else rule.lo
+    hi = np.inf if rule.hi is None else rule.hi
+    with np.errstate(invalid="ignore"):
+        outside = ~np.isnan(num) & ((num < lo) | (num > hi))
+    if not outside.any():
+        return parsed
+    whys = [_quoted(int(n), bound_problem(rule, int(n)) or ("", "")) for n in num[outside]]
+    issue = Issue(np.flatnonzero(outside), ERROR, [w[0] for w in whys], [w[1] for w in whys], name)
+    values = parsed.values.mask(pd.Series(outside, index=parsed.values.index))
+    return Parsed(values, _merged(parsed.issue, issue))
+
+
+def by_text_rule(parsed: Parsed, rule: Rule | None, name: str) -> Parsed:
+    """Text longer than its column, and phone numbers, ID numbers and genders the registry does not accept
+    (`geodata.base.layers.checked_text`), are errors; accepted ones are stored as the registry says (ID numbers
+    upper case, genders 男/女). Plain text is screened for length in one vectorised pass."""
+    if rule is None or rule.kind not in TEXT_KINDS:
+        return parsed
+    values = parsed.values
+    present = values.notna().to_numpy(dtype=bool)
+    if not present.any():
+        return parsed
+    if rule.kind == "text":
+        if rule.max_len is None:
+            return parsed
+        lengths = values.astype("string").str.len().to_numpy(dtype="float64", na_value=0)
+        long = np.flatnonzero(lengths > rule.max_len)
+        if not len(long):
+            return parsed
+        whys = [_quoted(values.iloc[i], length_problem(values.iloc[i], rule.max_len) or ("", "")) for i in long]
+        issue = Issue(long, ERROR, [w[0] for w in whys], [w[1] for w in whys], name)
+        mask = np.zeros(len(values), dtype=bool)
+        mask[long] = True
+        return Parsed(values.mask(pd.Series(mask, index=values.index)), _merged(parsed.issue, issue))
+
+    def one(v: object) -> tuple[str | None, tuple[str, str] | None]:
+        stored, why = checked_text(rule, name, str(v))
+        return stored, None if why is None else _quoted(v, why)
+
+    checked = _by_distinct(values, present, one, name)
+    return Parsed(checked.values, _merged(parsed.issue, checked.issue))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from geodata.exchange.imports import IMPORT_ROLES
+from geodata.people.authority import role_may
 from loaders.readers import upload_path
 from tests.dashboard.test_auth_pages import app, assert_ran, texts  # noqa: F401 — `app` is a fixture
 from tests.geodata.test_scope_city import USERS, city  # noqa: F401 — `city` is a fixture
@@ -53,7 +53,7 @@ def test_the_name_keeps_a_safe_stem_and_only_an_accepted_suffix(tmp_path, name, 
 
 
 def test_roles_that_may_not_import_get_no_uploader_but_a_refusal(app):
-    refused = [u for u, (role, _, _) in USERS.items() if role not in IMPORT_ROLES]
+    refused = [u for u, (role, _, _) in USERS.items() if not role_may(role, "import")]
     assert {"wall", "health1"} <= set(refused)
     for username in refused:
         at = app(username, "import_data")

@@ -273,9 +273,9 @@ def test_observation_ledger_with_title_merged_header_serial_dates_and_total_row(
     assert r.frame["start_date"].tolist() == [o[3] for o in ff.OBSERVATIONS]
     assert r.frame["planned_end"].tolist() == [o[4] for o in ff.OBSERVATIONS]
     assert all(isinstance(d, dt.date) for d in r.frame["start_date"])
-    assert r.frame["code"].tolist() == ["P001-20220401", "P002-20220402", "P003-20220403", "P004-20220404"]
+    # no record code column: codes are made on import from each row's natural key (person + start date, issue 17)
+    assert "code" not in r.frame.columns and not any(p.field == "code" for p in r.problems)
     assert r.frame["cadre_name"].tolist() == [o[5] for o in ff.OBSERVATIONS]
-    assert any(p.field == "code" and "生成" in p.message_zh for p in r.warnings)
     assert not any(p.column == "序号" for p in r.problems)  # a running number is never worth a warning
 
 
