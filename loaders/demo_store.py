@@ -48,10 +48,12 @@ def store_demo(store: Store, city, *, scale: str, seed: int, log: Callable[[str]
     write(store, Actor.system("demo"), fill)
     # announce the demo's situation as the daily run would: situation changes and alerts (clusters, S2) land
     # in the event log, so the wall has alerts to show and history has a starting point
+    from geodata.situation.disinfection import run_daily_disinfection_check
     from geodata.situation.risk import run_daily_transitions
 
     t0 = time.perf_counter()
     run_daily_transitions(store, city.today)
+    run_daily_disinfection_check(store, city.today)  # yesterday's villages below their disinfection norm
     timings["daily run"] = time.perf_counter() - t0
     log(f"  {'daily run':<14} {timings['daily run']:6.1f} s")
     return timings

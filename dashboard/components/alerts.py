@@ -11,10 +11,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth
-from dashboard.components.edit_text import plain
+from dashboard.components.refusals import show_refusal
 from dashboard.i18n import extend, t
-from geodata.base.problems import PermissionDenied, Rejected
-from geodata.situation.alerts import acknowledge_alert
+from geodata.people import authority
+from geodata.base.problems import Refusal
+from geodata.situation.alerts import acknowledge_alert, alerts_in_scope
 from geodata.store.db import Store
 from geodata.store.writes import write
 
@@ -48,7 +49,7 @@ def panel(store: Store, frame: pd.DataFrame, totals: dict[str, int], missing: in
         st.caption(t("alerts.none", lang))
         return
     actor = auth.current_actor()
-    may_ack = not kiosk and actor is not None and actor.role == "command"
+    may_ack = not kiosk and authority.allowed(actor, "alert.acknowledge")
     title = "title_en" if lang == "en" else "title_zh"
     for row in frame.head(SHOWN).itertuples(index=False):
         text = html.escape(str(getattr(row, title)))
@@ -66,11 +67,29 @@ def panel(store: Store, frame: pd.DataFrame, totals: dict[str, int], missing: in
         st.html(f'<div class="gw-alert gw-standing">{html.escape(t(key, lang, n=f"{n:,}"))}</div>')
 
 
+def unit_alerts(store: Store, actor, path: str, *, lang: str) -> None:  # noqa: ANN001 — UserActor
+    """The open alerts under a unit, for the people who work there (a street sees its villages' disinfection
+    shortfalls, symptoms and clusters); read through geodata's scope check, acknowledged on the wall."""
+    with store.read() as s:
+        frame = alerts_in_scope(s, actor, path)
+    if frame.empty:
+        return
+    st.html(CSS)
+    st.markdown(f"#### {t('alerts.title', lang)}")
+    title = "title_en" if lang == "en" else "title_zh"
+    for row in frame.head(SHOWN).itertuples(index=False):
+        text = html.escape(str(getattr(row, title)))
+        when = html.escape(f"{row.raised_on} · {row.unit_name}")
+        st.html(f'<div class="gw-alert" data-alert="{html.escape(str(row.kind))}">{text}'
+                f'<div class="gw-alert-when">{when}</div></div>')
+    if len(frame) > SHOWN:
+        st.caption(t("alerts.more", lang, n=len(frame) - SHOWN))
+
+
 def _acknowledge(store: Store, actor, alert_id: int, version: int, lang: str) -> None:
     try:
         write(store, actor, lambda ctx: acknowledge_alert(ctx, alert_id, expected_version=version))
-    except (Rejected, PermissionDenied) as exc:
-        problem = exc.problem if isinstance(exc, PermissionDenied) else exc.problems[0]
-        st.error(plain(problem.message_zh if lang == "zh" else problem.message_en))
+    except Refusal as exc:
+        show_refusal(exc, lang)
         return
     st.rerun(scope="app")

@@ -19,14 +19,22 @@ from dashboard.components.edit_common import (
     text_table,
 )
 from dashboard.components.edit_ledgers import flash, forget_ledgers
-from dashboard.i18n import t
+from dashboard.i18n import extend, t
 from geodata.base.vocab import CASE_KINDS, OBSERVATION_KINDS, label
-from geodata.people import persons, scope
+from geodata.people import authority, persons, scope
 from geodata.reporting import access
 from geodata.situation.cases import record_case
 from geodata.situation.observations import SIGN_ROLES, SYMPTOMS, record_health_check, sign_release, start_observation
 from geodata.store.hierarchy import UnitRef
 from geodata.store.writes import Actor
+
+
+extend({
+    # issue 14 points 5, 6: a close contact names its source case; a new exposure restarts the 14 days
+    "mg.source_case": ("来源病例编号（密接/密接的密接）", "Source case code (close contact / contact of a contact)"),
+    "mg.exposed_on": ("末次接触日期（已在观察中再次接触：自此重新计算14天）",
+                      "Last exposure (exposed again while under observation: the 14 days restart)"),
+})
 
 
 def _done(lang: str) -> None:
@@ -57,7 +65,7 @@ def observations(store: Any, actor: Actor, unit: UnitRef, version: int, on: dt.d
     names = dict(zip(frame["code"], frame["name"], strict=True))
     left, right = st.columns(2)
     with left:
-        if codes and actor.role in scope.EDIT_ROLES["observation"]:
+        if codes and authority.allowed(actor, "health_check.record", unit.path):
             _health_check_form(store, actor, codes, names, on, lang)
         if codes:
             _release_form(store, actor, codes, names, on, lang)
@@ -73,10 +81,12 @@ def _health_check_form(store: Any, actor: Actor, codes: list[str], names: dict[s
     with st.form("gw-check-form"):
         st.markdown(f"**{t('mg.check_form', lang)}**")
         code = st.selectbox(t("mg.observation", lang), codes, format_func=lambda c: f"{names[c]}（{c}）")
-        day = st.date_input(t("mg.checked_on", lang), value=on, max_value=dt.date.today())
+        day = st.date_input(t("mg.checked_on", lang), value=on, max_value=dt.date.today(), format="YYYY-MM-DD")
         temperature = st.number_input(t("mg.temperature", lang), min_value=34.0, max_value=43.0, value=36.5,
                                       step=0.1, format="%.1f")
-        symptoms = st.multiselect(t("mg.symptoms", lang), list(SYMPTOMS),
+        # no "Select all": one tap would record every symptom and raise a false symptom alert on the wall
+        symptoms = st.multiselect(t("mg.symptoms", lang), list(SYMPTOMS), select_all=False,
+                                  placeholder=t("mg.no_symptoms", lang),
                                   format_func=lambda c: SYMPTOMS[c].en if lang == "en" else SYMPTOMS[c].zh)
         if st.form_submit_button(t("mg.submit", lang), type="primary"):
             if save(store, actor, lambda ctx: record_health_check(ctx, code, on=day, temperature=float(temperature),
@@ -86,8 +96,7 @@ def _health_check_form(store: Any, actor: Actor, codes: list[str], names: dict[s
 
 def _release_form(store: Any, actor: Actor, codes: list[str], names: dict[str, str], on: dt.date,
                   lang: str) -> None:
-    roles = [r for r in SIGN_ROLES if actor.role in
-             {"cadre": {"community_head", "grid_leader", "supervisor"}, "medic": {"health"}}[r]]
+    roles = [r for r in SIGN_ROLES if authority.allowed(actor, f"release.sign.{r}")]  # the action sign_release asks
     if not roles:
         return
     with st.form("gw-release-form"):
@@ -114,16 +123,20 @@ def _start_observation_form(store: Any, actor: Actor, unit: UnitRef, version: in
             person = st.text_input(t("mg.person", lang) + " " + t("table.code", lang))
         kind = st.selectbox(t("mg.kind", lang), list(OBSERVATION_KINDS),
                             format_func=lambda c: label(OBSERVATION_KINDS, c, lang))
-        start = st.date_input(t("mg.start", lang), value=on, max_value=dt.date.today())
+        start = st.date_input(t("mg.start", lang), value=on, max_value=dt.date.today(), format="YYYY-MM-DD")
         place = st.text_input(t("mg.place", lang), max_chars=200)
         reason = st.text_input(t("mg.obs_reason", lang), max_chars=200)
         origin = st.text_input(t("mg.origin", lang), max_chars=200)
         cadre = st.text_input(t("mg.cadre", lang), max_chars=100)
         medic = st.text_input(t("mg.medic", lang), max_chars=100)
+        source = st.text_input(t("mg.source_case", lang), max_chars=64)
+        exposed = st.date_input(t("mg.exposed_on", lang), value=None, max_value=dt.date.today(),
+                                format="YYYY-MM-DD")
         if st.form_submit_button(t("mg.submit", lang), type="primary"):
             done = save(store, actor, lambda ctx: start_observation(
                 ctx, str(person or "").strip(), kind, start=start, place=place or None, reason=reason or None,
-                origin=origin or None, cadre_name=cadre or None, medic_name=medic or None), lang=lang)
+                origin=origin or None, cadre_name=cadre or None, medic_name=medic or None,
+                source_case=source.strip() or None, exposed_on=exposed), lang=lang)
             if done is not None:
                 _done(lang)
 
@@ -147,7 +160,7 @@ def _edit_observation_form(store: Any, actor: Actor, frame: pd.DataFrame, lang: 
         kind = st.selectbox(t("mg.kind", lang), list(OBSERVATION_KINDS), key=f"{OBS_EDIT}-kind",
                             format_func=lambda c: label(OBSERVATION_KINDS, c, lang))
         place = st.text_input(t("mg.place", lang), max_chars=200, key=f"{OBS_EDIT}-place")
-        end = st.date_input(t("mg.planned_end", lang), value=None, key=f"{OBS_EDIT}-end")
+        end = st.date_input(t("mg.planned_end", lang), value=None, key=f"{OBS_EDIT}-end", format="YYYY-MM-DD")
         note = st.text_input(t("mg.reason", lang), key=f"{OBS_EDIT}-reason")
         submitted = st.form_submit_button(t("mg.submit", lang), type="primary")
     reload_button(OBS_EDIT, h, lang)
@@ -183,19 +196,21 @@ def _record_case_form(store: Any, actor: Actor, unit: UnitRef, on: dt.date, lang
     with st.form("gw-case-form"):
         st.markdown(f"**{t('mg.case_form', lang)}**")
         kind = st.selectbox(t("mg.kind", lang), list(CASE_KINDS), format_func=lambda c: label(CASE_KINDS, c, lang))
-        reported = st.date_input(t("mg.reported_on", lang), value=on, max_value=dt.date.today())
+        reported = st.date_input(t("mg.reported_on", lang), value=on, max_value=dt.date.today(),
+                                 format="YYYY-MM-DD")
         building = st.selectbox(t("mg.building", lang), [None, *names],
                                 format_func=lambda c: t("mg.none", lang) if c is None else f"{names[c]}（{c}）")
         person = st.text_input(t("mg.person", lang) + " " + t("table.code", lang))
         stair = st.number_input(t("mg.stair_unit", lang), min_value=0, max_value=100, value=None, step=1)
         worksite = st.text_input(t("mg.worksite", lang), max_chars=200)
         known = st.checkbox(t("mg.source_known", lang), value=True)
+        source = st.text_input(t("mg.source_case", lang), max_chars=64)
         note = st.text_area(t("mg.note", lang), max_chars=10_000)
         if st.form_submit_button(t("mg.submit", lang), type="primary"):
             done = save(store, actor, lambda ctx: record_case(
                 ctx, kind=kind, reported_on=reported, building_code=building, person_code=(person or "").strip() or None,
                 stair_unit=int(stair) if stair is not None else None, worksite=worksite or None, source_known=known,
-                note=note or None), lang=lang)
+                note=note or None, source_case=source.strip() or None), lang=lang)
             if done is not None:
                 _done(lang)
 

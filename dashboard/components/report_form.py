@@ -12,10 +12,11 @@ import streamlit as st
 
 from dashboard.components import report_reads as rr
 from dashboard.components.edit_text import plain
+from dashboard.components.refusals import show_refusal
 from dashboard.i18n import extend, t
 from dashboard.state import store_for
-from geodata.base.problems import PermissionDenied, Rejected
-from geodata.reporting.reports import DATA_FIGURES, FIGURES, FLOW_FIGURES, figure_label, submit_report
+from geodata.base.problems import Refusal
+from geodata.reporting.reports import DATA_FIGURES, FIGURES, ZERO_FIGURES, figure_label, submit_report
 from geodata.store.writes import Actor, write
 
 extend({
@@ -25,8 +26,10 @@ extend({
     "reports.form.reason": ("修改原因（修改了预填数字时必填）", "Reason for corrections (required when you change a figure)"),
     "reports.form.submit": ("确认报送", "Submit report"),
     "reports.form.zero": ("一键零报告", "One-click zero report"),
-    "reports.form.zero_help": ("当日无新增病例、无新增隔离、无解除时可用", "Only on a day with no new case, observation or release"),
-    "reports.form.zero_blocked": ("当日数据不为零（{what}），请逐项确认后报送", "The day is not zero ({what}): submit a full report"),
+    "reports.form.zero_help": ("当日无新增病例时可用（新增隔离、解除等按系统数据一并报送）",
+                               "On a day with no new case (new observations, releases and the like are sent as the data "
+                               "gives them)"),
+    "reports.form.zero_blocked": ("当日有病例（{what}），请逐项确认后报送", "The day has cases ({what}): submit a full report"),
     "reports.form.done": ("已报送（{at}{late}）", "Submitted ({at}{late})"),
     "reports.form.done_late": ("，迟报", ", late"),
     "reports.form.again": ("可再次报送以更正，首次报送时间不变。", "You can submit again to correct it; the first time is kept."),
@@ -38,22 +41,12 @@ extend({
 FLASH = "reports_form_flash"
 
 
-def _problems(exc: Exception, lang: str) -> list[str]:
-    """The refusal in the reader's language (it may quote what was typed: shown through `plain`)."""
-    if isinstance(exc, Rejected):
-        return [p.message_en if lang == "en" else p.message_zh for p in exc.problems]
-    if isinstance(exc, PermissionDenied):
-        return [exc.problem.message_en if lang == "en" else exc.problem.message_zh]
-    return [str(exc)]
-
-
 def run_write(url: str, actor: Actor, fn: Callable[[Any], Any], lang: str) -> Any | None:
     """One command through the write path; refusals are shown, not raised. Returns the result or None."""
     try:
         return write(store_for(url), actor, fn)
-    except (Rejected, PermissionDenied) as exc:
-        for msg in _problems(exc, lang):
-            st.error(plain(msg))
+    except Refusal as exc:
+        show_refusal(exc, lang)
         return None
 
 
@@ -87,7 +80,7 @@ def report_form(url: str, version: int, actor: Actor, community: str, name: str,
                 key=f"rep-{community}-{on}-{f.key}")
         reason = st.text_input(t("reports.form.reason", lang), key=f"rep-{community}-{on}-reason")
         submitted = st.form_submit_button(t("reports.form.submit", lang), type="primary")
-    busy = {k: pre[k] for k in FLOW_FIGURES if pre.get(k)}
+    busy = {k: pre[k] for k in ZERO_FIGURES if pre.get(k)}
     zero = st.button(t("reports.form.zero", lang), disabled=bool(busy), help=t("reports.form.zero_help", lang),
                      key=f"rep-{community}-{on}-zero")
     if busy:

@@ -14,19 +14,19 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, state
-from dashboard.components import edit_ledgers, edit_map, edit_records
-from dashboard.components.edit_common import pending_conflict, refusal, text_table
+from dashboard.components import alerts, edit_ledgers, edit_map, edit_records, lift
+from dashboard.components.edit_common import pending_conflict, text_table
 from dashboard.components.edit_history import history_panel
 from dashboard.components.edit_text import plain
+from dashboard.components.refusals import show_refusal
 from dashboard.i18n import t
+from geodata.base.problems import Refusal
 from geodata.base.vocab import LEVEL_LABELS, Level
 from geodata.people import scope
 from geodata.reporting import access
-from geodata.store.hierarchy import UnknownUnit
 
 PAGE = str(Path(__file__).resolve())
 #: everyone but the wall account (counts on the wall are its whole job)
-ROLES = scope.PAGE_ROLES["my_grid"]  # the table the navigation uses
 SECTIONS = ("status", "buildings", "checkpoints", "observations", "cases", "households", "map", "history")
 
 
@@ -50,6 +50,9 @@ def status(v: state.View, actor, unit, lang: str) -> None:  # noqa: ANN001
     with v.store.read() as s:
         totals = access.unit_totals(s, actor, unit.code, v.on)
         kids = access.children_with_figures(s, actor, unit.code, v.on, lang=lang)
+    alerts.unit_alerts(v.store, actor, unit.path, lang=lang)  # shortfalls, symptoms … of the unit's places
+    if unit.level == Level.COMPOUND:
+        lift.panel(v.store, unit.code, lang)  # a natural village: its seal, daily norm and their steps
     obs = sum(int(totals.get(k, 0)) for k in ("obs_home", "obs_central", "obs_self", "obs_temporary"))
     cols = st.columns(6)
     for col, (key, value) in zip(cols, [("households", totals["households"]), ("population", totals["population"]),
@@ -76,7 +79,7 @@ def main() -> None:
     state.require_entry()
     v = state.view()
     lang = v.lang
-    actor = auth.require_signed_in(ROLES)
+    actor = auth.require_signed_in("page.my_grid")  # the action the navigation uses
     with v.store.read() as s:
         home = access.home(s, actor)
         code = st.query_params.get("code") or (home.code if home else None)
@@ -86,8 +89,8 @@ def main() -> None:
         try:
             unit = access.unit(s, actor, code)
             crumbs = access.breadcrumb(s, actor, code)
-        except (scope.PermissionDenied, UnknownUnit) as exc:
-            refusal(exc, lang)
+        except Refusal as exc:
+            show_refusal(exc, lang)
             if home is not None:
                 st.page_link(PAGE, label=plain(home.name), query_params={"code": home.code})
             return
@@ -131,8 +134,8 @@ def main() -> None:
             edit_map.editor(v.store, actor, unit, v.settings, v.on, lang)
         elif section == "history":
             history_panel(v.store, actor, lang, default_code=unit.code, default_entity="unit", key="gw-mg-history")
-    except scope.PermissionDenied as exc:
-        refusal(exc, lang)
+    except Refusal as exc:
+        show_refusal(exc, lang)
 
 
 main()

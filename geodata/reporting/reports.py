@@ -6,9 +6,10 @@ The flow:
   observation by kind, new observations and releases, sealed buildings, checkpoints) plus the supplies the
   community entered in its last report. The head confirms them, or corrects a figure with a reason.
 - `submit_report(ctx, …)`: one report per community and day; a head or grid leader of that community submits it
-  (§5.3 "daily (zero) report"). A one-click zero report (`zero=True`) is accepted only when the data holds no
-  case, no new observation and no release that day ("无病例零报告"); it still carries the standing figures, so
-  the summaries add up. A report submitted at or after the cut-off is accepted and marked late.
+  (§5.3 "daily (zero) report"). A one-click zero report (`zero=True`) is accepted when the data holds no case
+  that day ("无病例零报告", 004 三(二): 确诊、无症状、疑似 — a close contact or a new observation is not a case,
+  issue 14 point 8); it carries the day's figures as the data gives them (new observations, releases, close
+  contacts prefilled), so the summaries add up. A report submitted at or after the cut-off is accepted and marked late.
 - `report_status` / `missing_reports` / `report_missing`: who has not reported, once the cut-off has passed.
 - `summary(session, unit, on)`: street → district → city totals summed from the submitted reports (so each level
   is the sum of its parts), with every difference between a report and the live data per community.
@@ -33,9 +34,10 @@ import pandas as pd
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from geodata.base.problems import PermissionDenied, Problem, Rejected
+from geodata.base.problems import Problem, Rejected
 from geodata.base.vocab import Level
 from geodata.checkpoints.rules import staffing_status
+from geodata.people import authority
 from geodata.situation.history import targets_in_states
 from geodata.store.hierarchy import UnitRef, path_upper_bound, ref, unit_by_code
 from geodata.store.models import DailyReport, Unit
@@ -79,12 +81,12 @@ FIGURE_BY_KEY = {f.key: f for f in FIGURES}
 DATA_FIGURES = tuple(f.key for f in FIGURES if f.source == "data")
 ENTERED_FIGURES = tuple(f.key for f in FIGURES if f.source == "entered")
 FLOW_FIGURES = tuple(f.key for f in FIGURES if f.flow)
+#: the figures a zero report must have at 0: the day's cases ("无病例零报告", 004 三(二)); close contacts,
+#: observations and releases are not cases, and a zero report carries them as the data gives them
+ZERO_FIGURES = ("new_confirmed", "new_asymptomatic", "new_suspected")
 CASE_FIGURES = {"confirmed": "new_confirmed", "asymptomatic": "new_asymptomatic", "suspected": "new_suspected",
                 "close_contact": "new_close_contact"}
 OBS_KINDS = ("home", "central", "self", "temporary")
-
-#: who submits a community's report (§5.3: community head / grid leader edit the daily (zero) report)
-SUBMIT_ROLES = frozenset({"community_head", "grid_leader"})
 
 STATUS_LABELS = {
     "on_time": ("按时上报", "On time"),
@@ -237,20 +239,14 @@ def prefill(session: Session, community_code: str, on: dt.date) -> dict[str, int
 
 
 def can_submit(actor: Any, community_path: str) -> bool:
-    """A head or grid leader whose scope lies in the community, or a system process."""
-    if actor.role == "system":
-        return True
-    return actor.role in SUBMIT_ROLES and actor.scope_path is not None and actor.scope_path.startswith(
-        community_path)
+    """Action "report.submit" (§5.3: the community head or a grid leader — whose scope lies inside the
+    community — submits its daily (zero) report; system processes for any)."""
+    return authority.allowed(actor, "report.submit", community_path)
 
 
 def _require_submit(actor: Any, comm: Unit) -> None:
-    if actor.role not in SUBMIT_ROLES and actor.role != "system":
-        raise PermissionDenied("只有本社区书记或网格长可以报送日报",
-                               "only the community head or a grid leader of this community may submit its report")
-    if not can_submit(actor, comm.path):
-        raise PermissionDenied(f"超出您的管辖范围，不能报送{comm.name}的日报",
-                               f"outside your scope: cannot submit the report of {comm.name}")
+    authority.require(actor, "report.submit", comm.path,
+                      doing=(f"报送{comm.name}的日报", f"submit the report of {comm.name}"))
 
 
 def _number(key: str, value: Any, problems: list[Problem]) -> int | None:
@@ -286,8 +282,9 @@ def submit_report(ctx: WriteContext, community_code: str, on: dt.date, figures: 
 
     `figures`: values for any figure of the form (supplies are typed here; a data figure given with a value
     other than the prefill is a correction); `corrections`: data figures changed by the head. Every correction
-    needs a `reason`. `zero=True` is the one-click 零报告: refused when the data shows a case, a new observation
-    or a release that day, and it takes no corrections. `now` (default: the server clock) decides lateness.
+    needs a `reason`. `zero=True` is the one-click 零报告: refused when the data shows a case that day (a new
+    observation or close contact does not stop it: its figures are carried as prefilled), and it takes no
+    corrections. `now` (default: the server clock) decides lateness.
     A second submission replaces the values and keeps the first submission time and late flag.
     """
     now = now or dt.datetime.now()
@@ -304,13 +301,13 @@ def submit_report(ctx: WriteContext, community_code: str, on: dt.date, figures: 
                                 field="figures"))
     prefilled = prefill(ctx.session, comm.code, on)
     if zero:
-        busy = {k: prefilled[k] for k in FLOW_FIGURES if prefilled[k]}
+        busy = {k: prefilled[k] for k in ZERO_FIGURES if prefilled[k]}
         if busy:
             what_zh = "、".join(f"{figure_label(k)}{v}" for k, v in busy.items())
             what_en = ", ".join(f"{figure_label(k, 'en')} {v}" for k, v in busy.items())
-            problems.append(Problem(f"当日数据不为零（{what_zh}），不能报零报告，请逐项确认后报送",
-                                    f"the day's data is not zero ({what_en}): submit a full report, not a zero "
-                                    f"report", field="zero"))
+            problems.append(Problem(f"当日有病例（{what_zh}），不能报零报告，请逐项确认后报送",
+                                    f"not zero: the day has cases ({what_en}) — submit a full report",
+                                    field="zero"))
         if corrections:
             problems.append(Problem("零报告不能修改数据", "a zero report takes no corrections", field="corrections"))
     values: dict[str, int | None] = dict(prefilled)
@@ -325,7 +322,7 @@ def submit_report(ctx: WriteContext, community_code: str, on: dt.date, figures: 
     if problems:
         raise Rejected(problems)
 
-    is_zero = all(not values[k] for k in FLOW_FIGURES)
+    is_zero = all(not values[k] for k in ZERO_FIGURES)
     late = is_late(ctx.session, on, now)
     report = ctx.session.execute(select(DailyReport).where(
         DailyReport.community_id == comm.id, DailyReport.report_date == on)).scalar_one_or_none()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from geodata.base.problems import Problem, Rejected
 from geodata.base.vocab import Term
-from geodata.people import authority
+from geodata.people import authority, scope
 from geodata.store.hierarchy import path_upper_bound
 from geodata.store.models import Alert, Unit
 from geodata.store.writes import WriteContext
@@ -30,6 +30,7 @@ ALERT_KINDS = {t.code: t for t in (
     Term("cluster", "聚集性病例", "Cluster"),
     Term("transmission", "社区传播", "Community transmission"),
     Term("symptom", "观察对象出现症状", "Symptoms under observation"),
+    Term("disinfection", "消毒未达标", "Disinfection below the daily norm"),
 )}
 
 
@@ -50,7 +51,7 @@ def acknowledge_alert(ctx: WriteContext, alert_id: int, *, expected_version: int
     alert = ctx.session.get(Alert, alert_id)
     if alert is None:
         raise Rejected([Problem(f"预警不存在: {alert_id}", f"no such alert: {alert_id}", field="alert_id")])
-    authority.require(ctx.actor, "acknowledge_alert", alert.path)
+    authority.require(ctx.actor, "alert.acknowledge", alert.path)
     if expected_version is not None and alert.version != expected_version:
         raise Rejected([Problem("预警已被他人处理，请刷新", "changed by someone else since you read it: reload",
                                 field="version")])
@@ -61,6 +62,24 @@ def acknowledge_alert(ctx: WriteContext, alert_id: int, *, expected_version: int
     ctx.record("alert.acknowledge", "alert", str(alert.id), path=alert.path,
                old={"acknowledged_by": None}, new={"acknowledged_by": ctx.actor.username})
     return alert
+
+
+def resolve_alert(ctx: WriteContext, alert: Alert, why_zh: str, why_en: str) -> Alert:
+    """Close an alert whose condition no longer holds (a rule's own follow-up, not a person's acknowledgement):
+    it leaves the open list, and the log says who closed it by which write and why."""
+    alert.acknowledged_by = ctx.actor.username
+    alert.acknowledged_at = ctx.now
+    ctx.record("alert.resolve", "alert", str(alert.id), path=alert.path,
+               old={"acknowledged_by": None}, new={"acknowledged_by": ctx.actor.username, "kind": alert.kind},
+               reason=f"{why_zh} / {why_en}")
+    return alert
+
+
+def alerts_in_scope(session: Session, actor: Any, path: str) -> pd.DataFrame:
+    """The open alerts under a unit the person may read (a street's page: shortfalls, symptoms, clusters of its
+    communities); refused outside their scope."""
+    scope.require_read(actor, path)
+    return open_alerts(session, scope_path=path)
 
 
 def open_alerts(session: Session, *, scope_path: str | None = None, kinds: tuple[str, ...] | None = None,

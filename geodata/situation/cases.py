@@ -24,6 +24,7 @@ from geodata.base.vocab import CASE_KINDS, Level, parse_term
 from geodata.people import authority
 from geodata.situation.control import ControlChange, Target, raise_by_rule
 from geodata.situation.honours import revoke_on_confirmed_case
+from geodata.situation.observations import find_case
 from geodata.situation.risk import (
     UnitSituation,
     community_of,
@@ -91,9 +92,11 @@ def _place(ctx: WriteContext, *, person_code: str | None, household_code: str | 
 def record_case(ctx: WriteContext, *, kind: str, reported_on: dt.date, building_code: str | None = None,
                 compound_code: str | None = None, household_code: str | None = None, person_code: str | None = None,
                 stair_unit: int | None = None, worksite: str | None = None, source_known: bool = True,
-                note: str | None = None, code: str | None = None) -> CaseResult:
+                note: str | None = None, code: str | None = None, source_case: str | None = None) -> CaseResult:
     """Record a case or close contact and apply the rules (see the module docstring). Returns the case, the
-    community's situation before and after, the control changes and the alerts raised."""
+    community's situation before and after, the control changes and the alerts raised. `source_case`: the case
+    this one was exposed to (a close contact's source, 000 §3(一)2: the lift guard of the source's building
+    counts it wherever it lives; a close contact of a close contact is 密接的密接)."""
     kcode = parse_term(CASE_KINDS, kind)
     problems = []
     if kcode is None:
@@ -104,9 +107,10 @@ def record_case(ctx: WriteContext, *, kind: str, reported_on: dt.date, building_
         problems.append(Problem(f"病例编号已存在: {code}", f"case code already exists: {code}", field="code"))
     if problems:
         raise Rejected(problems)
+    source = find_case(ctx.session, source_case)
     place = _place(ctx, person_code=person_code, household_code=household_code, building_code=building_code,
                    compound_code=compound_code)
-    authority.require(ctx.actor, "record_case", place["path"])
+    authority.require(ctx.actor, "edit.case", place["path"])
     th = thresholds(ctx.session, "seeds")
     counted = kcode in th.case_kinds
     community = community_of(ctx.session, place["path"])
@@ -120,14 +124,16 @@ def record_case(ctx: WriteContext, *, kind: str, reported_on: dt.date, building_
                 reported_on=reported_on, person_id=place["person_id"], building_id=place["building_id"],
                 compound_id=place["compound_id"], household_id=place["household_id"], grid_id=place["grid_id"],
                 path=place["path"], stair_unit=stair_unit if stair_unit is not None else place["stair_unit"],
-                worksite=(worksite or "").strip() or None, source_known=bool(source_known), note=note)
+                worksite=(worksite or "").strip() or None, source_known=bool(source_known), note=note,
+                source_case_id=source.id if source else None)
     ctx.session.add(case)
     ctx.session.flush()
     apply_delta(ctx.session, case.path, **{f"cases_{kcode}": 1})
     ctx.record("case.create", "case", case.code, path=case.path,
                new={"kind": kcode, "reported_on": reported_on, "path": case.path, "building_id": case.building_id,
                     "compound_id": case.compound_id, "household_id": case.household_id,
-                    "stair_unit": case.stair_unit, "worksite": case.worksite, "source_known": case.source_known},
+                    "stair_unit": case.stair_unit, "worksite": case.worksite, "source_known": case.source_known,
+                    "source_case": source.code if source else None},
                reason=note)
     result = CaseResult(case, before, before)
     # scenario 20: a confirmed case in a flagged compound revokes its flag, in this same transaction
@@ -185,7 +191,7 @@ def reclassify_case(ctx: WriteContext, code: str, kind: str, *, reason: str | No
     case = ctx.session.execute(select(Case).where(Case.code == code)).scalar_one_or_none()
     if case is None:
         raise Rejected([Problem(f"病例编号不存在: {code}", f"unknown case code {code!r}", field="code")])
-    authority.require(ctx.actor, "record_case", case.path)
+    authority.require(ctx.actor, "edit.case", case.path)
     kcode = parse_term(CASE_KINDS, kind)
     if kcode is None:
         raise Rejected([Problem(f"未知病例类型: {kind}", f"unknown case kind: {kind!r}", field="kind")])

@@ -10,9 +10,9 @@ natural village, which "can be sealed just like a building" (§1.1 building ↔ 
   are hard-isolated (`000` §3).
 - People change states with `set_control` (community head, grid leader, supervisor, command centre; §5.3), with a
   reason, optionally against the version they read (a concurrent edit cannot silently win).
-- Leaving 疫点/封锁 is guarded (§2.2 termination, `000` §3): no close contact with fewer than 14 days of
-  observation, no new case within 14 days, terminal disinfection recorded after the last case; then an expert
-  assessment (`record_expert_assessment`) and the command centre's decision (`decide_lift`).
+- Leaving 疫点/封锁 is guarded (§2.2 termination, `000` §3): no close contact of the target's cases (by source link,
+  wherever they live) with fewer than 14 days of observation, no new case within 14 days, terminal disinfection
+  recorded after the last case; then an expert assessment (`record_expert_assessment`) and the command centre's decision (`decide_lift`).
 
 Each change is one `control.change` event (old → new state, effective date, rule, cases, reason) and keeps
 `unit_stats.sealed_buildings` in step (buildings only: the counter holds buildings, see geodata.store.stats).
@@ -29,76 +29,24 @@ from sqlalchemy.orm import Session
 
 from geodata.base.problems import PermissionDenied, Problem, Rejected
 from geodata.base.vocab import CONTROL_STATES, Level, parse_term
-from geodata.people import authority
+from geodata.people import authority, scope
+from geodata.situation.disinfection import refresh_shortfall_alerts
 from geodata.situation.history import CONTROL_ACTION, compound_control_as_of, state_counts
 from geodata.situation.risk import ancestor_at, common_path, select_units
-from geodata.store.models import (
-    Building,
-    Case,
-    Disinfection,
-    ExpertAssessment,
-    LiftDecision,
-    Observation,
-    Person,
-    Unit,
-)
+from geodata.situation.targets import Target, not_after_today, resolve_target
+from geodata.store.models import Case, Disinfection, ExpertAssessment, LiftDecision, Observation
 from geodata.store.rules_config import get_setting, observation_days
 from geodata.store.stats import SEALED_STATES, apply_delta
-from geodata.store.writes import WriteContext
+from geodata.store.writes import Actor, WriteContext
 
 #: how strong a state is; rules only move a target up this scale
 SEVERITY = {"normal": 0, "lifted": 0, "closed": 1, "epidemic_spot": 2, "sealed": 3}
 #: states that only a lift decision ends (§2.2 响应终止)
 GUARDED = frozenset({"epidemic_spot", "sealed"})
 assert GUARDED == frozenset(SEALED_STATES)
-
-
-@dataclass
-class Target:
-    """A building, or a compound / natural village, whose control state can change."""
-
-    kind: str  # building | compound
-    row: Building | Unit
-
-    @property
-    def code(self) -> str:
-        return self.row.code
-
-    @property
-    def path(self) -> str:
-        return self.row.path
-
-    @property
-    def state(self) -> str:
-        return self.row.control_state or "normal"
-
-    @property
-    def since(self) -> dt.date | None:
-        return self.row.control_since
-
-    @property
-    def is_village(self) -> bool:
-        return self.kind == "compound" and self.row.kind == "natural_village"
-
-    def ids(self) -> dict[str, int | None]:
-        if self.kind == "building":
-            return {"building_id": self.row.id, "compound_id": None}
-        return {"building_id": None, "compound_id": self.row.id}
-
-    def cases_filter(self):  # noqa: ANN201 — an SQL condition on Case
-        return Case.building_id == self.row.id if self.kind == "building" else Case.compound_id == self.row.id
-
-
-def resolve_target(session: Session, code: str) -> Target:
-    building = session.execute(select(Building).where(Building.code == code)).scalar_one_or_none()
-    if building is not None:
-        return Target("building", building)
-    unit = session.execute(
-        select(Unit).where(Unit.code == code, Unit.level == int(Level.COMPOUND))).scalar_one_or_none()
-    if unit is not None:
-        return Target("compound", unit)
-    raise Rejected([Problem(f"楼栋或小区/自然村编码不存在: {code}", f"no building or compound/village with code {code!r}",
-                            field="target_code")])
+#: the action of geodata.people.authority that sets a target's control state: the edit of its own record (so /my-grid's
+#: building form and this command answer alike, §5.3)
+EDIT_ACTIONS = {"building": "edit.building", "compound": "edit.unit"}
 
 
 @dataclass(frozen=True)
@@ -129,6 +77,8 @@ def _change(ctx: WriteContext, target: Target, state: str, on: dt.date, reason: 
     ctx.record(CONTROL_ACTION, target.kind, target.code, path=target.path,
                old={"state": old, "since": old_since, "reason": old_reason},
                new={"state": state, "since": on, "rule": rule, "cases": list(cases)}, reason=reason)
+    # a back-dated change moves the disinfection norm of the days since: judge them now, not at the next daily run
+    refresh_shortfall_alerts(ctx, target, on)
     return ControlChange(target.kind, target.code, old, state, on, rule, reason)
 
 
@@ -148,7 +98,8 @@ def set_control(ctx: WriteContext, target_code: str, state: str, reason: str, *,
     current state's start. Returns the change, or None when the state was already `state`.
     """
     target = resolve_target(ctx.session, target_code)
-    authority.require(ctx.actor, "set_control", target.path)
+    # the control state is a field of the building (or compound / village) record: its edit action decides
+    authority.require(ctx.actor, EDIT_ACTIONS[target.kind], target.path)
     problems = []
     code = parse_term(CONTROL_STATES, state)
     if code is None:
@@ -162,10 +113,12 @@ def set_control(ctx: WriteContext, target_code: str, state: str, reason: str, *,
                                 "changed by someone else since you read it: reload and try again", field="version")])
     if code == "lifted" or (target.state in GUARDED and code not in GUARDED):
         raise Rejected([Problem(
-            "解除疫点/封锁须满足解除条件，经专家评估后由指挥部决定（decide_lift）",
-            "leaving an epidemic spot or sealing needs the lift conditions, an expert assessment and the command "
-            "centre's decision (decide_lift)", field="state")])
-    on = on or dt.date.today()
+            "解除疫点/封锁不在此处设置：请在该楼栋/自然村卡片的“解除管控”中登记终末消毒、专家评估，"
+            "条件满足后由指挥部决定解除",
+            "an epidemic spot or sealing is not ended here: under \"Lifting\" on the building's or village's card, "
+            "record the terminal disinfection and the expert assessment; once the conditions hold the command "
+            "centre decides the lift", field="state")])
+    on = not_after_today(on or dt.date.today(), "生效", "effective")
     _check_not_backdated(target, on)
     return _change(ctx, target, code, on, reason.strip(), "manual")
 
@@ -186,6 +139,19 @@ def raise_by_rule(ctx: WriteContext, target: Target, state: str, on: dt.date, ru
 # --- the lift guard --------------------------------------------------------------------------------------------
 
 
+#: who acts on each item of the guard: the actions that clear it (geodata.people.authority.ACTIONS). No one
+#: clears "new_case" — only time does; "contacts" clears when the observations run their days and are released.
+LIFT_STEPS: dict[str, tuple[str, ...]] = {
+    "state": (),
+    "contacts": ("release.sign.cadre", "release.sign.medic"),
+    "new_case": (),
+    "terminal_disinfection": ("disinfection.record",),
+    "assessment": ("assessment.record",),
+}
+#: the last step, once every item holds (§2.2: "报市疫情防控指挥部决定终止响应")
+DECISION_COMMAND = "control.lift"
+
+
 @dataclass(frozen=True)
 class LiftItem:
     key: str  # state | contacts | new_case | terminal_disinfection | assessment
@@ -193,6 +159,11 @@ class LiftItem:
     zh: str
     en: str
     codes: tuple[str, ...] = ()
+
+    @property
+    def commands(self) -> tuple[str, ...]:
+        """The commands whose holders can clear this item (empty: only time clears it)."""
+        return LIFT_STEPS.get(self.key, ())
 
 
 @dataclass
@@ -202,6 +173,12 @@ class LiftCheck:
     on: dt.date
     items: list[LiftItem] = field(default_factory=list)
     assessment_id: int | None = None
+    #: the assessment that counts (the latest of this sealing, after the last case), whatever its conclusion
+    assessment_on: dt.date | None = None
+    assessment_conclusion: str | None = None
+    version: int = 0  # the target's version when read: a decision is saved against it
+    is_village: bool = False
+    path: str | None = None  # where the target sits (who may act on it: authority.allowed)
 
     @property
     def conditions_met(self) -> bool:
@@ -212,6 +189,14 @@ class LiftCheck:
     def ok(self) -> bool:
         return all(i.ok for i in self.items)
 
+    @property
+    def guarded(self) -> bool:
+        return self.state in GUARDED
+
+    def blocking(self) -> list[LiftItem]:
+        """What still stands in the way of the decision, in the order the guard checks it."""
+        return [i for i in self.items if not i.ok]
+
     def problems(self) -> list[Problem]:
         return [Problem(i.zh, i.en, field=i.key) for i in self.items if not i.ok]
 
@@ -219,29 +204,20 @@ class LiftCheck:
 def lift_check(session: Session, target_code: str, on: dt.date | None = None) -> LiftCheck:
     """Which lift conditions hold for a target on `on` (§2.2 响应终止, `000_7bd660b113904959.txt` §3):
     close contacts observed ≥14 days, no new case within 14 days, terminal disinfection after the last case,
-    and an expert assessment recommending the lift made during this sealing and after the last case."""
+    and the expert assessment: the latest one made during this sealing and after the last case counts, so a
+    "keep" after a "lift" holds the seal until a newer "lift"."""
     on = on or dt.date.today()
     target = resolve_target(session, target_code)
     days = observation_days(session)
     kinds = [*get_setting(session, "situation")["case_kinds"], "suspected"]
-    check = LiftCheck(target.code, target.state, on)
+    check = LiftCheck(target.code, target.state, on, version=int(target.row.version or 0),
+                      is_village=target.is_village, path=target.path)
     items = check.items
     guarded = target.state in GUARDED
     items.append(LiftItem("state", guarded, "" if guarded else f"当前状态为{CONTROL_STATES[target.state].zh}，无需解除",
                           "" if guarded else f"state is {target.state}: nothing to lift"))
 
-    # close contacts with fewer than `days` days of observation: people of the target under observation, and
-    # close-contact records placed at the target
-    person_filter = Person.building_id == target.row.id if target.kind == "building" else \
-        Person.compound_id == target.row.id
-    short_obs = session.execute(
-        select(Observation.code, Observation.start_date).join(Person, Person.id == Observation.person_id).where(
-            person_filter, Observation.released_on.is_(None), Observation.start_date <= on,
-            Observation.start_date > on - dt.timedelta(days=days))).all()
-    short_contacts = session.execute(select(Case.code).where(
-        target.cases_filter(), Case.kind == "close_contact", Case.reported_on <= on,
-        Case.reported_on > on - dt.timedelta(days=days))).scalars().all()
-    codes = tuple(sorted({c for c, _ in short_obs} | set(short_contacts)))
+    codes = _short_contacts(session, target, on, days)
     items.append(LiftItem(
         "contacts", not codes,
         "" if not codes else f"有{len(codes)}名密切接触者观察未满{days}天：{'、'.join(codes)}",
@@ -266,18 +242,76 @@ def lift_check(session: Session, target_code: str, on: dt.date | None = None) ->
         "terminal_disinfection", terminal is not None,
         "" if terminal else "无最后一例病例之后的终末消毒记录",
         "" if terminal else "no terminal disinfection recorded after the last case"))
-
-    since_floor = max(d for d in (last_case, target.since, dt.date.min) if d is not None)
-    assessment = session.execute(select(ExpertAssessment).where(
-        ExpertAssessment.target_code == target.code, ExpertAssessment.conclusion == "lift",
-        ExpertAssessment.assessed_on <= on, ExpertAssessment.assessed_on >= since_floor).order_by(
-        ExpertAssessment.assessed_on.desc(), ExpertAssessment.id.desc())).scalars().first()
-    check.assessment_id = assessment.id if assessment else None
-    items.append(LiftItem(
-        "assessment", assessment is not None,
-        "" if assessment else "尚无建议解除的专家评估（市卫健委）",
-        "" if assessment else "no expert assessment recommending the lift yet"))
+    items.append(_assessment_item(session, target, on, last_case, check))
     return check
+
+
+#: how far the guard follows contact links from a target's cases: 密接 (1) and 密接的密接 (2), 000 §3(一)2
+CONTACT_DEPTH = 2
+
+
+def _contact_ids(session: Session, target: Target) -> set[int]:
+    """Ids of the cases at the target and of their contacts to CONTACT_DEPTH, by source links — wherever the
+    contacts live (issue 14 point 6)."""
+    found = set(session.execute(select(Case.id).where(
+        target.cases_filter(), Case.kind != "close_contact")).scalars())
+    frontier = set(found)
+    for _ in range(CONTACT_DEPTH):
+        if not frontier:
+            break
+        frontier = set(session.execute(select(Case.id).where(
+            Case.source_case_id.in_(frontier), Case.kind == "close_contact")).scalars()) - found
+        found |= frontier
+    return found
+
+
+def _short_contacts(session: Session, target: Target, on: dt.date, days: int) -> tuple[str, ...]:
+    """Close contacts of the target's cases observed fewer than `days` days on `on` (000 §3 响应终止): the
+    observations linked to those cases (from the start or the last exposure, wherever the person lives) and the
+    close-contact records linked to them; a close-contact record placed at the target without a source counts
+    too (it cannot be told apart). Residents of the target under observation for another reason (a returnee)
+    do not hold the lift."""
+    linked = _contact_ids(session, target)
+    floor = on - dt.timedelta(days=days)
+    runs_from = func.coalesce(Observation.exposed_on, Observation.start_date)
+    obs = session.execute(select(Observation.code).where(
+        Observation.source_case_id.in_(linked), Observation.start_date <= on,
+        Observation.released_on.is_(None) | (Observation.released_on > on), runs_from > floor)).scalars().all() \
+        if linked else []
+    contacts = session.execute(select(Case.code).where(
+        Case.kind == "close_contact", Case.reported_on <= on, Case.reported_on > floor,
+        Case.source_case_id.in_(linked) | (target.cases_filter() & Case.source_case_id.is_(None)))).scalars().all()
+    return tuple(sorted(set(obs) | set(contacts)))
+
+
+def _assessment_item(session: Session, target: Target, on: dt.date, last_case: dt.date | None,
+                     check: LiftCheck) -> LiftItem:
+    """The latest assessment of this sealing made after the last case (by date, then by the order recorded):
+    it must recommend the lift. An earlier "lift" does not outlive a later "keep"."""
+    since_floor = max(d for d in (last_case, target.since, dt.date.min) if d is not None)
+    latest = session.execute(select(ExpertAssessment).where(
+        ExpertAssessment.target_code == target.code, ExpertAssessment.assessed_on <= on,
+        ExpertAssessment.assessed_on >= since_floor).order_by(
+        ExpertAssessment.assessed_on.desc(), ExpertAssessment.id.desc())).scalars().first()
+    if latest is not None:
+        check.assessment_on, check.assessment_conclusion = latest.assessed_on, latest.conclusion
+    if latest is not None and latest.conclusion == "lift":
+        check.assessment_id = latest.id
+        return LiftItem("assessment", True, "", "")
+    if latest is not None:
+        return LiftItem("assessment", False,
+                        f"最新专家评估（{latest.assessed_on}，{latest.experts}）结论为继续管控",
+                        f"the latest expert assessment ({latest.assessed_on}, {latest.experts}) says keep the control")
+    return LiftItem("assessment", False, "尚无建议解除的专家评估（市卫健委）",
+                    "no expert assessment recommending the lift yet")
+
+
+def lift_status(session: Session, actor: Actor, target_code: str, on: dt.date | None = None) -> LiftCheck:
+    """`lift_check` for a person's page: refused outside their scope (the checklist names observations)."""
+    target = resolve_target(session, target_code)
+    if not scope.can_read(actor, target.path):
+        raise PermissionDenied("超出您的管辖范围，无法查看解除条件", "outside your scope: cannot see the lift conditions")
+    return lift_check(session, target_code, on)
 
 
 ASSESSMENT_CONCLUSIONS = {"lift": ("建议解除", "recommend lifting"), "keep": ("继续管控", "keep the control")}
@@ -285,9 +319,10 @@ ASSESSMENT_CONCLUSIONS = {"lift": ("建议解除", "recommend lifting"), "keep":
 
 def record_expert_assessment(ctx: WriteContext, target_code: str, *, experts: str, conclusion: str = "lift",
                              on: dt.date | None = None, note: str | None = None) -> ExpertAssessment:
-    """Record the experts' assessment of a sealed target (市卫健委 experts; health staff or command centre)."""
+    """Record the experts' assessment of a sealed target (市卫健委 experts; health staff or command centre).
+    Refused for a date after today: an assessment cannot be entered before it is made."""
     target = resolve_target(ctx.session, target_code)
-    authority.require(ctx.actor, "record_expert_assessment", target.path)
+    authority.require(ctx.actor, "assessment.record", target.path)
     problems = []
     if conclusion not in ASSESSMENT_CONCLUSIONS:
         problems.append(Problem(f"评估结论应为 lift 或 keep: {conclusion}", f"conclusion must be lift or keep: "
@@ -296,7 +331,7 @@ def record_expert_assessment(ctx: WriteContext, target_code: str, *, experts: st
         problems.append(Problem("须填写评估专家", "name the experts", field="experts"))
     if problems:
         raise Rejected(problems)
-    on = on or dt.date.today()
+    on = not_after_today(on or dt.date.today(), "评估", "assessment")
     row = ExpertAssessment(target_kind=target.kind, target_code=target.code, path=target.path, assessed_on=on,
                            experts=experts.strip(), conclusion=conclusion, note=note, recorded_by=ctx.actor.username,
                            recorded_at=ctx.now, **target.ids())
@@ -312,12 +347,11 @@ def record_expert_assessment(ctx: WriteContext, target_code: str, *, experts: st
 def decide_lift(ctx: WriteContext, target_code: str, *, on: dt.date | None = None, reason: str | None = None,
                 expected_version: int | None = None) -> LiftDecision:
     """The command centre lifts a 疫点/封锁 (§2.2 响应终止: "市疫情防控指挥部 decides"). Refused unless the actor
-    is the command centre and every item of `lift_check` holds; the refusal lists each unmet condition."""
-    if ctx.actor.role != "command":
-        raise PermissionDenied("只有指挥部可以决定解除疫点/封锁", "only the command centre may decide to lift")
+    is the command centre and every item of `lift_check` holds; the refusal lists each unmet condition. Refused
+    for a date after today: the guard would be read on a day whose cases and assessments are not known yet."""
     target = resolve_target(ctx.session, target_code)
-    authority.require(ctx.actor, "decide_lift", target.path)
-    on = on or dt.date.today()
+    authority.require(ctx.actor, DECISION_COMMAND, target.path)
+    on = not_after_today(on or dt.date.today(), "解除决定", "lift decision")
     if expected_version is not None and target.row.version != expected_version:
         raise Rejected([Problem("该楼栋/自然村已被他人修改，请刷新后重试",
                                 "changed by someone else since you read it: reload and try again", field="version")])

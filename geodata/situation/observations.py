@@ -6,7 +6,15 @@ and the releases due today or overdue (domain file §2.5, §3.4, scenarios 7, 8,
 - Daily follow-up (§3.4 每日随访): temperature above 37.3 ℃ (§2.4) or any listed symptom flags the check and
   raises a symptom alert for the street and district health department (`004_2a51f4f7b2873512.txt` 上传机制).
 - Release (§2.5, `000_7bd660b113904959.txt` §1): ≥14 days without symptoms, signed jointly by the 包保干部 and the
-  包保医务人员 — two different people; the observation ends when the second signature lands.
+  包保医务人员 — two different people; the observation ends when the second signature lands. The signers are the
+  ones named on the observation (the account whose display name is `cadre_name` / `medic_name`), or the account
+  the street assigns (`assign_signer`) — not any account whose role may sign in that area (issue 14 point 4).
+- The 14 days cannot be shortened by hand (000 §1(四)3): the planned end is at least the start (or the last
+  exposure) plus the rule's days (`earliest_end`); a planned end before that is refused here and in the hand edit
+  (geodata.editing.records). A person under observation who is exposed again gets 14 days from the new exposure
+  (`record_exposure`, issue 14 point 5); the event log keeps both ends.
+- Close contacts name their source case (`source_case`, 000 §3(一)2), so the lift guard of a 疫点 counts them
+  wherever they live (geodata.situation.control).
 
 `unit_stats.obs_<kind>` moves with every start, change of kind and release (geodata.store.stats.apply_delta).
 """
@@ -21,16 +29,18 @@ import pandas as pd
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from geodata.base.problems import Problem, Rejected
+from geodata.base.problems import PermissionDenied, Problem, Rejected
 from geodata.base.vocab import OBSERVATION_KINDS, Term, parse_term
 from geodata.people import authority
+from geodata.people.accounts import actor_of
 from geodata.situation.alerts import raise_alert
 from geodata.situation.risk import ancestor_at, community_of, select_units
 from geodata.store.hierarchy import path_upper_bound
-from geodata.store.models import HealthCheck, Observation, Person
+from geodata.situation.targets import not_after_today
+from geodata.store.models import Case, HealthCheck, Observation, Person, User
 from geodata.store.rules_config import get_setting
 from geodata.store.stats import apply_delta
-from geodata.store.writes import WriteContext
+from geodata.store.writes import Actor, WriteContext
 
 #: symptoms to report "第一时间" (§2.4)
 SYMPTOMS = {t.code: t for t in (
@@ -53,50 +63,143 @@ def _get(session: Session, code: str) -> Observation:
     return obs
 
 
+def rule_days(session: Session, kind: str) -> int:
+    """Days an observation of `kind` lasts by the "observation" setting (留观: until screened, §2.5)."""
+    cfg = get_setting(session, "observation")
+    return int(cfg["temporary_days"] if kind == "temporary" else cfg["days"])
+
+
+def earliest_end(session: Session, kind: str, start: dt.date, exposed_on: dt.date | None = None) -> dt.date:
+    """The earliest planned end the rule allows: the start, or the last exposure when later, plus the rule's days
+    (000 §1(四)3: no one shortens the 14 days by hand)."""
+    base = max(start, exposed_on) if exposed_on is not None else start
+    return base + dt.timedelta(days=rule_days(session, kind))
+
+
+def end_problem(session: Session, kind: str, start: dt.date, planned_end: dt.date,
+                exposed_on: dt.date | None = None) -> Problem | None:
+    """The refusal of a planned end that ends the observation early (the form's and the hand edit's), or None."""
+    floor = earliest_end(session, kind, start, exposed_on)
+    if planned_end >= floor:
+        return None
+    if planned_end < start:
+        return Problem(f"计划解除日期早于开始日期（{start}）", f"planned end is before the start ({start})",
+                       field="planned_end")
+    days = rule_days(session, kind)
+    return Problem(f"计划解除日期 {planned_end} 早于规定的 {floor}（自{'末次接触' if exposed_on and exposed_on > start else '开始'}"
+                   f"之日起满{days}天），观察期不能人为缩短",
+                   f"planned end {planned_end} is before {floor} ({days} days from the "
+                   f"{'last exposure' if exposed_on and exposed_on > start else 'start'}): the observation period "
+                   f"cannot be shortened by hand", field="planned_end")
+
+
+def find_case(session: Session, code: str | None, field: str = "source_case") -> Case | None:
+    """The case a contact was exposed to, by code (None when no code is given)."""
+    if not code:
+        return None
+    case = session.execute(select(Case).where(Case.code == code)).scalar_one_or_none()
+    if case is None:
+        raise Rejected([Problem(f"来源病例编号不存在: {code}", f"no source case with code {code!r}", field=field)])
+    return case
+
+
 def start_observation(ctx: WriteContext, person_code: str, kind: str, *, start: dt.date | None = None,
                       code: str | None = None, planned_end: dt.date | None = None, place: str | None = None,
                       reason: str | None = None, origin: str | None = None, cadre_name: str | None = None,
-                      medic_name: str | None = None) -> Observation:
-    """Put a person under observation from `start` (default today) to start + 14 days (§2.5)."""
+                      medic_name: str | None = None, source_case: str | None = None,
+                      exposed_on: dt.date | None = None) -> Observation:
+    """Put a person under observation from `start` (default today) to start + 14 days (§2.5), or later: a
+    planned end before that is refused. `source_case`: the case this person is a contact of; `exposed_on`: the
+    last contact. A person already under observation who is exposed again (a later `exposed_on`) keeps the open
+    observation with 14 days from the new exposure (`record_exposure`)."""
     person = ctx.session.execute(select(Person).where(Person.code == person_code)).scalar_one_or_none()
     if person is None:
         raise Rejected([Problem(f"人员编码不存在: {person_code}", f"unknown person code {person_code!r}",
                                 field="person_code")])
-    authority.require(ctx.actor, "start_observation", person.path)
+    authority.require(ctx.actor, "edit.observation", person.path)
+    open_obs = ctx.session.execute(select(Observation.code).where(
+        Observation.person_id == person.id, Observation.released_on.is_(None))).scalar()
+    if open_obs and exposed_on is not None:
+        return record_exposure(ctx, open_obs, exposed_on, source_case=source_case)
     kcode = parse_term(OBSERVATION_KINDS, kind)
     problems = []
     if kcode is None:
         problems.append(Problem(f"未知隔离方式: {kind}", f"unknown observation kind: {kind!r}", field="kind"))
-    open_obs = ctx.session.execute(select(Observation.code).where(
-        Observation.person_id == person.id, Observation.released_on.is_(None))).scalar()
     if open_obs:
-        problems.append(Problem(f"该人员已在隔离观察中（{open_obs}）", f"already under observation ({open_obs})",
+        problems.append(Problem(f"该人员已在隔离观察中（{open_obs}）；再次接触请填写接触日期",
+                                f"already under observation ({open_obs}); for a new exposure give its date",
                                 field="person_code"))
-    start = start or dt.date.today()
-    cfg = get_setting(ctx.session, "observation")
-    days = int(cfg["temporary_days"] if kcode == "temporary" else cfg["days"])
-    planned_end = planned_end or start + dt.timedelta(days=days)
-    if planned_end < start:
-        problems.append(Problem("计划解除日期早于开始日期", "planned end is before the start", field="planned_end"))
+    start = not_after_today(start or dt.date.today(), "隔离开始", "observation start", "start")
+    if exposed_on is not None:
+        not_after_today(exposed_on, "接触", "exposure", "exposed_on")
+    source = find_case(ctx.session, source_case)
+    if kcode is not None:
+        planned_end = planned_end or earliest_end(ctx.session, kcode, start, exposed_on)
+        too_early = end_problem(ctx.session, kcode, start, planned_end, exposed_on)
+        if too_early is not None:
+            problems.append(too_early)
     if problems:
         raise Rejected(problems)
     obs = Observation(code=code or f"OBS-{start:%Y%m%d}-{uuid.uuid4().hex[:6].upper()}", person_id=person.id,
                       path=person.path, kind=kcode, place=place, start_date=start, planned_end=planned_end,
-                      reason=reason, origin=origin, cadre_name=cadre_name, medic_name=medic_name)
+                      reason=reason, origin=origin, cadre_name=cadre_name, medic_name=medic_name,
+                      source_case_id=source.id if source else None, exposed_on=exposed_on)
     ctx.session.add(obs)
     ctx.session.flush()
     apply_delta(ctx.session, person.path, **{f"obs_{kcode}": 1})
     ctx.record("observation.create", "observation", obs.code, path=obs.path,
                new={"person": person.code, "kind": kcode, "path": obs.path, "start_date": start,
-                    "planned_end": planned_end, "place": place, "reason": reason, "origin": origin},
+                    "planned_end": planned_end, "place": place, "reason": reason, "origin": origin,
+                    "source_case": source.code if source else None, "exposed_on": exposed_on},
                reason=f"{OBSERVATION_KINDS[kcode].zh} / {OBSERVATION_KINDS[kcode].en}")
     return obs
+
+
+def record_exposure(ctx: WriteContext, observation_code: str, exposed_on: dt.date, *,
+                    source_case: str | None = None) -> Observation:
+    """A person under observation is a close contact again (issue 14 point 5): the period restarts — the planned
+    end becomes 14 days after the new exposure (never earlier than it was), signatures already given no longer
+    count, and the event keeps the old and the new end. Refused for a released observation, an exposure after
+    today, or one not later than the exposure (or start) the period already runs from."""
+    obs = _get(ctx.session, observation_code)
+    authority.require(ctx.actor, "edit.observation", obs.path)
+    exposed_on = not_after_today(exposed_on, "接触", "exposure", "exposed_on")
+    source = find_case(ctx.session, source_case)
+    current = max(obs.start_date, obs.exposed_on) if obs.exposed_on else obs.start_date
+    problems = []
+    if obs.released_on is not None:
+        problems.append(Problem(f"已于{obs.released_on}解除，请重新登记隔离观察",
+                                f"released on {obs.released_on}: start a new observation", field="code"))
+    if exposed_on <= current:
+        problems.append(Problem(f"接触日期 {exposed_on} 不晚于观察的起算日期 {current}，观察期不变",
+                                f"exposure {exposed_on} is not after the date the period runs from ({current})",
+                                field="exposed_on"))
+    if problems:
+        raise Rejected(problems)
+    old = {"exposed_on": obs.exposed_on, "planned_end": obs.planned_end,
+           "source_case": _case_code(ctx.session, obs.source_case_id),
+           "cadre_signed_by": obs.cadre_signed_by, "medic_signed_by": obs.medic_signed_by}
+    obs.exposed_on = exposed_on
+    obs.planned_end = max(obs.planned_end, earliest_end(ctx.session, obs.kind, obs.start_date, exposed_on))
+    if source is not None:
+        obs.source_case_id = source.id
+    obs.cadre_signed_by = obs.cadre_signed_at = obs.medic_signed_by = obs.medic_signed_at = None
+    ctx.session.flush()
+    ctx.record("observation.reexposure", "observation", obs.code, path=obs.path, old=old,
+               new={"exposed_on": exposed_on, "planned_end": obs.planned_end,
+                    "source_case": _case_code(ctx.session, obs.source_case_id)},
+               reason=f"再次密切接触，观察期自{exposed_on}重新计算 / exposed again: the period runs from {exposed_on}")
+    return obs
+
+
+def _case_code(session: Session, case_id: int | None) -> str | None:
+    return session.get(Case, case_id).code if case_id else None
 
 
 def change_observation_kind(ctx: WriteContext, code: str, kind: str, *, place: str | None = None) -> Observation:
     """Move an observee to another kind, e.g. home → centralised when home conditions are lacking (§2.5)."""
     obs = _get(ctx.session, code)
-    authority.require(ctx.actor, "start_observation", obs.path)
+    authority.require(ctx.actor, "edit.observation", obs.path)
     kcode = parse_term(OBSERVATION_KINDS, kind)
     if kcode is None:
         raise Rejected([Problem(f"未知隔离方式: {kind}", f"unknown observation kind: {kind!r}", field="kind")])
@@ -106,6 +209,8 @@ def change_observation_kind(ctx: WriteContext, code: str, kind: str, *, place: s
         return obs
     old = obs.kind
     obs.kind = kcode
+    # 留观 → 居家/集中: the new kind's days run from the start (or the last exposure), never fewer
+    obs.planned_end = max(obs.planned_end, earliest_end(ctx.session, kcode, obs.start_date, obs.exposed_on))
     if place is not None:
         obs.place = place
     ctx.session.flush()
@@ -130,7 +235,7 @@ def record_health_check(ctx: WriteContext, observation_code: str, *, on: dt.date
                         temperature: float | None = None, symptoms: Iterable[str] = ()) -> HealthCheckResult:
     """Record the daily follow-up; >37.3 ℃ or a symptom flags it and raises a symptom alert (§2.4, §3.4)."""
     obs = _get(ctx.session, observation_code)
-    authority.require(ctx.actor, "record_health_check", obs.path)
+    authority.require(ctx.actor, "health_check.record", obs.path)
     on = on or dt.date.today()
     problems = []
     parsed = [parse_term(SYMPTOMS, s) for s in symptoms]
@@ -176,8 +281,9 @@ def sign_release(ctx: WriteContext, observation_code: str, role: str, *, on: dt.
         raise Rejected([Problem(f"签字身份应为 cadre 或 medic: {role}", f"role must be cadre or medic: {role!r}",
                                 field="role")])
     obs = _get(ctx.session, observation_code)
-    authority.require(ctx.actor, f"sign_release_{role}", obs.path)
-    on = on or dt.date.today()
+    authority.require(ctx.actor, f"release.sign.{role}", obs.path)
+    _require_named_signer(ctx.session, ctx.actor, obs, role)
+    on = not_after_today(on or dt.date.today(), "签字", "signature")
     zh, en = SIGN_ROLES[role]
     problems = []
     if obs.released_on is not None:
@@ -217,6 +323,75 @@ def sign_release(ctx: WriteContext, observation_code: str, role: str, *, on: dt.
                                                    "medic": obs.medic_signed_by},
                    reason="包保干部与包保医务人员共同签字解除 / released with both sign-offs")
     ctx.session.flush()
+    return obs
+
+
+def _display_name(session: Session, actor: Actor) -> str | None:
+    """The name the account signs with: a signed-in user's display name, else the stored one."""
+    name = getattr(actor, "display_name", None)
+    if name:
+        return str(name)
+    return session.execute(select(User.display_name).where(User.username == actor.username)).scalar()
+
+
+def named_signer(session: Session, actor: Actor, obs: Observation, role: str) -> bool:
+    """Is `actor` the person who signs as `role` for this observation: the account the street assigned, or —
+    none assigned — the account whose display name is the observation's 包保干部 / 包保医务人员? System processes
+    (imports, the demo) sign for anyone."""
+    if actor.role == authority.SYSTEM:
+        return True
+    account = obs.cadre_account if role == "cadre" else obs.medic_account
+    if account:
+        return actor.username == account
+    name = (obs.cadre_name if role == "cadre" else obs.medic_name) or ""
+    return bool(name.strip()) and _display_name(session, actor) == name.strip()
+
+
+def _require_named_signer(session: Session, actor: Actor, obs: Observation, role: str) -> None:
+    if named_signer(session, actor, obs, role):
+        return
+    zh, en = SIGN_ROLES[role]
+    who = (obs.cadre_account if role == "cadre" else obs.medic_account) or \
+        (obs.cadre_name if role == "cadre" else obs.medic_name)
+    if who:
+        raise PermissionDenied(f"只有本观察登记的{zh}（{who}）或街道指定的人员可以签字",
+                               f"only this observation's {en} ({who}) or someone the street assigns may sign")
+    raise PermissionDenied(f"本观察未登记{zh}：请街道指定签字人员", f"no {en} is named on this observation: the "
+                           f"street assigns who signs")
+
+
+def assign_signer(ctx: WriteContext, observation_code: str, role: str, username: str) -> Observation:
+    """The street names the account that signs as `role` (issue 14 point 4 "or someone the street assigns"):
+    the account must exist, be active, and hold the signing action for this observation's place."""
+    if role not in SIGN_ROLES:
+        raise Rejected([Problem(f"签字身份应为 cadre 或 medic: {role}", f"role must be cadre or medic: {role!r}",
+                                field="role")])
+    obs = _get(ctx.session, observation_code)
+    authority.require(ctx.actor, "release.assign", obs.path)
+    zh, en = SIGN_ROLES[role]
+    user = ctx.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    problems = []
+    if user is None or not user.active:
+        problems.append(Problem(f"用户不存在或已停用: {username}", f"no active user {username!r}", field="username"))
+    elif not authority.allowed(actor_of(ctx.session, user), f"release.sign.{role}", obs.path):
+        problems.append(Problem(f"{user.display_name}（{username}）无权在此以{zh}身份签字",
+                                f"{username} may not sign as the {en} here", field="username"))
+    if obs.released_on is not None:
+        problems.append(Problem(f"已于{obs.released_on}解除", f"already released on {obs.released_on}", field="code"))
+    if (obs.cadre_signed_by if role == "cadre" else obs.medic_signed_by):
+        problems.append(Problem(f"{zh}已签字", f"the {en} has already signed", field="role"))
+    if problems:
+        raise Rejected(problems)
+    old = {"account": obs.cadre_account if role == "cadre" else obs.medic_account,
+           "name": obs.cadre_name if role == "cadre" else obs.medic_name}
+    if role == "cadre":
+        obs.cadre_account, obs.cadre_name = user.username, user.display_name
+    else:
+        obs.medic_account, obs.medic_name = user.username, user.display_name
+    ctx.session.flush()
+    ctx.record("observation.assign_signer", "observation", obs.code, path=obs.path, old=old,
+               new={"role": role, "account": user.username, "name": user.display_name},
+               reason=f"街道指定{zh} / the street assigns the {en}")
     return obs
 
 

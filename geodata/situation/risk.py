@@ -6,7 +6,11 @@ the rules. The rules (domain file ../shared/domain/seeds-domain.md):
 
 - §2.2, `004_2a51f4f7b2873512.txt`: S0 未发现病例; S1 on one case among residents, or on ≥2 cases in one
   household, one worksite (工地) or one stair unit of a building; S2 社区传播 on ≥2 cases of unknown source within
-  14 days, or continuing transmission (read here as cases in ≥3 buildings/villages within 14 days [DERIVED]).
+  14 days (感染来源不清楚的散发病例), or "暴发疫情起数较多且规模较大，呈持续传播态势". The second is read, by the
+  "spread_reading" setting, as "outbreaks" (the default, the seed's words: ≥3 buildings/villages each with ≥3
+  cases within 14 days [DERIVED numbers: the seeds give none]) or "places" (cases in ≥3 buildings/villages,
+  whatever their number and source — a looser local reading). Known-source cases scattered over buildings are
+  S1 (with the cluster flag when the 7-day rule says so), not 社区传播 (issue 14 point 7).
 - §2.2 / §3.1, `000_7bd660b113904959.txt` §3: cluster (聚集性病例) on ≥2 cases within one week → report to the
   city at once and hard-isolate (硬隔离) the buildings/courtyards involved (done by `geodata.situation.cases`).
 - §3.2: windows count the report day as day 1: two cases on day 1 and day 7 are "within 7 days", day 1 and day 8
@@ -56,8 +60,8 @@ RULES: dict[str, tuple[int, str, str]] = {
     "same_worksite": (1, "同一工地≥{k}例", "≥{k} cases at one worksite"),
     "same_unit": (1, "同一单元≥{k}例", "≥{k} cases in one stair unit"),
     "same_household": (1, "同一家庭≥{k}例", "≥{k} cases in one household"),
-    "spread": (2, "{days}天内病例分布于≥{k}处楼栋/自然村（持续传播）",
-               "cases in ≥{k} buildings/villages within {days} days (continuing transmission)"),
+    "spread": (2, "{days}天内≥{k}处楼栋/自然村暴发疫情（每处≥{m}例，持续传播）",
+               "outbreaks in ≥{k} buildings/villages within {days} days (≥{m} cases each: continuing transmission)"),
     "unknown_source": (2, "{days}天内≥{k}例不明来源病例", "≥{k} unknown-source cases within {days} days"),
 }
 #: the reason shown is the strongest rule that holds, in this order
@@ -81,6 +85,10 @@ class Thresholds:
     transmission_min_cases: int
     same_place_min_cases: int
     spread_min_places: int
+    #: how "暴发疫情起数较多且规模较大" is read: "outbreaks" (≥ spread_min_places places with ≥ outbreak_min_cases
+    #: cases each) or "places" (cases in ≥ spread_min_places places)
+    spread_reading: str = "outbreaks"
+    outbreak_min_cases: int = 3
 
     @property
     def max_window(self) -> int:
@@ -114,6 +122,8 @@ def thresholds(session: Session, scheme: str | None = None) -> Thresholds:
         transmission_min_cases=int(cfg["transmission_min_cases"]),
         same_place_min_cases=int(cfg["same_place_min_cases"]),
         spread_min_places=int(cfg["spread_min_places"]),
+        spread_reading=str(cfg.get("spread_reading", "outbreaks")),
+        outbreak_min_cases=int(cfg.get("outbreak_min_cases", 3)),
     )
 
 
@@ -160,6 +170,21 @@ def _same_place(active: pd.DataFrame, key: str, cols: list[str], k: int) -> pd.S
     return _codes_per_key(sub[size.to_numpy() >= k], key)
 
 
+def _spread(within_t: pd.DataFrame, key: str, th: Thresholds) -> pd.Series:
+    """Per key: the codes behind "暴发疫情起数较多且规模较大" (004 (三)) as the setting reads it — "outbreaks":
+    ≥ spread_min_places buildings/villages with ≥ outbreak_min_cases cases each (the cases of those outbreaks);
+    "places": cases in ≥ spread_min_places buildings/villages (all the window's cases)."""
+    if within_t.empty:
+        return pd.Series(dtype=object)
+    if th.spread_reading == "places":
+        places = within_t.groupby(key)["_place"].nunique()
+        return _codes_per_key(within_t, key).reindex(places.index[places.to_numpy() >= th.spread_min_places])
+    size = within_t.groupby([key, "_place"])["code"].transform("size")
+    big = within_t[size.to_numpy() >= th.outbreak_min_cases]
+    outbreaks = big.groupby(key)["_place"].nunique()
+    return _codes_per_key(big, key).reindex(outbreaks.index[outbreaks.to_numpy() >= th.spread_min_places])
+
+
 def evaluate(cases: pd.DataFrame, key: str, on: dt.date, th: Thresholds) -> pd.DataFrame:
     """The ladder and the cluster flag per value of `key`, vectorised: one row per key that has a counted case
     in a window ending on `on` (keys absent are S0). Columns: rank, rule, n_cases, case_codes, cluster,
@@ -183,9 +208,7 @@ def evaluate(cases: pd.DataFrame, key: str, on: dt.date, th: Thresholds) -> pd.D
     hits["unknown_source"] = unknown[unknown.map(len) >= th.transmission_min_cases]
     place = np.where(within_t["building_id"].notna(), "b" + within_t["building_id"].astype(str),
                      "c" + within_t["compound_id"].astype(str) + "g" + within_t["grid_id"].astype(str))
-    places = within_t.assign(_place=place).groupby(key)["_place"].nunique()
-    spread_keys = places.index[places.to_numpy() >= th.spread_min_places]
-    hits["spread"] = _codes_per_key(within_t, key).reindex(spread_keys)
+    hits["spread"] = _spread(within_t.assign(_place=place), key, th)
     clusters = _codes_per_key(within_c, key)
     clusters = clusters[clusters.map(len) >= th.cluster_min_cases]
 
@@ -212,7 +235,11 @@ def reason(rule: str, th: Thresholds, n: int = 0) -> tuple[str, str]:
     k = {"unknown_source": th.transmission_min_cases, "spread": th.spread_min_places}.get(rule,
                                                                                           th.same_place_min_cases)
     days = th.transmission_window_days if rule in ("unknown_source", "spread") else th.active_days
-    return zh.format(k=k, n=n, days=days), en.format(k=k, n=n, days=days)
+    if rule == "spread" and th.spread_reading == "places":
+        zh, en = "{days}天内病例分布于≥{k}处楼栋/自然村（持续传播）", \
+            "cases in ≥{k} buildings/villages within {days} days (continuing transmission)"
+    m = th.outbreak_min_cases
+    return zh.format(k=k, n=n, days=days, m=m), en.format(k=k, n=n, days=days, m=m)
 
 
 # --- situation of units ----------------------------------------------------------------------------------------

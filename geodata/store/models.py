@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -91,6 +92,10 @@ class Unit(Versioned, Base):
     maxy: Mapped[float] = mapped_column(Float)
     label_lon: Mapped[float] = mapped_column(Float)
     label_lat: Mapped[float] = mapped_column(Float)
+    # made from its children's codes by an import (geodata.exchange.parents), not read from a file: its polygon
+    # is the union of its children's, recomputed as they arrive; `unnamed` until a person gives its name
+    derived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    unnamed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     __mapper_args__ = {"version_id_col": Versioned.version}
 
 
@@ -207,6 +212,15 @@ class Observation(Versioned, Base):
     origin: Mapped[str | None] = mapped_column(String(200))
     cadre_name: Mapped[str | None] = mapped_column(String(100))
     medic_name: Mapped[str | None] = mapped_column(String(100))
+    #: the accounts that may sign as the 包保干部 / 包保医务人员 when the street assigns one (issue 14 point 4);
+    #: otherwise the account whose display name is cadre_name / medic_name
+    cadre_account: Mapped[str | None] = mapped_column(String(64))
+    medic_account: Mapped[str | None] = mapped_column(String(64))
+    #: the case this person is a contact of (密接 / 密接的密接, 000 §3(一)2) and the last exposure to it: the 14
+    #: days run from the last exposure (issue 14 points 5, 6)
+    source_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", name="fk_observations_source_case"),
+                                                       index=True)
+    exposed_on: Mapped[dt.date | None] = mapped_column(Date)
     cadre_signed_by: Mapped[str | None] = mapped_column(String(64))
     cadre_signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     medic_signed_by: Mapped[str | None] = mapped_column(String(64))
@@ -245,6 +259,9 @@ class Case(Versioned, Base):
     stair_unit: Mapped[int | None] = mapped_column(Integer)
     worksite: Mapped[str | None] = mapped_column(String(200))
     source_known: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: for a close contact: the case it is a contact of (a close contact's own contacts are 密接的密接), 000 §3(一)2
+    source_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", name="fk_cases_source_case"),
+                                                       index=True)
     note: Mapped[str | None] = mapped_column(Text)
     __mapper_args__ = {"version_id_col": Versioned.version}
 

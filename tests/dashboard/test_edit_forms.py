@@ -145,3 +145,22 @@ def test_the_observation_form_starts_from_the_record_and_writes_only_the_place(a
     with city.read() as s:
         ob = s.execute(select(Observation).where(Observation.code == "O1")).scalar_one()
     assert (ob.kind, ob.place, ob.planned_end) == ("central", "集中隔离点A", planned_end)
+
+
+def test_the_observation_form_cannot_end_the_observation_early(app, city):
+    """Issue 14 point 4: a planned end before start + 14 days is refused on the page with the reason, and the
+    record keeps its end."""
+    import datetime as dt
+
+    with city.read() as s:
+        ob = s.execute(select(Observation).where(Observation.code == "O1")).scalar_one()
+    at = app("head1", "my_grid", code="G11", section="observations")
+    assert_ran(at)
+    assert at.selectbox(key="gw-obs-edit-code").value == "O1"
+    at.date_input(key="gw-obs-edit-end").set_value(ob.start_date + dt.timedelta(days=13))
+    at = _submit_named(at, "gw-obs-edit")
+    assert_ran(at)
+    assert any("不能人为缩短" in e.value for e in at.error), [e.value for e in at.error]
+    with city.read() as s:
+        assert s.execute(select(Observation.planned_end).where(Observation.code == "O1")).scalar_one() == \
+            ob.start_date + dt.timedelta(days=14)

@@ -9,12 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
+from geodata.exchange.bulk import upsert_layer
 from geodata.situation.honours import attach_evidence, start_application, submit_self_assessment
+from geodata.situation.observations import start_observation
 from geodata.store.hierarchy import unit_by_code
 from geodata.people import sessions
 from geodata.people.accounts import create_user
@@ -131,7 +134,24 @@ def test_zero_report_button_is_off_on_a_day_with_a_case(city, page):
     store, paths = city
     at = page(store, "reports", Actor("head2", "community_head", paths["C2"]))
     assert button(at, "一键零报告").disabled
-    assert "当日数据不为零（新增确诊 1）" in texts(at)
+    assert "当日有病例（新增确诊 1）" in texts(at)
+
+
+def test_a_day_with_a_new_observation_but_no_case_keeps_the_zero_report_button(city, page):
+    """Issue 14 point 8: 零报告 means no case — a new observation is carried in the report, not a reason to
+    refuse it."""
+    store, paths = city
+    system = Actor.system("test")
+    write(store, system, lambda ctx: upsert_layer(ctx, "persons", pd.DataFrame(
+        [{"code": "N1", "name": "新隔离", "building_code": "G11K1B2"}])))
+    write(store, system, lambda ctx: start_observation(ctx, "N1", "home", start=TODAY))
+    at = page(store, "reports", Actor("head1", "community_head", paths["C1"]))
+    assert not button(at, "一键零报告").disabled
+    at = click(at, "一键零报告")
+    assert "零报告已报送" in texts(at)
+    with store.read() as s:
+        report = s.execute(select(DailyReport)).scalar_one()
+    assert report.is_zero and report.figures["values"]["obs_new"] == 1
 
 
 def test_a_correction_without_reason_is_refused_on_the_page(city, page):

@@ -10,7 +10,7 @@ from geodata.situation.cases import record_case
 from geodata.situation.control import set_control
 from geodata.situation.disinfection import disinfection_compliance, record_disinfection
 from geodata.situation.history import explain
-from geodata.store.rules_config import set_setting
+from geodata.situation.settings import set_setting
 from tests.factories import load_small_city
 from tests.risk_helpers import COMMAND, GRID, HEAD, VIEWER, day, load_rural_county, run
 
@@ -27,11 +27,11 @@ def test_sealed_natural_village_with_one_public_area_disinfection_today_is_flagg
 
     today = compliance(store, day(2))
     assert list(today.index) == ["RN1"]  # RN2 and RN3 are not sealed
-    assert today.loc["RN1", ["public_area_today", "required", "short"]].tolist() == [1, 2, True]
+    assert today.loc["RN1", ["done_today", "required", "short"]].tolist() == [1, 2, True]
 
     run(store, GRID, record_disinfection, "RN1", "公共区域消毒", on=day(2), area="晒谷场")
     assert not compliance(store, day(2)).loc["RN1", "short"]
-    assert compliance(store, day(3)).loc["RN1", "public_area_today"] == 0  # a new day starts at zero
+    assert compliance(store, day(3)).loc["RN1", "done_today"] == 0  # a new day starts at zero
     assert compliance(store, day(3)).loc["RN1", "short"]
     with store.read() as s:
         log = explain(s, "RN1")
@@ -45,7 +45,7 @@ def test_the_daily_number_is_a_setting_and_buildings_are_unchecked_by_default(st
     run(store, COMMAND, set_setting, "disinfection", {"sealed_building_per_day": 3})
     run(store, HEAD, record_disinfection, "G11K1B1", "public_area", on=day(1))
     row = compliance(store, day(1)).loc["G11K1B1"]
-    assert row[["public_area_today", "required", "short", "terminal_done"]].tolist() == [1, 3, True, False]
+    assert row[["done_today", "required", "short", "terminal_done"]].tolist() == [1, 3, True, False]
 
 
 def test_disinfection_needs_a_known_kind_a_past_date_and_a_role_that_may_record_it(store):

@@ -17,9 +17,10 @@ from geodata.situation.observations import (
     start_observation,
 )
 from geodata.store.hierarchy import unit_by_code
-from geodata.store.writes import Actor
+from geodata.people.accounts import create_user
+from geodata.store.writes import Actor, write
 from tests.factories import load_small_city
-from tests.risk_helpers import GRID, HEAD, MEDIC, add_persons, day, run, stats_of
+from tests.risk_helpers import GRID, HEAD, MEDIC, SYSTEM, add_persons, day, run, stats_of
 
 
 def counts(store, code, on):
@@ -30,6 +31,11 @@ def counts(store, code, on):
 def returnee(store):
     load_small_city(store)
     add_persons(store, [{"code": "R1", "name": "返乡甲", "building_code": "G12K2B1", "tags": "返乡人员"}])
+    # the accounts of the named 包保干部 and 包保医务人员: only they sign (issue 14 point 4, test_control_rules)
+    for username, display, role, scope in (("grid", "包保干部甲", "grid_leader", "G12"),
+                                           ("medic", "包保医生乙", "health", "C1")):
+        write(store, SYSTEM, lambda ctx, u=username, d=display, r=role, c=scope: create_user(
+            ctx, u, d, r, c, "secret-password"))
     return run(store, GRID, start_observation, "R1", "home", start=day(1), code="OH1", origin="中高风险地区",
                reason="14天内到过中高风险地区", cadre_name="包保干部甲", medic_name="包保医生乙")
 

@@ -16,7 +16,7 @@ from geodata.situation.cases import reclassify_case, record_case
 from geodata.situation.history import explain
 from geodata.situation.risk import run_daily_transitions, scheme_legend, situation
 from geodata.store.models import Event
-from geodata.store.rules_config import set_setting
+from geodata.situation.settings import set_setting
 from tests.factories import load_small_city
 from tests.risk_helpers import (
     COMMAND,
@@ -203,10 +203,14 @@ def test_unknown_source_cases_15_days_apart_never_reach_s2(store):
     assert 2 not in ranks
 
 
-def test_cases_in_three_buildings_within_14_days_count_as_continuing_transmission(store):
+def test_cases_in_three_buildings_within_14_days_count_as_transmission_only_under_the_places_reading(store):
+    """Issue 14 point 7: known-source cases in three buildings are S1 under the seed's reading (the default);
+    the looser "places" reading, chosen in the settings, keeps its 14-day window."""
     load_small_city(store)
     for i, (b, d) in enumerate([("G11K1B1", 1), ("G11K2B2", 5), ("G12K1B1", 14)], start=1):
         case(store, f"A{i}", day(d), building_code=b)
+    assert situation_of(store, "C1", day(14))["level_code"] == "S1"
+    run(store, COMMAND, set_setting, "situation", {"spread_reading": "places"})
     s = situation_of(store, "C1", day(14))
     assert (s["level_code"], s["rule"]) == ("S2", "spread")
     assert situation_of(store, "C1", day(15))["level_code"] == "S1"
