@@ -17,6 +17,7 @@ from dashboard.state import store_for
 from geodata.base.vocab import Level
 from geodata.reporting import figures
 from geodata.store import hierarchy
+from geodata.store.frames import WGS84
 from geodata.store.hierarchy import UnitRef, UnknownUnit
 
 TTL_S = 15 * 60
@@ -96,7 +97,7 @@ def _units_at_level(url: str, version: int, code: str, level: int, on: dt.date) 
         return ahead
     crumbs = breadcrumb(url, version, code)
     if not crumbs or crumbs[-1].level >= level:
-        return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+        return gpd.GeoDataFrame(geometry=[], crs=WGS84)
     with store_for(url).read() as s:
         return _alias(figures.units_with_figures(s, crumbs[-1], level, on))
 
@@ -111,7 +112,7 @@ def outlines(url: str, version: int, code: str, levels: tuple[int, ...]) -> gpd.
             frame = figures.outlines(s, level, within)
             frame["level"] = level
             parts.append(frame)
-    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs="EPSG:4326")
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=WGS84)
 
 
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=128)
@@ -158,11 +159,9 @@ def flags(url: str, version: int, code: str, on: dt.date) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
-def alerts(url: str, version: int, code: str) -> pd.DataFrame:
-    """Open (unacknowledged) alerts under `code`, newest first (geodata.situation.alerts)."""
-    from geodata.situation.alerts import open_alerts
-
+def alerts(url: str, version: int, code: str, on: dt.date) -> pd.DataFrame:
+    """Alerts under `code` open on `on` (raised by then, not acknowledged by its end), newest first."""
     with store_for(url).read() as s:
         unit = hierarchy.breadcrumb(s, code)[-1]
-        return open_alerts(s, scope_path=unit.path)
+        return figures.alerts_on(s, unit.path, on)
 

@@ -39,6 +39,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "checkpoints_understaffed": ("缺岗卡点", "Under-staffed"),
     "entrances_open": ("开放出入口", "Open entrances"),
     "leader": ("负责人", "In charge"),
+    "contacts.hidden": ("已隐藏", "hidden"),
+    "choose_many": ("请选择（可多选）", "Choose one or more"),
+    "upload.button": ("选择文件", "Upload"),
+    "upload.limit": ("单个文件不超过 {mb}MB", "{mb}MB per file"),
     "phone": ("电话", "Phone"),
     "address": ("地址", "Address"),
     "situation": ("疫情形势", "Situation"),
@@ -185,3 +189,23 @@ def extend(messages: Mapping[str, tuple[str, str]]) -> None:
         if old is not None and tuple(old) != tuple(pair):
             raise ValueError(f"message {key!r} already means {old!r}, not {pair!r}")
         MESSAGES[key] = (pair[0], pair[1])
+
+
+def widget_css(lang: str, max_upload_mb: int) -> str:
+    """CSS that puts Chinese in place of the English Streamlit writes into the file uploader and has no option to
+    change ("Upload", "200MB per file • CSV"): Chinese screens must not mix languages (issue 16). Empty in English.
+    `max_upload_mb` is the server's limit (server.maxUploadSize in .streamlit/config.toml)."""
+    if lang == "en":
+        return ""
+    button = t("upload.button", lang).replace('"', "")
+    limit = t("upload.limit", lang, mb=int(max_upload_mb)).replace('"', "")
+    drop = '[data-testid="stFileUploaderDropzone"]'
+    return (
+        "<style>"
+        f'{drop} button [data-testid="stMarkdownContainer"] p {{ display: none; }}'
+        f'{drop} button [data-testid="stMarkdownContainer"]::after {{ content: "{button}"; }}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }'
+        f'[data-testid="stFileUploaderDropzoneInstructions"] > div::after {{ content: "{limit}"; '
+        "font-size: 0.875rem; }"
+        "</style>"
+    )

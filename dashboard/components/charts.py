@@ -12,7 +12,10 @@ import pandas as pd
 
 #: dates as month-day: short enough to read at a glance, the same in every language
 DATE_FORMAT = "%m-%d"
+#: the day in a tooltip: in full and as digits (Vega-Lite's default tooltip writes "Dec 5, 2026", field "day")
+TOOLTIP_DATE_FORMAT = "%Y-%m-%d"
 SERIES_FIELD = "系列"
+TOOLTIP_TITLES = {"zh": ("日期", "数值"), "en": ("Day", "Value")}
 
 
 def _long(frame: pd.Series | pd.DataFrame) -> pd.DataFrame:
@@ -34,13 +37,13 @@ def _unique(names: list[str]) -> list[str]:
 
 
 def trend_spec(frame: pd.Series | pd.DataFrame, *, kind: Literal["line", "bar"] = "line",
-               height: int = 220) -> dict[str, Any]:
+               height: int = 220, lang: str = "zh") -> dict[str, Any]:
     """A Vega-Lite spec of one or several daily series; several are told apart by colour with a legend."""
     rows = _long(frame)
     several = isinstance(frame, pd.DataFrame) and frame.shape[1] > 1
     values = [{"day": d, SERIES_FIELD: str(s), "value": None if pd.isna(v) else float(v)}
               for d, s, v in rows[["day", SERIES_FIELD, "value"]].itertuples(index=False)]
-    mark: dict[str, Any] = {"type": kind, "tooltip": True}
+    mark: dict[str, Any] = {"type": kind}
     if kind == "line":
         mark["point"] = len(rows["day"].unique()) <= 31
     encoding: dict[str, Any] = {
@@ -48,6 +51,13 @@ def trend_spec(frame: pd.Series | pd.DataFrame, *, kind: Literal["line", "bar"] 
               "axis": {"format": DATE_FORMAT, "labelAngle": 0, "labelOverlap": True}},
         "y": {"field": "value", "type": "quantitative", "title": None, "axis": {"tickMinStep": 1}},
     }
+    day_title, value_title = TOOLTIP_TITLES.get(lang, TOOLTIP_TITLES["zh"])
+    encoding["tooltip"] = [
+        {"field": "day", "type": "temporal", "timeUnit": "utcyearmonthdate", "format": TOOLTIP_DATE_FORMAT,
+         "title": day_title},
+        *([{"field": SERIES_FIELD, "type": "nominal"}] if several else []),
+        {"field": "value", "type": "quantitative", "title": value_title},
+    ]
     if several:
         encoding["color"] = {"field": SERIES_FIELD, "type": "nominal", "title": None,
                              "legend": {"orient": "bottom"}}
@@ -55,5 +65,5 @@ def trend_spec(frame: pd.Series | pd.DataFrame, *, kind: Literal["line", "bar"] 
 
 
 def trend_chart(container: Any, frame: pd.Series | pd.DataFrame, *, kind: Literal["line", "bar"] = "line",
-                height: int = 220) -> None:
-    container.vega_lite_chart(spec=trend_spec(frame, kind=kind, height=height), width="stretch")
+                height: int = 220, lang: str = "zh") -> None:
+    container.vega_lite_chart(spec=trend_spec(frame, kind=kind, height=height, lang=lang), width="stretch")

@@ -9,6 +9,7 @@ as it is and need nothing.
 from __future__ import annotations
 
 from dashboard.i18n import extend, t
+from geodata.base.vocab import role_label  # re-exported: the role names live in geodata.base.vocab
 
 _MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~:$&"
 
@@ -110,6 +111,7 @@ extend({
     "mg.observation": ("隔离观察记录", "Observation"),
     "mg.temperature": ("体温 ℃", "Temperature ℃"),
     "mg.symptoms": ("症状", "Symptoms"),
+    "mg.no_symptoms": ("无症状（有则点选）", "None (pick any present)"),
     "mg.checked_on": ("随访日期", "Date"),
     "mg.release_form": ("解除隔离签字", "Release sign-off"),
     "mg.sign_as": ("签字身份", "Sign as"),
@@ -158,13 +160,6 @@ extend({
     "au.reason": ("原因", "Why"),
     "au.path_unit": ("所属单元", "Unit"),
 })
-
-
-def role_label(role: str, lang: str) -> str:
-    from geodata.people.accounts import ROLES
-
-    zh, en = ROLES.get(role, (role, role))
-    return en if lang == "en" else zh
 
 
 def entity_label(entity: str, lang: str) -> str:

@@ -253,6 +253,23 @@ def _unit_tip(units: pd.DataFrame, lang: str, *, figures: bool = True) -> dict:
     }
 
 
+#: the columns naming and reaching the person in charge of a unit, building or checkpoint
+CONTACT_COLUMNS = ("leader_name", "leader_phone")
+
+
+def hide_contacts(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A copy with every name and phone of those in charge that exists replaced by "已隐藏" (hidden), for a screen
+    that may not show them (the wall, the wall account). Dropping them would make the tooltip say "负责人 —", which
+    tells the room that nobody is in charge."""
+    out = frame.copy()
+    hidden = t("contacts.hidden", lang)
+    for col in CONTACT_COLUMNS:
+        if col in out.columns:
+            known = out[col].notna() & (out[col].astype(str).str.strip() != "")
+            out[col] = out[col].astype(object).where(~known, hidden).where(known, None)
+    return out
+
+
 def _leaders(units: pd.DataFrame, levels: np.ndarray, lang: str) -> list[str]:
     """"社区书记 张三": the frame's leader_title, else the title of the unit's level."""
     names = _texts(units, "leader_name")

@@ -13,12 +13,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data, prefetch, state
-from dashboard.components import cards, controls, kpis, maps, tables
+from dashboard.components import cards, controls, kpis, lift, maps, tables
 from dashboard.components.breadcrumb import breadcrumb, level_label
 from dashboard.components.edit_text import plain
 from dashboard.i18n import t
+from dashboard.mapview.render import hide_contacts
 from geodata.base.vocab import Level
-from geodata.people.scope import PAGE_ROLES
+from geodata.people.scope import sees_staff_contacts
+from geodata.store.frames import WGS84
 from geodata.store.hierarchy import UnitRef
 
 PAGE = "views/explore.py"
@@ -89,10 +91,17 @@ def map_frames(v: state.View, unit: UnitRef, kids: gpd.GeoDataFrame, own: pd.Ser
     building and checkpoint points."""
     polygons = kids
     if not len(kids) and own is not None:
-        polygons = gpd.GeoDataFrame([own], geometry="geometry", crs="EPSG:4326")
+        polygons = gpd.GeoDataFrame([own], geometry="geometry", crs=WGS84)
     if unit.level < Level.GRID:
-        return polygons, None, None
-    return polygons, data.buildings(v.url, v.version, unit.code, v.on), data.checkpoints(v.url, v.version, unit.code)
+        return _contacts(polygons, v.lang), None, None
+    return (_contacts(polygons, v.lang), _contacts(data.buildings(v.url, v.version, unit.code, v.on), v.lang),
+            _contacts(data.checkpoints(v.url, v.version, unit.code), v.lang))
+
+
+def _contacts(frame: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
+    """Names and phones of those in charge as they are, or "已隐藏" for an account that may not read them (the
+    wall account), in tooltips as on the cards."""
+    return frame if sees_staff_contacts(auth.current_actor()) else hide_contacts(frame, lang)
 
 
 def table_panel(v: state.View, unit: UnitRef, kids: gpd.GeoDataFrame, focus: str | None) -> None:
@@ -124,7 +133,7 @@ def table_panel(v: state.View, unit: UnitRef, kids: gpd.GeoDataFrame, focus: str
 
 def main() -> None:
     state.require_entry()
-    auth.require_signed_in(PAGE_ROLES["explore"])
+    auth.require_signed_in("page.explore")
     v = state.view()
     lang = v.lang
     root = data.root(v.url, v.version)
@@ -201,6 +210,7 @@ def main() -> None:
             st.warning(t("explore.checkpoint_missing", lang, code=plain(wanted_cp)))
         if building is not None:
             cards.building_card(building, lang=lang)
+            lift.panel(v.store, str(building["code"]), lang)  # the seal's checklist and steps, for staff
         elif checkpoint is not None:
             street = next((c.code for c in crumbs if c.level == Level.STREET), None)
             cards.checkpoint_card(checkpoint, street_code=street, lang=lang)
@@ -210,6 +220,8 @@ def main() -> None:
             entrances = own.get("entrances_open") if own is not None else (
                 int(kids["entrances_open"].sum()) if len(kids) and "entrances_open" in kids else None)
             cards.unit_card(unit.name, unit.code, unit.level, totals, own, entrances, lang=lang)
+            if unit.level == Level.COMPOUND:
+                lift.panel(v.store, unit.code, lang)  # a natural village is sealed and lifted like a building
         st.fragment(table_panel)(v, unit, kids, focus)
     prefetch.children_ahead(v, unit, kids, communities if unit.level + 1 < Level.COMMUNITY else None)
 

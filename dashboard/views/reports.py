@@ -20,8 +20,8 @@ from dashboard.components.edit_text import plain
 from dashboard.components.report_form import report_form
 from dashboard.i18n import MISSING, extend, t
 from geodata.base.vocab import Level
-from geodata.people.scope import PAGE_ROLES
-from geodata.reporting.reports import FIGURES, STATUS_LABELS, SUBMIT_ROLES, figure_label
+from geodata.people import authority
+from geodata.reporting.reports import FIGURES, STATUS_LABELS, figure_label
 from geodata.reporting.trends import SERIES, WINDOWS, series_label
 
 extend({
@@ -144,18 +144,18 @@ def trend_panel(v: state.View, code: str) -> None:
     frame.index = frame.index.date
     cols = st.columns(3)
     cols[0].caption(series_label("cases", lang))
-    trend_chart(cols[0], frame["cases"], kind="bar")
+    trend_chart(cols[0], frame["cases"], kind="bar", lang=lang)
     cols[1].caption(series_label("observations", lang))
-    trend_chart(cols[1], frame["observations"])
+    trend_chart(cols[1], frame["observations"], lang=lang)
     cols[2].caption(series_label("sealed_buildings", lang))
-    trend_chart(cols[2], frame["sealed_buildings"])
+    trend_chart(cols[2], frame["sealed_buildings"], lang=lang)
     crumbs = data.breadcrumb(v.url, v.version, code)
     if crumbs and crumbs[-1].level < Level.GRID:
         figure = st.selectbox(t("reports.by_child", lang), options=list(SERIES),
                               format_func=lambda k: series_label(k, lang), key="reports-child-figure")
         split = rr.trend_by_child(v.url, v.version, code, figure, days, v.on)
         split.index = split.index.date
-        trend_chart(st, split, height=300)
+        trend_chart(st, split, height=300, lang=lang)
 
 
 def briefing_panel(v: state.View, code: str, now: dt.datetime) -> None:
@@ -175,7 +175,7 @@ def briefing_panel(v: state.View, code: str, now: dt.datetime) -> None:
 
 def main() -> None:
     state.require_entry()
-    actor = auth.require_signed_in(PAGE_ROLES["reports"])  # staff lists: not for the wall account
+    actor = auth.require_signed_in("page.reports")  # staff lists: not for the wall account
     v = state.view()
     lang = v.lang
     root = data.root(v.url, v.version)
@@ -193,7 +193,7 @@ def main() -> None:
 
     if actor is None:
         st.info(t("reports.sign_in", lang))
-    elif actor.role in SUBMIT_ROLES:
+    elif authority.allowed(actor, "report.submit", community_of(actor.scope_path)) and actor.scope_path:
         community = rr.scope_code(v.url, v.version, community_of(actor.scope_path))
         if community:
             names = rr.communities(v.url, v.version, community)

@@ -12,23 +12,26 @@ import html
 import streamlit as st
 
 from dashboard import auth, data, state
-from dashboard.components import alerts, controls, kpis, maps
+from dashboard.components import alerts, controls, freshness, kpis, maps
 from dashboard.i18n import t
+from dashboard.mapview.render import hide_contacts
 from geodata.base.vocab import Level
-from geodata.people.scope import PAGE_ROLES
 
 MAP_HEIGHT = {True: 800, False: 700}  # kiosk (1080 px screen, no chrome) / with navigation
 
 
 def headline(city: str, on: dt.date, lang: str) -> None:
+    """Title, the day shown ("实时" today, hidden by the freshness banner when the data is old) and the time of
+    this refresh, stamped for the browser's freshness watcher (dashboard.components.freshness)."""
     when = (t("as_of.today", lang, day=on.isoformat()) if on == state.today()
             else None)
     past = None if when else t("as_of.past", lang, day=on.isoformat())
-    updated = t("updated_at", lang, time=dt.datetime.now().strftime("%H:%M:%S"))
+    now = dt.datetime.now()
+    updated = t("updated_at", lang, time=now.strftime("%H:%M:%S"))
     st.html(
-        '<div class="gw-headline">'
+        f'<div class="gw-headline" {freshness.stamp(now.strftime("%H:%M:%S"), now.isoformat())}>'
         f"<h1>{html.escape(t('app.title', lang))} · {html.escape(city)}</h1>"
-        + (f'<span class="gw-meta">{html.escape(when)}</span>' if when else
+        + (f'<span class="gw-meta gw-live">{html.escape(when)}</span>' if when else
            f'<span class="gw-past">{html.escape(past or "")}</span>')
         + f'<span class="gw-meta">{html.escape(updated)}</span></div>'
     )
@@ -53,7 +56,7 @@ def live(root_code: str, theme: str) -> None:
     outline = data.outlines(v.url, v.version, root_code, (int(Level.DISTRICT), int(Level.STREET)))
     bounds = communities.total_bounds if len(communities) else outline.total_bounds
     base = maps.frame_base(bounds, settings=v.settings, outline=outline)
-    shown = communities.drop(columns=[c for c in maps.WALL_HIDDEN if c in communities.columns])
+    shown = hide_contacts(communities, v.lang)  # the room reads counts: "负责人 已隐藏", never a name or "—"
     frame = (bounds, 1536, MAP_HEIGHT[v.kiosk])  # the map's column: 4/5 of a 1920-px wall screen
     groups = ([maps.units_group(shown, theme, lang=v.lang, dark=not v.settings.tile_url, frame=frame)]
               if len(shown) else [])
@@ -62,13 +65,13 @@ def live(root_code: str, theme: str) -> None:
         maps.show(base, groups, key="wall-map", height=MAP_HEIGHT[v.kiosk])
     with alert_col:
         missing = int(communities["report_missing"].sum()) if "report_missing" in communities else 0
-        alerts.panel(v.store, data.alerts(v.url, v.version, root_code), totals, missing, lang=v.lang,
+        alerts.panel(v.store, data.alerts(v.url, v.version, root_code, v.on), totals, missing, lang=v.lang,
                      kiosk=v.kiosk)
 
 
 def main() -> None:
     state.require_entry()
-    auth.require_signed_in(PAGE_ROLES["wall"])  # the whole city's counts: the command centre and its wall
+    auth.require_signed_in("page.wall")  # the whole city's counts: the command centre and its wall
     v = state.view()
     root = data.root(v.url, v.version)
     if root is None:
@@ -79,6 +82,7 @@ def main() -> None:
     if not v.kiosk:
         with st.sidebar:
             controls.theme(theme, v.lang)
+    freshness.watcher(v.settings.wall_refresh_seconds, v.lang)  # in the browser: works when the server is down
     st.fragment(live, run_every=v.settings.wall_refresh_seconds)(root.code, theme)
 
 

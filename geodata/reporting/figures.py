@@ -9,40 +9,25 @@ from __future__ import annotations
 import datetime as dt
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from geodata.base.vocab import LEADER_TITLES, Level
 from geodata.checkpoints.rules import staffing_norms, staffing_status
 from geodata.reporting.reports import report_missing
+from geodata.situation.alerts import open_alerts
+from geodata.situation.history import state_counts
 from geodata.situation.risk import situation
+from geodata.store.frames import WGS84, read_frame, to_frame, wkb_sql
 from geodata.store.hierarchy import UnitRef, path_upper_bound, ref
 from geodata.store.models import Unit
 from geodata.store.rules_config import get_setting
-from geodata.store.stats import STAT_COLUMNS
+from geodata.store.stats import SEALED_STATES, STAT_COLUMNS
 
 
 def _range(path: str) -> dict[str, str]:
     return {"lo": path, "hi": path_upper_bound(path)}
-
-
-def _geoms(values) -> np.ndarray:
-    out = []
-    for v in values:
-        if isinstance(v, shapely.Geometry):
-            out.append(v)
-        elif isinstance(v, str):
-            out.append(shapely.from_wkb(bytes.fromhex(v)))
-        else:
-            out.append(shapely.from_wkb(bytes(v)))
-    return np.array(out, dtype=object)
-
-
-def _geom_sql(session: Session, col: str) -> str:
-    return f"ST_AsBinary({col})" if getattr(session.connection().dialect, "gridwatch_postgis", False) else col
 
 
 def _child_of(paths: pd.Series, depth: int) -> pd.Series:
@@ -54,16 +39,15 @@ def _child_of(paths: pd.Series, depth: int) -> pd.Series:
 def _units_where(session: Session, where: str, params: dict, title_level: int | None) -> gpd.GeoDataFrame:
     sql = (f"SELECT u.id, u.code, u.name, u.level, u.path, u.kind, u.leader_name, u.leader_phone, u.control_state, "
            f"p.code AS parent_code, p.name AS parent_name, "
-           f"{_geom_sql(session, 'u.geom')} AS geom, s.* FROM units u LEFT JOIN unit_stats s ON s.unit_id = u.id "
+           f"{wkb_sql(session, 'u.geom')} AS geom, s.* FROM units u LEFT JOIN unit_stats s ON s.unit_id = u.id "
            f"LEFT JOIN units p ON p.id = u.parent_id WHERE {where} ORDER BY u.code")
     frame = pd.read_sql_query(text(sql), session.connection(), params=params)
     frame = frame.loc[:, ~frame.columns.duplicated()]
-    geoms = _geoms(frame.pop("geom"))
     frame = frame.drop(columns=["unit_id"], errors="ignore")
     frame[STAT_COLUMNS] = frame[STAT_COLUMNS].fillna(0).astype("int64")
     title = LEADER_TITLES.get(Level(title_level)) if title_level and title_level <= Level.COMPOUND else None
     frame["leader_title"] = title[0] if title else ""
-    return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")
+    return to_frame(frame, "geom")
 
 
 def child_units(session: Session, parent: UnitRef) -> gpd.GeoDataFrame:
@@ -113,6 +97,51 @@ def daily_figures(session: Session, parent: UnitRef, on: dt.date, *, level: int 
     return out
 
 
+#: the roll-up counters (unit_stats) that are state *now*; a read for a day replaces them with that day's state
+DAY_STATE_COLUMNS = ("obs_home", "obs_central", "obs_self", "obs_temporary", "sealed_buildings")
+
+
+def day_state(session: Session, parent: UnitRef, on: dt.date, *, depth: int | None = None) -> pd.DataFrame:
+    """Per unit at `depth` under `parent` (None: `parent` itself, id = its id): persons under observation by kind
+    and sealed buildings *on `on`*. unit_stats holds only today's state, so `/wall?on=` must not show it for a
+    past day: an observation counts from its start to the day before its release, a building by its control
+    state replayed from the event log (geodata.situation.history)."""
+    conn = session.connection()
+    obs = pd.read_sql_query(text(
+        "SELECT path, kind FROM observations WHERE path >= :lo AND path < :hi AND start_date <= :on "
+        "AND (released_on IS NULL OR released_on > :on)"), conn, params={**_range(parent.path), "on": on})
+    sealed = state_counts(session, "building", on, parent.path)
+    sealed = sealed[sealed["state"].isin(SEALED_STATES)]
+
+    def key(paths: pd.Series) -> pd.Series:
+        return _child_of(paths, depth) if depth is not None else pd.Series(parent.id, index=paths.index)
+
+    parts: list[pd.DataFrame] = []
+    if not obs.empty:
+        obs["id"] = key(obs["path"])
+        wide = obs.assign(n=1).pivot_table(index="id", columns="kind", values="n", aggfunc="sum", fill_value=0)
+        parts.append(wide.rename(columns=lambda k: f"obs_{k}").rename_axis(columns=None))
+    if not sealed.empty:
+        parts.append(sealed.assign(id=key(sealed["path"])).groupby("id")["n"].sum().to_frame("sealed_buildings"))
+    out = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=pd.Index([], dtype="int64", name="id"))
+    out = out.reindex(columns=list(DAY_STATE_COLUMNS)).fillna(0).astype("int64")
+    return out.rename_axis("id").reset_index()
+
+
+def alerts_on(session: Session, scope_path: str, on: dt.date) -> pd.DataFrame:
+    """The alerts the wall shows for `on`: raised by that day and not yet acknowledged at its end (an alert raised
+    later, or one already dealt with, is not part of that day's picture). Newest first."""
+    frame = open_alerts(session, scope_path=scope_path, include_acknowledged=True)
+    if frame.empty:
+        return frame
+    def day(value: object) -> dt.date | None:
+        return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+    keep = [raised is not None and raised <= on and (acked is None or acked > on)
+            for raised, acked in zip(frame["raised_on"].map(day), frame["acknowledged_at"].map(day), strict=True)]
+    return frame[keep].reset_index(drop=True)
+
+
 def checkpoint_figures(session: Session, parent: UnitRef, *, level: int | None = None) -> pd.DataFrame:
     """Per unit one level below `parent` (or at `level` under it): entrances open, under-staffed and unstaffed
     checkpoints, by the norms."""
@@ -151,11 +180,14 @@ def _with_figures(session: Session, units: gpd.GeoDataFrame, parent: UnitRef, on
                   level: int | None) -> gpd.GeoDataFrame:
     if units.empty:
         return units
+    depth = level - 1 if level else _depth(parent)
+    units = units.drop(columns=list(DAY_STATE_COLUMNS)).merge(day_state(session, parent, on, depth=depth), on="id",
+                                                              how="left")
     for extra in (daily_figures(session, parent, on, level=level), checkpoint_figures(session, parent, level=level)):
         if not extra.empty:
             units = units.merge(extra, on="id", how="left")
     for col in ("new_cases_today", "cases_7d", "releases_due_today", "releases_overdue",
-                "checkpoints_understaffed", "checkpoints_unstaffed", "entrances_open"):
+                "checkpoints_understaffed", "checkpoints_unstaffed", "entrances_open", *DAY_STATE_COLUMNS):
         if col not in units.columns:
             units[col] = 0
         units[col] = units[col].fillna(0).astype("int64")
@@ -218,7 +250,7 @@ def buildings_in(session: Session, unit: UnitRef, on: dt.date) -> gpd.GeoDataFra
         "AND path >= :lo AND path < :hi AND reported_on <= :on GROUP BY building_id"), conn, params=params)
     frame = frame.merge(obs, on="id", how="left").merge(cases, on="id", how="left")
     frame[["obs_total", "cases"]] = frame[["obs_total", "cases"]].fillna(0).astype("int64")
-    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=WGS84)
 
 
 def checkpoints_in(session: Session, unit: UnitRef) -> gpd.GeoDataFrame:
@@ -232,7 +264,7 @@ def checkpoints_in(session: Session, unit: UnitRef) -> gpd.GeoDataFrame:
     need = staffing_norms(frame, norms) if len(frame) else pd.DataFrame(
         columns=["min_day", "min_night", "min_per_day", "people_per_day"])
     frame = pd.concat([frame, need[["min_day", "min_night", "min_per_day"]]], axis=1)
-    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=WGS84)
 
 
 def outlines(session: Session, level: int, within: UnitRef | None = None) -> gpd.GeoDataFrame:
@@ -242,17 +274,17 @@ def outlines(session: Session, level: int, within: UnitRef | None = None) -> gpd
     if within is not None:
         where = " AND path >= :lo AND path < :hi"
         params.update(_range(within.path))
-    frame = pd.read_sql_query(text(
-        f"SELECT code, name, label_lon, label_lat, {_geom_sql(session, 'geom')} AS geom FROM units "
-        f"WHERE level = :level{where}"), session.connection(), params=params)
-    geoms = _geoms(frame.pop("geom"))
-    return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")
+    return read_frame(session, f"SELECT code, name, label_lon, label_lat, {wkb_sql(session, 'geom')} AS geom "
+                      f"FROM units WHERE level = :level{where}", params)
 
 
 def unit_totals(session: Session, unit: UnitRef, on: dt.date) -> dict[str, int]:
-    """The KPI strip for one unit: roll-up counters plus today's figures."""
+    """The KPI strip for one unit on `on`: roll-up counters (observations and sealed buildings as they were on
+    `on`) plus that day's figures."""
     row = session.execute(text("SELECT * FROM unit_stats WHERE unit_id = :id"), {"id": unit.id}).mappings().first()
     totals = {c: int(row[c]) if row else 0 for c in STAT_COLUMNS}
+    day = day_state(session, unit, on)
+    totals.update({c: int(day[c].sum()) for c in DAY_STATE_COLUMNS})
     params = {**_range(unit.path), "d7": on - dt.timedelta(days=6), "on": on}
     conn = session.connection()
     totals["new_cases_today"] = conn.execute(text(

@@ -20,6 +20,15 @@ def test_one_series_is_one_line_with_month_day_dates():
     assert "color" not in spec["encoding"]
 
 
+def test_tooltips_write_the_day_as_digits_under_a_title_in_the_page_language():
+    # issue 16: Vega-Lite's default tooltip said "day  Dec 1, 2026" on a Chinese page
+    for lang, titles in (("zh", ["日期", "数值"]), ("en", ["Day", "Value"])):
+        spec = trend_spec(pd.Series([1, 2, 5], index=DAYS), lang=lang)
+        tips = spec["encoding"]["tooltip"]
+        assert [tip["title"] for tip in tips] == titles
+        assert tips[0]["format"] == "%Y-%m-%d" and spec["mark"].get("tooltip") is not True
+
+
 def test_several_series_are_coloured_and_two_units_of_one_name_stay_apart():
     wide = pd.DataFrame([[1, 2], [3, 4], [5, None]], columns=["第一网格", "第一网格"], index=DAYS)
     spec = trend_spec(wide, kind="bar")

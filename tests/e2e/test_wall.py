@@ -151,3 +151,27 @@ def test_refresh_shows_a_new_case_and_keeps_the_view(wall_server, street_url, pa
     assert frame.evaluate(
         "() => [window.map.getZoom(), window.map.getCenter().lat, window.map.getCenter().lng]") == view
     assert frame.evaluate(COUNT_UNITS) == COMMUNITIES
+
+
+def test_wall_says_so_when_the_server_is_down_with_the_last_update_time(start_app, street_url, page):
+    # issue 16: a wall left on all day must not show "实时" beside numbers that stopped when the server did
+    url, process = start_app({"DATABASE_URL": street_url, "WALL_REFRESH_SECONDS": str(REFRESH_S)})
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    sign_in_as(page, street_url)
+    page.goto(f"{url}/wall?kiosk=1")
+    wait_for_app_run(page)
+    stamp = page.locator("[data-gw-updated]")
+    expect(stamp).to_have_count(1)
+    expect(page.locator(".gw-live")).to_be_visible()
+    time.sleep(3 * REFRESH_S)  # refreshes come and go: no banner while the server answers
+    expect(page.locator("#gw-stale-banner")).to_have_count(0)
+
+    stop_app(process)
+    last = stamp.get_attribute("data-gw-time")
+    banner = page.locator("#gw-stale-banner")
+    expect(banner).to_be_visible(timeout=20_000)
+    expect(banner).to_contain_text("连接已中断")
+    expect(banner).to_contain_text(last)
+    expect(page.locator(".gw-live")).to_be_hidden()
+    box = banner.bounding_box()
+    assert box is not None and box["y"] == 0 and box["width"] == 1920, "across the top of the screen"
