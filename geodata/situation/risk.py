@@ -552,8 +552,9 @@ def raise_situation_alerts(ctx: WriteContext, community: Unit, on: dt.date, old:
     if new.rank >= 2 > old[0]:
         out.append(raise_alert(
             ctx, "transmission", community, on,
-            f"{community.name}：社区传播（S2），建议限制人员聚集（农贸市场、影院、网吧等）",
-            f"{community.name}: community transmission (S2) — restrict gatherings (markets, cinemas, "
-            f"internet cafés)",
+            # 004 (三)8 names 集市、集会 and 影院、网吧; 农贸市场 stay open under 提升一级管理 (000 §1(六)2)
+            f"{community.name}：社区传播（S2），停止集市、集会，关闭影院、网吧等人员聚集场所",
+            f"{community.name}: community transmission (S2) — stop fairs and gatherings, close cinemas, "
+            f"internet cafés and other crowded places",
             {"cases": list(new.case_codes), "rule": new.rule}))
     return out

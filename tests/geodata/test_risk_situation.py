@@ -187,6 +187,9 @@ def test_two_unknown_source_cases_within_14_days_raise_s2_and_restrict_gathering
     assert s["reason_zh"] == "14天内≥2例不明来源病例" and s["case_codes"] == ["A1", "A2"]
     assert s["strategy_zh"] == "内防蔓延、外防输出" and s["restrict_gatherings"]
     assert [a.kind for a in result.alerts] == ["transmission"]
+    # 004 (三)8: fairs, gatherings, cinemas, internet cafés; 农贸市场 stay open under 提升一级管理 (000 §1(六)2)
+    assert "集市、集会" in result.alerts[0].title_zh and "影院、网吧" in result.alerts[0].title_zh
+    assert "农贸市场" not in result.alerts[0].title_zh
     street = situation_of(store, "S1", day(14))
     assert (street["level_code"], street["n_rank2"], street["worst_units"]) == ("S2", 1, ["C1"])
     assert street["restrict_gatherings"]
