@@ -34,6 +34,12 @@ extend({
     "mg.source_case": ("来源病例编号（密接/密接的密接）", "Source case code (close contact / contact of a contact)"),
     "mg.exposed_on": ("末次接触日期（已在观察中再次接触：自此重新计算14天）",
                       "Last exposure (exposed again while under observation: the 14 days restart)"),
+    # issue 17: an ID number with a wrong check digit is imported and kept, and shown beside the person
+    "mg.id_check": ("身份证号校验位不符", "ID check digit wrong"),
+    "mg.id_check_badge": ("⚠ 校验位不符", "⚠ check digit wrong"),
+    "mg.id_check_note": ("有 {n} 人的身份证号校验位不符（导入时已保留），请核对号码。",
+                         "{n} people have an ID number whose check digit is wrong (kept on import); check the "
+                         "numbers."),
 })
 
 
@@ -41,6 +47,20 @@ def _done(lang: str) -> None:
     flash(t("mg.done", lang))
     forget_ledgers()
     st.rerun()
+
+
+def _id_badges(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """`frame` with the check-digit flag (geodata.people.persons.with_id_flags) as a badge a reader sees."""
+    if persons.ID_CHECK_FLAG not in frame.columns:
+        return frame
+    badge = t("mg.id_check_badge", lang)
+    return frame.assign(**{persons.ID_CHECK_FLAG: frame[persons.ID_CHECK_FLAG].map(lambda v: badge if v else "")})
+
+
+def _id_check_note(frame: pd.DataFrame, lang: str) -> None:
+    flagged = int(frame[persons.ID_CHECK_FLAG].sum()) if persons.ID_CHECK_FLAG in frame.columns else 0
+    if flagged:
+        st.caption(t("mg.id_check_note", lang, n=flagged))
 
 
 def _masked_note(frame: pd.DataFrame, lang: str) -> None:
@@ -53,13 +73,15 @@ def observations(store: Any, actor: Actor, unit: UnitRef, version: int, on: dt.d
                         lambda: persons.observations_in(store, actor, unit.code, on=on), lang)
     if frame is None:
         return
-    shown = frame.assign(kind=frame["kind"].map(lambda c: label(OBSERVATION_KINDS, c, lang)))
+    shown = _id_badges(frame, lang).assign(kind=frame["kind"].map(lambda c: label(OBSERVATION_KINDS, c, lang)))
     text_table(shown, {"code": t("table.code", lang), "name": t("mg.person", lang), "id_number": "ID",
-                       "phone": t("phone", lang), "building_name": t("mg.building", lang), "kind": t("mg.kind", lang),
+                       persons.ID_CHECK_FLAG: t("mg.id_check", lang), "phone": t("phone", lang),
+                       "building_name": t("mg.building", lang), "kind": t("mg.kind", lang),
                        "start_date": t("mg.start", lang), "planned_end": t("mg.planned_end", lang),
                        "last_check": t("mg.checked_on", lang), "last_temperature": t("mg.temperature", lang),
                        "cadre_signed_by": t("mg.cadre", lang), "medic_signed_by": t("mg.medic", lang)},
                key="gw-obs-table")
+    _id_check_note(frame, lang)
     _masked_note(frame, lang)
     codes = list(frame["code"])
     names = dict(zip(frame["code"], frame["name"], strict=True))
@@ -252,7 +274,9 @@ def registers(store: Any, actor: Actor, unit: UnitRef, version: int, lang: str) 
                          lang)
     if people is not None:
         st.markdown(f"**{t('mg.persons', lang)}**")
-        text_table(people, {"code": t("table.code", lang), "name": t("table.name", lang), "id_number": "ID",
-                            "phone": t("phone", lang), "gender": "性别 Gender", "birth_year": "出生 Born",
-                            "resident_type": "类型 Type", "tags": "类别 Tags",
-                            "building_name": t("mg.building", lang)}, key="gw-person-table", height=300)
+        text_table(_id_badges(people, lang), {
+            "code": t("table.code", lang), "name": t("table.name", lang), "id_number": "ID",
+            persons.ID_CHECK_FLAG: t("mg.id_check", lang), "phone": t("phone", lang), "gender": "性别 Gender",
+            "birth_year": "出生 Born", "resident_type": "类型 Type", "tags": "类别 Tags",
+            "building_name": t("mg.building", lang)}, key="gw-person-table", height=300)
+        _id_check_note(people, lang)

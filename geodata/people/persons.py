@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import text
 
+from geodata.base.layers import id_number_warning
 from geodata.base.problems import Problem, Rejected
 from geodata.people import authority, scope
 from geodata.people.audit import log_view
@@ -29,6 +30,23 @@ def _unit(store: Store, actor: Actor, code: str, what: str) -> tuple[str, str]:
         unit = unit_by_code(s, code)
         scope.require_persons(actor, unit.path, what)
         return unit.code, unit.path
+
+
+#: the column `with_id_flags` adds: True where a stored ID number is well formed but its check digit is wrong
+ID_CHECK_FLAG = "id_check_wrong"
+
+
+def id_check_wrong(value: Any) -> bool:
+    """Whether a stored ID number has a wrong check digit (geodata.base.layers.id_number_warning): such numbers
+    are imported and kept rather than refused (issue 17), so every list that shows them must say so."""
+    return isinstance(value, str) and id_number_warning(value.strip().upper()) is not None
+
+
+def with_id_flags(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with `ID_CHECK_FLAG` computed from its `id_number`. Call it BEFORE masking: a masked number
+    (110***********1232) has no check digit to test, and the flag is no secret."""
+    numbers = frame["id_number"] if "id_number" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    return frame.assign(**{ID_CHECK_FLAG: numbers.map(id_check_wrong).astype(bool)})
 
 
 def _masked(actor: Actor, frame: pd.DataFrame) -> pd.DataFrame:
@@ -63,7 +81,7 @@ def persons_in(store: Store, actor: Actor, code: str, *, limit: int = 5000) -> p
         "LIMIT :limit"), {**_range(path), "limit": int(limit)}, cols)
     frame["tags"] = frame["tags"].map(_tags)
     log_view(store, actor, "persons", code, path, rows=len(frame))
-    return _masked(actor, frame)
+    return _masked(actor, with_id_flags(frame))
 
 
 def households_in(store: Store, actor: Actor, code: str, *, limit: int = 5000) -> pd.DataFrame:
@@ -102,7 +120,7 @@ def observations_in(store: Store, actor: Actor, code: str, *, on: dt.date | None
     for c in ("start_date", "planned_end", "released_on", "last_check"):
         frame[c] = pd.to_datetime(frame[c]).dt.date.astype(object).where(frame[c].notna(), None)
     log_view(store, actor, "observations", code, path, rows=len(frame))
-    return _masked(actor, frame)
+    return _masked(actor, with_id_flags(frame))
 
 
 def cases_in(store: Store, actor: Actor, code: str, *, limit: int = 5000) -> pd.DataFrame:
@@ -151,6 +169,7 @@ def person(store: Store, actor: Actor, code: str) -> dict[str, Any]:
         scope.require_persons(actor, row["path"], "persons")
     out = dict(row)
     out["tags"] = _tags(out["tags"])
+    out[ID_CHECK_FLAG] = id_check_wrong(out["id_number"])
     log_view(store, actor, "persons", code, out["path"], rows=1, detail={"person": code})
     return scope.mask_values(out, full=scope.sees_identifiers(actor, out["path"])) or {}
 

@@ -11,6 +11,8 @@ import datetime as dt
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import openpyxl
 import pyogrio
 import pytest
 import shapely
@@ -19,11 +21,12 @@ from sqlalchemy import select
 
 from geodata.exchange.imports import import_frame
 from geodata.exchange.parents import code_parent, unnamed_units
-from geodata.reporting.figures import buildings_in
+from geodata.reporting.figures import buildings_in, checkpoints_in
 from geodata.store.hierarchy import ref, unit_by_code
 from geodata.store.models import Unit
 from geodata.store.writes import Actor
 from loaders.cli import main
+from loaders.coords import distance_m, wgs84_to_gcj02
 from loaders.readers import read_layer
 from tests.dashboard.test_auth_pages import app, assert_ran  # noqa: F401 — `app` is a fixture
 from tests.geodata.test_scope_city import city  # noqa: F401 — `city` is a fixture
@@ -200,6 +203,64 @@ def test_streets_to_buildings_into_an_empty_database_shows_the_grids_buildings(s
         shown = {code: list(buildings_in(s, ref(unit_by_code(s, code)), dt.date.today())["code"])
                  for code in ("420111001001G01", "420111001001G02", "网格01")}
     assert shown == {"420111001001G01": ["B1"], "420111001001G02": [], "网格01": ["B2"]}
+
+
+#: checkpoints as a street office measures them on Amap, given here in WGS-84 and written out in GCJ-02
+CHECKPOINTS_WGS84 = [("KD1", "关山1栋门岗", "小区出入口", 114.4052, 30.5047),
+                     ("KD2", "狮子山社区卡点", "社区卡点", 114.4301, 30.5105)]
+
+
+def gcj02_checkpoints_file(folder: Path) -> Path:
+    """A CSV of checkpoints with plain 经度/纬度 columns in GCJ-02: only the file name (高德) says so."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lon, lat = wgs84_to_gcj02([r[3] for r in CHECKPOINTS_WGS84], [r[4] for r in CHECKPOINTS_WGS84])
+    lines = ["卡点编码,卡点名称,卡点类型,经度,纬度"] + [
+        f"{code},{name},{kind},{x:.7f},{y:.7f}" for (code, name, kind, _, _), x, y in zip(
+            CHECKPOINTS_WGS84, lon, lat, strict=True)]
+    path = folder / "卡点_高德.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def observations_ledger(folder: Path) -> Path:
+    """An observations ledger as offices keep it: no record code, people named by ID number and building."""
+    folder.mkdir(parents=True, exist_ok=True)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["关山社区居家隔离台账"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=5)
+    ws.append(["姓名", "身份证号", "楼栋编码", "隔离方式", "开始日期"])
+    ws.append(["周一", "110105198002020048", "B1", "居家隔离", dt.date.today().strftime("%Y/%m/%d")])
+    path = folder / "隔离台账.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_streets_to_observations_into_an_empty_database_shows_the_grids_map(store, tmp_path):
+    """The whole chain of issue 17 from files only: streets → communities → grids → buildings → checkpoints in
+    GCJ-02 → an observations ledger, then the map data of one grid: its buildings, its checkpoint back in WGS-84,
+    and the observation counted on its building."""
+    chain = ((streets_file(tmp_path), "streets"), (communities_file(tmp_path), "communities"),
+             (grids_file(tmp_path), "grids"), (buildings_file(tmp_path), "buildings"),
+             (gcj02_checkpoints_file(tmp_path / "checkpoints"), "checkpoints"),
+             (observations_ledger(tmp_path / "ledgers"), "observations"))
+    assert store.is_empty()
+    for path, layer in chain:
+        assert main(["import", str(path), "--layer", layer, "--db", store.url]) == 0, layer
+    today = dt.date.today()
+    with store.read() as s:
+        grid = ref(unit_by_code(s, "420111001001G01"))
+        buildings = buildings_in(s, grid, today)
+        checkpoints = checkpoints_in(s, grid)
+        other = checkpoints_in(s, ref(unit_by_code(s, "网格01")))
+    assert list(buildings["code"]) == ["B1"] and list(buildings["obs_total"]) == [1]
+    assert list(checkpoints["code"]) == ["KD1"] and list(other["code"]) == ["KD2"]
+    expected = {code: (x, y) for code, _, _, x, y in CHECKPOINTS_WGS84}
+    for frame in (checkpoints, other):
+        lon, lat = np.array([expected[c] for c in frame["code"]]).T
+        assert (distance_m(frame["lon"], frame["lat"], lon, lat) < 1.0).all()  # back from GCJ-02 within 1 m
+        gcj = np.array(wgs84_to_gcj02(lon, lat))
+        assert (distance_m(frame["lon"], frame["lat"], *gcj) > 100).all()  # and not left in GCJ-02
 
 
 def test_import_asks_for_the_names_of_ancestors_made_from_codes(app, city, tmp_path):  # noqa: F811
