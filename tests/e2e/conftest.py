@@ -25,6 +25,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
@@ -76,6 +77,26 @@ def free_port() -> int:
 def is_local(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in LOCAL_SCHEMES or parts.hostname in LOCAL_HOSTS
+
+
+@contextmanager
+def offline_page(browser, width: int, height: int) -> Iterator:
+    """A page in a browser context of its own (its own cookies: another person's screen), held to the same offline
+    rule as the main page: any request not to this machine is blocked and fails the test."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    blocked: list[str] = []
+
+    def only_local(route) -> None:
+        if is_local(route.request.url):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    context.route("**/*", only_local)
+    yield context.new_page()
+    context.close()
+    assert not blocked, f"the other browser tried to reach: {blocked}"
 
 
 def _wait_for_health(url: str, process: subprocess.Popen, log: IO[str]) -> None:

@@ -22,7 +22,7 @@ from geodata.store.db import open_store
 from geodata.store.writes import Actor, write
 from loaders.demo import generate
 from loaders.demo_store import store_demo
-from tests.e2e.conftest import is_local, launch_app, stop_app, wait_for_app_run
+from tests.e2e.conftest import launch_app, offline_page, stop_app, wait_for_app_run
 
 REPO = Path(__file__).resolve().parents[2]
 REFRESH_S = 3
@@ -92,21 +92,9 @@ def server(city, tmp_path_factory, browser) -> Iterator[str]:
 
 @pytest.fixture
 def second_page(browser):
-    """Another browser (its own cookies): the command centre's screen, held to the same offline rule."""
-    context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN")
-    blocked: list[str] = []
-
-    def only_local(route) -> None:
-        if is_local(route.request.url):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort("blockedbyclient")
-
-    context.route("**/*", only_local)
-    yield context.new_page()
-    context.close()
-    assert not blocked, f"the second browser tried to reach: {blocked}"
+    """Another browser (its own cookies): the command centre's screen."""
+    with offline_page(browser, 1600, 900) as other:
+        yield other
 
 
 def sign_in(page, url: str, username: str) -> None:

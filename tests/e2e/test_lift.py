@@ -20,7 +20,7 @@ from geodata.store.db import open_store
 from geodata.store.writes import Actor, write
 from loaders.demo import generate
 from loaders.demo_store import store_demo
-from tests.e2e.conftest import is_local, launch_app, stop_app, wait_for_app_run
+from tests.e2e.conftest import launch_app, offline_page, stop_app, wait_for_app_run
 from tests.e2e.test_editing import REFRESH_S, make_app_dir, sealed_on_wall, sign_in
 
 
@@ -62,21 +62,9 @@ def server(spot, tmp_path_factory, browser) -> Iterator[str]:
 
 @pytest.fixture
 def other_page(browser):
-    """A third browser with its own cookies (the command centre at a desk), held to the same offline rule."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
-    blocked: list[str] = []
-
-    def only_local(route) -> None:
-        if is_local(route.request.url):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort("blockedbyclient")
-
-    context.route("**/*", only_local)
-    yield context.new_page()
-    context.close()
-    assert not blocked, f"the browser tried to reach: {blocked}"
+    """A third browser with its own cookies (the command centre at a desk)."""
+    with offline_page(browser, 1600, 1000) as other:
+        yield other
 
 
 def _state(url: str, code: str) -> str:
