@@ -54,7 +54,11 @@ class DemoCity:
         for level, name in enumerate(UNIT_LAYER_ZH, start=1):
             out[name] = self.units.loc[self.units["level"] == level, LAYERS[name].names].reset_index(drop=True)
         for name in ("buildings", "households", "persons", "observations", "cases", "checkpoints", "roads"):
-            out[name] = getattr(self, name)
+            frame = getattr(self, name)
+            # the ledgers' schema also has the columns offices name people by (name, ID number, room …): the demo
+            # names them by person code and leaves those empty
+            names = LAYERS[name].names
+            out[name] = frame if list(frame.columns) == names else frame.reindex(columns=names)
         return out
 
 

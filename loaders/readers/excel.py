@@ -70,11 +70,13 @@ def _texts(values: Sequence[object]) -> list[str]:
     return [cell_text(v) for v in values]
 
 
-def _flatten(upper: list[str], lower: list[str]) -> tuple[list[str], dict[int, tuple[str, ...]]]:
+def _flatten(upper: list[str], lower: list[str]) -> tuple[list[str], dict[int, tuple[str, ...]], set[int]]:
+    """Names of a two-row header, their (upper, lower) parts, and the columns whose upper part was carried over
+    from a group header on their left (what a merged cell looks like when read cell by cell)."""
     width = max(len(upper), len(lower))
     upper = upper + [""] * (width - len(upper))
     lower = lower + [""] * (width - len(lower))
-    names, parts = [], {}
+    names, parts, carried = [], {}, set()
     group = ""
     for j in range(width):
         up, low = upper[j], lower[j]
@@ -84,12 +86,18 @@ def _flatten(upper: list[str], lower: list[str]) -> tuple[list[str], dict[int, t
             group = ""
         elif low and group:
             up = group  # the cell under a merged group header
+            carried.add(j)
         if up and low and up != low:
             names.append(f"{up}/{low}")
             parts[j] = (up, low)
         else:
             names.append(low or up)
-    return names, parts
+    return names, parts, carried
+
+
+def _lower_cells(names: list[str], parts: dict[int, tuple[str, ...]]) -> list[str]:
+    """Each flattened column's lower cell (its whole name when it has no parts)."""
+    return [parts[j][-1] if j in parts else n for j, n in enumerate(names)]
 
 
 def _finish(names: list[str], parts: dict[int, tuple[str, ...]], rows: tuple[int, ...]) -> Header:
@@ -123,9 +131,14 @@ def find_header(rows: Sequence[tuple[int, Sequence[object]]],
         s1 = sum(score(n, ()) for n in single.names)
         candidates = [((s1, 1, -k), single)]
         if k + 1 < len(texts) and texts[k + 1][0] == r + 1:
-            names, parts = _flatten(cells, texts[k + 1][1])
+            names, parts, carried = _flatten(cells, texts[k + 1][1])
             pair = _finish(names, parts, (r, r + 1))
-            s2 = sum(score(n, pair.parts.get(n, ())) for n in pair.names)
+            # a column under a carried-over group counts only when its own lower cell is a known header: else a
+            # header row with one blank cell followed by data would read its first data row as a second header
+            # row (the blank column inheriting its left neighbour's name), and that row would be lost
+            lowers = _lower_cells(names, parts)  # pair.names is names trimmed at the right: same columns
+            s2 = sum(score(lowers[j], ()) if j in carried else score(n, pair.parts.get(n, ()))
+                     for j, n in enumerate(pair.names))
             if s2 > s1:
                 candidates.append(((s2, 0, -k), pair))
         for key, header in candidates:

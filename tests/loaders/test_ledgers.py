@@ -214,3 +214,21 @@ def test_generated_ledgers_read_without_an_internal_error(tmp_path_factory, rows
         return  # a datetime written into CSV text carries a time: read, but not compared here
     assert result.ok, result.problems
     assert sorted(zip(result.frame["id_number"], result.frame["start_date"], strict=True)) == sorted(expected)
+
+
+@pytest.mark.parametrize("blank_at", [1, 5])
+def test_a_header_with_a_blank_cell_does_not_swallow_the_first_data_row(tmp_path, blank_at):
+    """The blank header cell once inherited its left neighbour's name from the row below, so the header and the
+    first data row read as a two-row header, and that row was lost without an error (found by the generated
+    ledgers above)."""
+    header = ["姓名", "身份证号", "楼栋编码", "隔离方式", "开始日期"]
+    cells = ["某某", _id_number(1), "G11K1B1", "居家隔离", "2026年1月1日"]
+    header.insert(blank_at, "")
+    cells.insert(blank_at, "x")
+    wb = openpyxl.Workbook()
+    wb.active.append(header)
+    wb.active.append(cells)
+    wb.save(tmp_path / "ledger.xlsx")
+    result = read_layer(tmp_path / "ledger.xlsx", "observations")
+    assert result.ok, result.problems
+    assert list(result.frame["id_number"]) == [_id_number(1)]
