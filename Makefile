@@ -2,7 +2,7 @@
 #
 #   make run     the dashboard on http://127.0.0.1:$${PORT:-8501}
 #   make serve   the same with $${WORKERS:-2} Streamlit processes behind nginx (sticky) on one PostgreSQL
-#   make test    the whole test suite (what CI runs via .ci/run)
+#   make test    the whole test suite (what CI runs via .ci/run), on $${TEST_WORKERS:-2} pytest-xdist workers
 #   make bench   the benchmarks in bench/
 #
 # Every setup step is stamped or checks before it acts, so a second `make test`
@@ -78,7 +78,7 @@ test: venv system assets
 	else \
 	    echo "test: PostgreSQL does NOT answer on $(PG_HOST):$(PG_PORT): PostgreSQL tests will be skipped"; \
 	fi
-	$(PY) -m pytest -q -rs
+	$(PY) -m pytest -q -rs -n $${TEST_WORKERS:-2} --dist loadgroup --durations=15
 
 bench: venv
 	$(PY) -m bench

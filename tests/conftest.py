@@ -51,6 +51,16 @@ def pg_template() -> Iterator[tuple[object, str] | None]:
     engine.dispose()
 
 
+@pytest.hookimpl(trylast=True)  # after tests/e2e/conftest.py has marked its tests e2e
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`make test` runs on two workers (pytest-xdist, --dist loadgroup). The browser tests go to one of them, one
+    after another: two Chromiums and two Streamlit servers at once on a 2-core machine would make their timing
+    waits flaky, while the database and unit tests keep the other core busy."""
+    for item in items:
+        if item.get_closest_marker("e2e") or item.path.name.endswith("_browser.py"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Say at the end of every run (also under -q, which hides the header) which databases the suite used."""
     terminalreporter.write_line(pytest_report_header(config))
