@@ -138,6 +138,8 @@ QUERY: dict[str, QueryParam] = {
     "user": QueryParam(_TEXT, "用户名（最多 64 个字符）", "a username (at most 64 characters)"),
     "since": QueryParam(_past_day, "日期 YYYY-MM-DD", "a day, YYYY-MM-DD"),
     "until": QueryParam(_past_day, "日期 YYYY-MM-DD", "a day, YYYY-MM-DD"),
+    "event": QueryParam(_CODE, "事件编号", "an event code"),
+    "grid": QueryParam(_CODE, "网格编码", "a grid code"),
 }
 
 

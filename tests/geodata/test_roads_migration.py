@@ -27,7 +27,7 @@ def test_the_roads_branch_goes_down_alone_and_up_again(store):
         command.downgrade(_cfg(conn), "0007_roads@-1")
     with store.engine.connect() as conn:
         tables = set(inspect(conn).get_table_names())
-    assert "roads" not in tables and {"checkpoint_plans", "grid_issues", "auth_sessions"} <= tables
+    assert "roads" not in tables and {"checkpoint_plans", "field_events", "auth_sessions"} <= tables
     store.migrate()
     with store.engine.connect() as conn:
         assert "roads" in set(inspect(conn).get_table_names())
