@@ -15,7 +15,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 #: the only pages that call loaders: the /import page reads the upload with loaders.readers (the CLI's reader),
 #: and the briefing download is rendered by loaders.briefing (matplotlib/openpyxl)
-DASHBOARD_USES_LOADERS = {"dashboard/views/import_data.py", "dashboard/components/report_reads.py"}
+DASHBOARD_USES_LOADERS = {"dashboard/views/import_data.py", "dashboard/components/report_reads.py",
+                          "dashboard/components/field_ledgers.py",
+                          "dashboard/views/screening.py"}
 
 
 def imports(package: str) -> dict[str, set[str]]:

@@ -1,0 +1,27 @@
+"""The wall's screening line: coverage of the open door-to-door rounds, counts and percent only (never a name)."""
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from dashboard.i18n import extend, t
+from geodata.fieldwork.screening import open_round_counts
+
+extend({
+    "scr.wall.title": ("入户摸排（进行中）", "Screening rounds (open)"),
+    "scr.wall.rounds": ("{n} 轮", "{n} rounds"),
+})
+
+
+def panel(store, path: str | None, lang: str) -> None:  # noqa: ANN001 — geodata.store.db.Store
+    """Households visited / households of all open rounds under `path`, as one big percentage."""
+    with store.read() as s:
+        rounds = open_round_counts(s, path)
+    if rounds.empty:
+        return
+    households, visited = int(rounds["households"].sum()), int(rounds["visited"].sum())
+    share = f"{100 * visited / households:.0f}%" if households else "—"
+    st.html(f'<div class="gw-kpi" data-testid="scr-wall"><div class="gw-kpi-label">{html.escape(t("scr.wall.title", lang))}'
+            f'</div><div class="gw-kpi-value">{share}</div><div class="gw-kpi-parts"><b>{visited:,}</b> / '
+            f'{households:,} · {html.escape(t("scr.wall.rounds", lang, n=len(rounds)))}</div></div>')
