@@ -15,7 +15,7 @@ from dashboard.components.refusals import show_refusal
 from dashboard.i18n import extend, t
 from geodata.people import authority
 from geodata.base.problems import Refusal
-from geodata.situation.alerts import acknowledge_alert, alerts_in_scope
+from geodata.situation.alerts import acknowledge_alerts, acknowledgeable, alerts_in_scope
 from geodata.store.db import Store
 from geodata.store.writes import write
 
@@ -54,11 +54,12 @@ def panel(store: Store, frame: pd.DataFrame, totals: dict[str, int], missing: in
     for row in frame.head(SHOWN).itertuples(index=False):
         text = html.escape(str(getattr(row, title)))
         when = html.escape(f"{row.raised_on} · {row.unit_name}")
-        if may_ack:
+        if may_ack and acknowledgeable(str(row.kind)):
             left, right = st.columns([5, 1], vertical_alignment="center")
             left.html(f'<div class="gw-alert">{text}<div class="gw-alert-when">{when}</div></div>')
             if right.button(t("alerts.ack", lang), key=f"ack-{row.id}"):
-                _acknowledge(store, actor, int(row.id), int(row.version), lang)
+                ids = list(getattr(row, "grouped_ids", None) or [int(row.id)])
+                _acknowledge(store, actor, int(row.id), int(row.version), lang, ids)
         else:
             st.html(f'<div class="gw-alert">{text}<div class="gw-alert-when">{when}</div></div>')
     if len(frame) > SHOWN:
@@ -86,9 +87,11 @@ def unit_alerts(store: Store, actor, path: str, *, lang: str) -> None:  # noqa: 
         st.caption(t("alerts.more", lang, n=len(frame) - SHOWN))
 
 
-def _acknowledge(store: Store, actor, alert_id: int, version: int, lang: str) -> None:
+def _acknowledge(store: Store, actor, alert_id: int, version: int, lang: str,  # noqa: ANN001
+                 ids: list[int] | None = None) -> None:
     try:
-        write(store, actor, lambda ctx: acknowledge_alert(ctx, alert_id, expected_version=version))
+        write(store, actor, lambda ctx: acknowledge_alerts(ctx, ids or [alert_id], alert_id,
+                                                           expected_version=version))
     except Refusal as exc:
         show_refusal(exc, lang)
         return

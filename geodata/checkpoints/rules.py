@@ -9,7 +9,8 @@ The staffing norm — this module is the one place it is decided:
 The numbers come from `rules_config` ("staffing"), not from here.
 
 Rules (pure functions on frames, so the live map and a what-if plan are checked by the same code):
-- `single_entrance_violations`: a compound under 封闭管理 keeps one entrance ("只留设一个出入口", `000` §1);
+- `single_entrance_violations`: a compound or natural village under 封闭管理 or sealed (封锁/硬隔离) keeps one
+  entrance ("只留设一个出入口", `000` §1(三); issue 14 point 9);
 - `staffing_violations`: an open checkpoint below its norm (scenario 9);
 - `shift_violations`: a 24 h checkpoint whose roster leaves a shift empty or below the norm ("24小时轮流值班");
 - the zone rule (an open entrance of a sealed/controlled zone that no staffed checkpoint covers) needs distances
@@ -34,12 +35,15 @@ from geodata.store.models import Unit
 ENTRANCE_KINDS = ("compound_entrance", "community_checkpoint")
 POLICE_KINDS = ("police_urban", "police_border")
 HIGHWAY_KINDS = ("highway",)
+#: the control states whose compound or village keeps one entrance (000 §1(三) 封闭管理; 封锁/硬隔离, issue 14 point 9)
+SINGLE_ENTRANCE_STATES = ("closed", "sealed")
 
 
 #: rule code → (Chinese, English, source); the text a violation list shows
 RULES: dict[str, tuple[str, str, str]] = {
-    "single_entrance": ("封闭管理小区开放出入口多于一个", "closed compound with more than one open entrance",
-                        "000_7bd660b113904959.txt §1 只留设一个出入口"),
+    "single_entrance": ("封闭管理或封锁的小区/自然村开放出入口多于一个",
+                        "closed or sealed compound/village with more than one open entrance",
+                        "000_7bd660b113904959.txt §1(三) 只留设一个出入口"),
     "understaffed": ("卡点值守人数低于标准", "checkpoint below its staffing norm",
                      "000_7bd660b113904959.txt §1; 001_7a5a7b7568cbf5a5.txt §十四"),
     "unstaffed": ("开放卡点无人值守", "open checkpoint with nobody on duty",
@@ -61,15 +65,15 @@ VIOLATION_COLUMNS = ["rule", "rule_zh", "rule_en", "code", "name", "unit_code", 
 def staffing_norms(frame: pd.DataFrame, norms: dict[str, Any]) -> pd.DataFrame:
     """The norm of each checkpoint row (kind, is_24h): min_day, min_night, min_per_day (0 = not required).
 
-    Entrances: day and night minimums (night only when guarded round the clock). Police and highway: a daily
-    total. `people_per_day` is what the norm costs in people a day (the optimiser's price of a checkpoint).
+    Entrances: day and night minimums, the night one whatever the 24-hour flag says — an entrance is on duty 24 h
+    (`000` §1(二)1 "24小时不间断值守"; issue 14 point 9: turning the flag off must not remove the night norm).
+    Police and highway: a daily total. `people_per_day` is what the norm costs in people a day (the optimiser's price of a checkpoint).
     """
     kind = frame["kind"].to_numpy()
-    round_clock = _round_clock(frame)
     is_entrance = np.isin(kind, ENTRANCE_KINDS)
     is_highway = np.isin(kind, HIGHWAY_KINDS)
     min_day = np.where(is_entrance, norms["entrance_day"], 0)
-    min_night = np.where(is_entrance & round_clock, norms["entrance_night"], 0)
+    min_night = np.where(is_entrance, norms["entrance_night"], 0)
     min_per_day = np.where(is_entrance, 0, np.where(is_highway, norms["highway_per_day"], norms["police_per_day"]))
     return pd.DataFrame({
         "min_day": min_day.astype(np.int64), "min_night": min_night.astype(np.int64),
@@ -90,7 +94,7 @@ def norm_staffing(kind: str, norms: dict[str, Any], is_24h: bool = True) -> tupl
     a new post is staffed with unless told otherwise, in a what-if and when it is created."""
     need = staffing_norms(pd.DataFrame({"kind": [kind], "is_24h": [is_24h]}), norms).iloc[0]
     day = int(max(need["min_day"], math.ceil(need["min_per_day"] / 2)))
-    night = int(max(need["min_night"], need["min_per_day"] - day)) if is_24h else 0
+    night = int(max(need["min_night"], need["min_per_day"] - day)) if is_24h or need["min_night"] else 0
     return day, night
 
 
@@ -158,13 +162,14 @@ def violation_rows(rule: str, rows: pd.DataFrame, detail_zh: list[str], detail_e
 
 
 def single_entrance_violations(compounds: pd.DataFrame, checkpoints: pd.DataFrame) -> pd.DataFrame:
-    """Compounds under 封闭管理 (control_state 'closed') with more than one open entrance (scenario 10).
+    """Compounds and natural villages under 封闭管理 or sealed (control_state in SINGLE_ENTRANCE_STATES) with more
+    than one open entrance (scenario 10; issue 14 point 9). A 疫点 is a place to disinfect, not a closed area.
 
     `compounds`: code, name, control_state, lon, lat (a label point); `checkpoints`: kind, status, unit_code.
     """
     entrances = checkpoints[(checkpoints["kind"] == "compound_entrance") & (checkpoints["status"] == "open")]
     n_open = entrances.groupby("unit_code")["code"].agg(list)
-    closed = compounds[compounds["control_state"] == "closed"]
+    closed = compounds[compounds["control_state"].isin(SINGLE_ENTRANCE_STATES)]
     many = np.array([isinstance(v, list) and len(v) > 1 for v in closed["code"].map(n_open)], dtype=bool)
     bad = closed[many].copy()
     lists = bad["code"].map(n_open)

@@ -54,7 +54,7 @@ def record_disinfection(ctx: WriteContext, target_code: str, kind: str, *, on: d
                         area: str | None = None, note: str | None = None) -> Disinfection:
     """Log one disinfection of a building or compound/natural village on `on` (default today; never after
     today). A back-dated record that brings a past day up to the norm closes that day's shortfall alert."""
-    target = resolve_target(ctx.session, target_code)
+    target = resolve_target(ctx.session, target_code, ctx.actor, "disinfection.record")
     authority.require(ctx.actor, "disinfection.record", target.path)
     code = parse_term(DISINFECTION_KINDS, kind)
     if code is None:
@@ -133,6 +133,7 @@ def _raise(ctx: WriteContext, target: Target, row: dict, day: dt.date) -> Alert:
     zh, en = _title(target.row.name, row, day)
     return raise_alert(ctx, SHORTFALL, ctx.session.get(Unit, target.unit_id()), day, zh, en,
                        {"day": day.isoformat(), "done": int(row["done_today"]), "required": int(row["required"]),
+                        "target_name": target.row.name,
                         "state": row["state"], "target_kind": row["target_kind"]}, subject_code=target.code)
 
 
@@ -199,6 +200,29 @@ def raise_shortfall_alerts(ctx: WriteContext, on: dt.date) -> list[Alert]:
     """The daily run's step, in the caller's transaction: judge the day before `on` everywhere; a second run the
     same day raises nothing new (one alert per target per day)."""
     return _judge_day(ctx, on - dt.timedelta(days=1))
+
+
+def group_shortfalls(frame: pd.DataFrame) -> pd.DataFrame:
+    """One line per target for its shortfall alerts (issue 14 point 8): a back-dated sealing raises one alert per
+    day, the wall shows "N 天消毒未达标（自 D 起）" once per village. `frame` is a list of alerts (open_alerts'
+    columns); other kinds pass unchanged. A grouped line keeps the newest alert's id and day (its place in the
+    list) and lists every alert id in `grouped_ids`."""
+    if frame.empty or not (frame["kind"] == SHORTFALL).any():
+        return frame.assign(grouped_ids=[[int(i)] for i in frame["id"]]) if len(frame) else frame
+    short = frame[frame["kind"] == SHORTFALL]
+    lines = []
+    for _code, group in short.groupby("subject_code", sort=False):
+        newest = group.sort_values(["raised_on", "id"]).iloc[-1].copy()
+        n, first = len(group), min(group["raised_on"])
+        if n > 1:
+            name = str(newest["unit_name"])
+            newest["title_zh"] = f"{group['details'].iloc[0].get('target_name') or name}：{n} 天消毒未达标（自 {first} 起）"
+            newest["title_en"] = f"{group['details'].iloc[0].get('target_name') or name}: {n} days short since {first}"
+        newest["grouped_ids"] = [int(i) for i in group["id"]]
+        lines.append(newest)
+    rest = frame[frame["kind"] != SHORTFALL].assign(grouped_ids=lambda f: [[int(i)] for i in f["id"]])
+    out = pd.concat([rest, pd.DataFrame(lines)], ignore_index=True)
+    return out.sort_values(["raised_on", "id"], ascending=False).reset_index(drop=True)
 
 
 def pending_shortfalls(session: Session, on: dt.date) -> int:

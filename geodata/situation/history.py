@@ -7,7 +7,8 @@ What is stored where (so that every status is recomputable for any past date):
   with its effective date (`new.since`), its rule and its reason — `control_as_of` replays them;
 - each change of a community's level or cluster flag is a `situation.change` event (rule, case codes, who),
   which explains the map but is not needed to draw it;
-- observations carry `start_date` / `released_on`, so counts on a past date are a date filter.
+- observations carry `start_date` / `released_on`, so counts on a past date are a date filter; their kind on a past
+  date is replayed from the `observation.kind` events (`kinds_as_of`).
 
 Replay order for control states is the order of writing (event id), so that replaying the whole log gives
 exactly the stored row even where an import changed a state; the commands refuse back-dating before a target's
@@ -61,6 +62,32 @@ def events(session: Session, actions: tuple[str, ...], *, entity: str | None = N
         q = q.where(Event.path >= path, Event.path < path_upper_bound(path))
     cols = ["id", "at", "actor", "action", "entity", "code", "path", "old", "new", "reason"]
     return rows_frame(session, q, cols)
+
+
+# --- observations -------------------------------------------------------------------------------------------
+
+OBSERVATION_KIND_ACTION = "observation.kind"
+
+
+def kinds_as_of(session: Session, frame: pd.DataFrame, on: dt.date, path: str | None = None) -> pd.DataFrame:
+    """`frame` (observations: `code`, `kind` as stored now) with `kind` as it was at the end of `on` (issue 14
+    point 11: the past is the past): an observation moved from home to central today still counts as home three
+    days ago. A change of kind takes effect the day it is written (`observation.kind` events), so the kind on
+    `on` is the old kind of the first change written after `on`, else the stored one."""
+    if frame.empty:
+        return frame
+    after = dt.datetime.combine(on + dt.timedelta(days=1), dt.time())
+    q = select(Event.entity_code, Event.old).where(Event.action == OBSERVATION_KIND_ACTION, Event.at >= after
+                                                   ).order_by(Event.id)
+    if path is not None:
+        q = q.where(Event.path >= path, Event.path < path_upper_bound(path))
+    first: dict[str, str] = {}
+    for code, old in session.execute(q):
+        if code not in first and (old or {}).get("kind"):
+            first[code] = old["kind"]
+    if not first:
+        return frame
+    return frame.assign(kind=[first.get(c, k) for c, k in zip(frame["code"], frame["kind"], strict=True)])
 
 
 # --- control states ------------------------------------------------------------------------------------------
@@ -194,6 +221,29 @@ def state_counts(session: Session, kind: str, on: dt.date | None = None, path: s
                      stored.assign(state=then, n=1)[["path", "state", "n"]]], ignore_index=True)
     out = pd.concat([counts, fix], ignore_index=True).groupby(["path", "state"], as_index=False)["n"].sum()
     return out[out["n"] != 0].reset_index(drop=True)
+
+
+#: the figures of places under control measures, by what the seeds call them (issue 14 points 5 and 12; 000 §1(三),
+#: §3): a building or a natural village in the `sealed` state is 封锁 (宿舍(公寓)、楼栋, §3(一)4) or 硬隔离 (a
+#: village with a confirmed case §1(三), a cluster's 楼宇、院落 §3(二)) — one state, counted as locked down; a 疫点
+#: (`epidemic_spot`) is a place to disinfect (随时消毒、终末消毒) and is counted apart, never as locked down
+LOCKDOWN_FIGURES = {"sealed_buildings": ("building", "sealed"), "sealed_villages": ("village", "sealed"),
+                    "epidemic_spots": ("building", "epidemic_spot")}
+
+
+def lockdown_counts(session: Session, on: dt.date | None, path: str | None = None) -> pd.DataFrame:
+    """Per leaf path under `path` on `on` (None: stored now): sealed_buildings, sealed_villages, epidemic_spots
+    (LOCKDOWN_FIGURES). Two grouped counts (buildings, villages) corrected by their events, as `state_counts`."""
+    parts = []
+    for kind in ("building", "village"):
+        counts = state_counts(session, kind, on, path)
+        for figure, (k, state) in LOCKDOWN_FIGURES.items():
+            if k == kind:
+                rows = counts[counts["state"] == state]
+                parts.append(rows.groupby("path")["n"].sum().rename(figure))
+    out = pd.concat(parts, axis=1).fillna(0).astype("int64") if parts else pd.DataFrame()
+    out = out.reindex(columns=list(LOCKDOWN_FIGURES)).fillna(0).astype("int64")
+    return out.rename_axis("path").reset_index()
 
 
 def targets_in_states(session: Session, on: dt.date | None, kind: str, states: tuple[str, ...],

@@ -50,9 +50,12 @@ def test_entrance_norm_is_four_by_day_and_two_by_night(kind, day, night, expecte
     assert cpr.staffing_status(frame, NORMS).tolist() == [expected]
 
 
-def test_an_entrance_guarded_by_day_only_needs_no_night_shift():
-    frame = _frame(kind=["compound_entrance"] * 2, staff_day=[4, 3], staff_night=[0, 0], is_24h=[False, False])
-    assert cpr.staffing_status(frame, NORMS).tolist() == ["ok", "under"]
+def test_turning_the_24_hour_flag_off_does_not_remove_the_night_norm():
+    """An entrance is on duty 24 h (000 §1(二)1; issue 14 point 9): without night guards it stays below its norm."""
+    frame = _frame(kind=["compound_entrance", "community_checkpoint", "compound_entrance"], staff_day=[4, 4, 4],
+                   staff_night=[0, 0, 2], is_24h=[False, False, False])
+    assert cpr.staffing_status(frame, NORMS).tolist() == ["under", "under", "ok"]
+    assert cpr.norm_staffing("compound_entrance", NORMS, is_24h=False) == (4, 2)
 
 
 @pytest.mark.parametrize(("kind", "day", "night", "expected"), [
@@ -170,6 +173,17 @@ def test_second_open_entrance_of_a_closed_compound_is_flagged_until_one_closes(s
     write(store, Actor("sup", "supervisor", None),
           lambda ctx: commands.set_checkpoint_status(ctx, "E1B", "关闭", expected_version=version))
     assert _rules(store).query("rule == 'single_entrance'").empty
+
+
+def test_a_sealed_compound_keeps_one_entrance_but_a_spot_is_not_a_closed_area(store):
+    """Issue 14 point 9: single entrance applies to sealed (封锁/硬隔离) compounds and villages too, not to 疫点."""
+    load_small_city(store)
+    add_checkpoints(store, [_entrance("E1B", "G11K1", 0.015, 0.001)])
+    assert _rules(store).query("rule == 'single_entrance'").empty  # normal: two gates are allowed
+    write(store, SYSTEM, lambda ctx: set_control(ctx, "G11K1", "epidemic_spot", "疫点", on=TODAY))
+    assert _rules(store).query("rule == 'single_entrance'").empty
+    write(store, SYSTEM, lambda ctx: set_control(ctx, "G11K1", "sealed", "硬隔离", on=TODAY))
+    assert _rules(store).query("rule == 'single_entrance'")["code"].tolist() == ["G11K1"]
 
 
 def test_open_entrance_of_a_controlled_zone_needs_a_staffed_checkpoint_nearby(store):

@@ -58,3 +58,33 @@ def test_disinfection_needs_a_known_kind_a_past_date_and_a_role_that_may_record_
         run(store, VIEWER, record_disinfection, "RN1", "routine", on=day(1))
     with pytest.raises(Rejected):
         run(store, GRID, record_disinfection, "NOPE", "routine", on=day(1))
+
+
+def test_a_back_dated_sealing_shows_one_wall_line_per_village_and_acknowledging_it_clears_every_day(store):
+    """Issue 14 point 8: a sealing back-dated 5 days raises one alert a day; the wall shows one line per village."""
+    import datetime as dt
+
+    from geodata.reporting.figures import alerts_on
+    from geodata.situation.alerts import acknowledge_alerts, open_alerts
+    from geodata.store.hierarchy import unit_by_code
+
+    load_rural_county(store)
+    today = dt.date.today()
+    run(store, HEAD, record_case, kind="confirmed", reported_on=today - dt.timedelta(days=5), compound_code="RN1",
+        code="R1")
+    with store.read() as s:
+        raw = open_alerts(s, kinds=("disinfection",))
+        root = unit_by_code(s, "RN1").path.split("/")[1]
+        wall = alerts_on(s, f"/{root}/", today)
+    assert len(raw) == 5  # the five completed days since the sealing, one alert each
+    lines = wall[wall["kind"] == "disinfection"]
+    assert len(lines) == 1
+    line = lines.iloc[0]
+    first = today - dt.timedelta(days=5)
+    assert f"5 天消毒未达标（自 {first} 起）" in line["title_zh"] and f"5 days short since {first}" in line["title_en"]
+    assert sorted(line["grouped_ids"]) == sorted(raw["id"].tolist())
+    write_ack = lambda ctx: acknowledge_alerts(ctx, line["grouped_ids"], int(line["id"]),  # noqa: E731
+                                               expected_version=int(line["version"]))
+    run(store, COMMAND, lambda ctx: write_ack(ctx))
+    with store.read() as s:
+        assert open_alerts(s, kinds=("disinfection",)).empty

@@ -110,3 +110,33 @@ def test_stored_state_equals_the_event_log_replay_and_roll_ups_equal_sums(backen
                 assert (full.buildings.set_index("code")["state"].to_dict() == _building_states(store))
 
         replay_matches()
+
+
+def test_an_observation_moved_from_home_to_central_today_still_counts_as_home_on_past_days(store):
+    """Issue 14 point 11: counts of a past day come from the history of that day (the wall's ?on=, a past report,
+    the map's time control), not today's records re-filtered."""
+    import datetime as dt
+
+    from geodata.reporting.figures import day_state
+    from geodata.reporting.reports import live_figures
+    from geodata.situation.observations import change_observation_kind, observation_counts
+    from geodata.store.hierarchy import ref, unit_by_code
+    from geodata.store.writes import Actor, write
+    from tests.factories import load_small_city
+
+    load_small_city(store)  # O1: home since 3 days ago, in G11 of C1
+    today = dt.date.today()
+    past = today - dt.timedelta(days=2)
+    write(store, Actor.system("test"), lambda ctx: change_observation_kind(ctx, "O1", "central"))
+    with store.read() as s:
+        c1 = unit_by_code(s, "C1")
+        then = observation_counts(s, past, [c1.id]).iloc[0]
+        now = observation_counts(s, today, [c1.id]).iloc[0]
+        wall_then = day_state(s, ref(c1), past).set_index("id").loc[c1.id]
+        report_then = live_figures(s, c1, past).loc[c1.id]
+        report_now = live_figures(s, c1, today).loc[c1.id]
+    assert (then["obs_home"], then["obs_central"]) == (1, 0)
+    assert (now["obs_home"], now["obs_central"]) == (0, 1)
+    assert (wall_then["obs_home"], wall_then["obs_central"]) == (1, 0)
+    assert (report_then["obs_home"], report_then["obs_central"]) == (1, 0)
+    assert (report_now["obs_home"], report_now["obs_central"]) == (0, 1)

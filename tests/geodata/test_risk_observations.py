@@ -2,6 +2,8 @@
 apart (domain file §2.5, §3.4, scenarios 7 and 8)."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from geodata.base.problems import PermissionDenied, Rejected
@@ -122,11 +124,14 @@ def test_home_and_centralised_observation_are_counted_apart_and_add_up_to_the_ci
     g12 = stats_of(store, "G12")
     assert (g12.obs_home, g12.obs_central) == (1, 1)
     with store.read() as s:
-        grids = observation_counts(s, day(3), level=Level.GRID)
-        city = observation_counts(s, day(3), level=Level.CITY).iloc[0]
+        grids = observation_counts(s, dt.date.today(), level=Level.GRID)
+        city = observation_counts(s, dt.date.today(), level=Level.CITY).iloc[0]
+        then = observation_counts(s, day(3), level=Level.GRID).set_index("code")
         assert check(s).ok
     g = grids.set_index("code")
     assert g.loc["G12", ["obs_home", "obs_central", "total"]].tolist() == [1, 1, 2]
+    # the move to central was written today: on day 3 OC1 was still at home (issue 14 point 11)
+    assert then.loc["G12", ["obs_home", "obs_central", "total"]].tolist() == [2, 0, 2]
     for col in ("obs_home", "obs_central", "obs_self", "obs_temporary", "total"):
         assert city[col] == grids[col].sum(), col
     with pytest.raises(Rejected):
