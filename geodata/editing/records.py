@@ -81,12 +81,21 @@ def _as_read(entity: str, read: Mapping[str, Any]) -> dict[str, Any]:
 # --- one record --------------------------------------------------------------------------------------------------
 
 
-def _load(session: Session, entity: str, code: str) -> Any:
+def _load(session: Session, entity: str, code: str, actor: Any = None) -> Any:
+    """The record `code` of `entity`. With `actor`: a record outside a scoped actor's scope is refused exactly as a
+    missing one (geodata.people.scope.unknown_code), after the role check, so an edit form tells no one which
+    codes exist beyond their area (issue 18)."""
     if entity not in MODELS:
         raise Rejected([Problem(f"不能编辑此类记录: {entity}", f"records of kind {entity!r} cannot be edited here; "
                                 f"one of {sorted(MODELS)}", field="entity")])
     model = MODELS[entity]
     row = session.execute(select(model).where(model.code == code)).scalar_one_or_none()
+    if actor is not None and actor.scope_path is not None and (row is None or scope.hides(actor, row.path)):
+        action = scope.edit_action(entity)
+        if action is not None:
+            authority.require(actor, action)  # a role that may not edit this kind hears so, whatever the code
+        zh, en = scope.ENTITY_LABELS[entity]
+        raise scope.unknown_code(actor, (f"{zh}编码", f"{en} code"), code)
     if row is None:
         zh, en = scope.ENTITY_LABELS[entity]
         raise Rejected([Problem(f"{zh}编码不存在: {code}", f"no {en} with code {code!r}", field="code")])
@@ -166,7 +175,7 @@ def _require_signer_change(ctx: WriteContext, entity: str, row: Any, parsed: Map
 def _check(ctx: WriteContext, entity: str, code: str, changes: Mapping[str, Any],
            expected_version: int | None, read: Mapping[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
     """Load, permission, validation and version: everything before the first write."""
-    row = _load(ctx.session, entity, code)
+    row = _load(ctx.session, entity, code, ctx.actor)
     scope.require_edit(ctx.actor, entity, row.path)
     parsed, problems = _validate(ctx.session, entity, row, changes)
     _require_signer_change(ctx, entity, row, parsed)

@@ -38,7 +38,7 @@ from geodata.base.problems import Problem, Rejected
 from geodata.exchange import parents as parents_mod
 from geodata.people import authority, scope
 from geodata.situation.observations import rule_days
-from geodata.store.hierarchy import child_path, is_under, path_ids
+from geodata.store.hierarchy import child_path, is_under, move_subtree, path_ids
 from geodata.store.models import Building, Case, Checkpoint, DailyReport, Household, Observation, Person, Shift, Unit
 from geodata.store.road_models import Road
 from geodata.store.rules_config import observation_days
@@ -134,6 +134,23 @@ def _int_or_none(v: Any) -> int | None:
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
         return None
     return int(v)
+
+
+def _named(actor: Any, rows: _Rows, fld: str, codes: pd.Series, pos: np.ndarray, paths: np.ndarray,
+           unknown: tuple[str, str], what: tuple[str, str]) -> np.ndarray:
+    """Refuse every code named in column `fld` that matches no record (`pos` -1), and for a scoped actor every one
+    whose record (its `paths`, by `pos`) lies outside their scope too, with ONE answer for both
+    (`scope.unknown_or_outside`: no one learns which codes exist beyond their area). Whole-city actors get the
+    `unknown` message. Returns `pos` with the hidden records as -1."""
+    pos = np.asarray(pos).copy()
+    named = codes.notna().to_numpy()
+    if actor.scope_path is not None:
+        found = np.flatnonzero(named & (pos >= 0))
+        hidden = [i for i, p in zip(found, paths[pos[found]], strict=True) if scope.hides(actor, p)]
+        pos[hidden] = -1
+        unknown = scope.unknown_or_outside(*what)
+    rows.error(named & (pos < 0), fld, *unknown)
+    return pos
 
 
 def _check_required_and_codes(rows: _Rows) -> None:
@@ -465,6 +482,42 @@ def _check_existing(ctx: WriteContext, rows: _Rows, entity: str, records: list[d
     return problems
 
 
+def _parent_paths(session: Session, records: list[dict[str, Any]]) -> dict[int, str]:
+    """parent id → path, for the parents of new unit rows (whose own path is set once their id exists)."""
+    ids = sorted({int(r["parent_id"]) for r in records if r.get("parent_id") is not None})
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), 900):
+        found.update(session.execute(select(Unit.id, Unit.path).where(Unit.id.in_(ids[start : start + 900]))).all())
+    return found
+
+
+def _check_new(ctx: WriteContext, rows: _Rows, entity: str, records: list[dict[str, Any]], new_codes: set[str],
+               refused: set[str]) -> list[Problem]:
+    """Problems with rows that create a record: the actor must hold the action that makes such a record by hand
+    ("edit.<entity>"; "reshape.unit" for a unit, a new polygon) at the new record's place — its path, a unit's
+    parent — so an import creates nothing its author could not create by hand (issue 18: supervisors inserted
+    persons). Kinds without a hand-edit rule (roads) are left to the "import" action."""
+    actor = ctx.actor
+    if not new_codes or _nothing_to_refuse(actor, entity):
+        return []
+    action = "reshape.unit" if entity == "unit" else scope.edit_action(entity)
+    if action is None:
+        return []
+    label_zh, label_en = scope.ENTITY_LABELS.get(entity, (entity, entity))
+    parents = _parent_paths(ctx.session, records) if entity == "unit" else {}
+    problems = []
+    for rowno, rec in zip(rows.rownos, records, strict=True):
+        code = rec["code"]
+        if code not in new_codes or code in refused:
+            continue
+        place = parents.get(rec.get("parent_id")) if entity == "unit" else rec.get("path")
+        if not authority.allowed(actor, action, place or None):
+            problems.append(_code_problem(
+                rows, int(rowno), f"「{code}」此角色不能新建{label_zh}（仅限：{authority.who(action)}）",
+                f"{code!r}: this role cannot create a {label_en} (only: {authority.who(action, 'en')})"))
+    return problems
+
+
 def _upsert(
     ctx: WriteContext,
     rows: _Rows,
@@ -507,6 +560,7 @@ def _upsert(
             result.unchanged += 1
     problems += _check_existing(ctx, rows, entity, records, by_code, {rec["code"]: d for _, rec, d in changed},
                                 refused)
+    problems += _check_new(ctx, rows, entity, records, {r["code"] for r in new_rows}, refused)
     if problems:
         raise Rejected(rows.problems + problems)
     for start in range(0, len(new_rows), CHUNK):
@@ -571,8 +625,9 @@ def _unit_parents(ctx: WriteContext, rows: _Rows, result: UpsertResult, level: i
     pframe, pgeoms = parents_mod.level_units(ctx.session, level - 1)
     given = parent_codes.notna().to_numpy()
     pos = pd.Index(pframe["code"]).get_indexer(parent_codes.fillna("")) if len(pframe) else np.full(n, -1)
-    rows.error((pos < 0) & given, "parent_code", f"上级编码不存在（应为已导入的{above[0]}）",
-               f"unknown parent code (must be an imported {above[1]})")
+    pos = _named(ctx.actor, rows, "parent_code", parent_codes, pos, pframe["path"].to_numpy(dtype=object),
+                 (f"上级编码不存在（应为已导入的{above[0]}）", f"unknown parent code (must be an imported {above[1]})"),
+                 ("上级编码", "parent code"))
     codes = _text(rows.col("code"))
     ways = np.full(n, "given", dtype=object)
     report = parents_mod.ParentReport()
@@ -662,11 +717,14 @@ def _upsert_units(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> None:
         pid = rec["parent_id"]
         path = child_path(parent_path.get(pid, "/") if pid is not None else "/", ids[rec["code"]])
         before = existing_paths.get(rec["code"])
-        if before != path:
+        if before and before != path:
+            # re-parented: the unit and everything stored under it (child units, buildings, persons, …) move in
+            # this transaction; its update event lies at the old place, this one (with what moved) at the new
+            moved = move_subtree(session, before, path)
+            ctx.record("unit.move", "unit", rec["code"], path=path, old={"path": before},
+                       new={"path": path, "moved": moved}, reason=f"导入 import {rows.layer}（迁入 moved in）")
+        elif before != path:
             updates.append({"b_id": ids[rec["code"]], "b_path": path})
-        if before and before != path:  # re-parented: its update event lies at the old place, this one at the new
-            ctx.record("unit.move", "unit", rec["code"], path=path, old={"path": before}, new={"path": path},
-                       reason=f"导入 import {rows.layer}（迁入 moved in）")
     if updates:
         t = Unit.__table__
         session.execute(t.update().where(t.c.id == bindparam("b_id")).values(path=bindparam("b_path")), updates)
@@ -686,7 +744,8 @@ def _upsert_buildings(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> N
     # compound: by code, else the compound that contains the point
     ccode = _text(rows.col("compound_code"))
     cpos = pd.Index(comps["code"]).get_indexer(ccode.fillna("")) if len(comps) else np.full(n, -1)
-    rows.error((cpos < 0) & ccode.notna().to_numpy(), "compound_code", "小区编码不存在", "unknown compound code")
+    cpos = _named(ctx.actor, rows, "compound_code", ccode, cpos, comps["path"].to_numpy(dtype=object),
+                  ("小区编码不存在", "unknown compound code"), ("小区编码", "compound code"))
     need = (cpos < 0) & ccode.isna().to_numpy() & ok_pt
     if need.any():
         cpos[need] = _contained_in(pts[need], comp_geoms)
@@ -694,7 +753,8 @@ def _upsert_buildings(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> N
     gcode = _text(rows.col("grid_code"))
     gindex = pd.Index(grids["code"])
     gpos = gindex.get_indexer(gcode.fillna("")) if len(grids) else np.full(n, -1)
-    rows.error((gpos < 0) & gcode.notna().to_numpy(), "grid_code", "网格编码不存在", "unknown grid code")
+    gpos = _named(ctx.actor, rows, "grid_code", gcode, gpos, grids["path"].to_numpy(dtype=object),
+                  ("网格编码不存在", "unknown grid code"), ("网格编码", "grid code"))
     has_c = cpos >= 0
     if has_c.any():
         comp_parent = comps["parent_id"].to_numpy()[cpos[has_c]]
@@ -748,8 +808,9 @@ def _upsert_buildings(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> N
     _upsert(ctx, rows, result, Building, records, compare=present, entity="building", per_row_insert_events=False)
 
 
-def _locate(session: Session, rows: _Rows, *, allow: tuple[str, ...]) -> pd.DataFrame:
-    """Resolve a row's place from household/building/compound/person codes → ids and path."""
+def _locate(session: Session, rows: _Rows, *, allow: tuple[str, ...], actor: Any) -> pd.DataFrame:
+    """Resolve a row's place from household/building/compound/person codes → ids and path. A code of a record
+    outside a scoped actor's scope is answered as an unknown one (`_named`)."""
     n = len(rows.frame)
     out = pd.DataFrame({
         "household_id": [None] * n, "building_id": [None] * n, "compound_id": [None] * n,
@@ -757,20 +818,20 @@ def _locate(session: Session, rows: _Rows, *, allow: tuple[str, ...]) -> pd.Data
     })
     specs = {
         "person_code": ("persons", ["id AS person_id", "household_id", "building_id", "compound_id", "grid_id", "path"],
-                        "人员编码不存在", "unknown person code"),
+                        "人员编码不存在", "unknown person code", ("人员编码", "person code")),
         "household_code": ("households", ["id AS household_id", "building_id", "compound_id", "grid_id", "path"],
-                           "户编码不存在", "unknown household code"),
+                           "户编码不存在", "unknown household code", ("户编码", "household code")),
         "building_code": ("buildings", ["id AS building_id", "compound_id", "grid_id", "path"],
-                          "楼栋编码不存在", "unknown building code"),
+                          "楼栋编码不存在", "unknown building code", ("楼栋编码", "building code")),
         "compound_code": ("units", ["id AS compound_id", "parent_id AS grid_id", "path"],
-                          "小区编码不存在", "unknown compound code"),
+                          "小区编码不存在", "unknown compound code", ("小区编码", "compound code")),
     }
     for key in allow:
         codes = _text(rows.col(key))
         wanted = codes.dropna().unique().tolist()
         if not wanted:
             continue
-        table, cols, zh, en = specs[key]
+        table, cols, zh, en, what = specs[key]
         found: list[Any] = []
         where = " AND level = 6" if table == "units" else ""
         for start in range(0, len(wanted), 900):
@@ -779,8 +840,10 @@ def _locate(session: Session, rows: _Rows, *, allow: tuple[str, ...]) -> pd.Data
             sql = f"SELECT code, {', '.join(cols)} FROM {table} WHERE code IN ({', '.join(':' + k for k in params)}){where}"
             found.extend(session.execute(text(sql), params).mappings().all())
         lookup = pd.DataFrame(found).set_index("code") if found else pd.DataFrame()
-        known = codes.isin(lookup.index) if len(lookup) else pd.Series(False, index=codes.index)
-        rows.error((codes.notna() & ~known).to_numpy(), key, zh, en)
+        pos = lookup.index.get_indexer(codes.fillna("")) if len(lookup) else np.full(len(codes), -1)
+        paths = lookup["path"].to_numpy(dtype=object) if len(lookup) else np.array([], dtype=object)
+        pos = _named(actor, rows, key, codes, pos, paths, (zh, en), what)
+        known = pd.Series(pos >= 0, index=codes.index)
         fill = codes.notna() & known & out["path"].isna()
         if fill.any():
             sub = lookup.loc[codes[fill]]
@@ -791,7 +854,7 @@ def _locate(session: Session, rows: _Rows, *, allow: tuple[str, ...]) -> pd.Data
 
 def _upsert_households(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> None:
     _check_ints(rows, ["stair_unit", "members"])
-    place = _locate(ctx.session, rows, allow=("building_code", "compound_code"))
+    place = _locate(ctx.session, rows, allow=("building_code", "compound_code"), actor=ctx.actor)
     rows.error(place["path"].isna().to_numpy() & ~rows.bad, None, "缺少所在楼栋或自然村编码",
                "needs a building code or a natural-village code")
     if rows.bad.any():
@@ -820,7 +883,7 @@ def _upsert_persons(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> Non
         rows.error(parsed.map(lambda t: bool(t[1])).to_numpy(), "tags", "含不可识别的人员类别",
                    "contains an unknown person category")
         rows.frame["tags"] = parsed.map(lambda t: t[0])
-    place = _locate(ctx.session, rows, allow=("household_code", "building_code", "compound_code"))
+    place = _locate(ctx.session, rows, allow=("household_code", "building_code", "compound_code"), actor=ctx.actor)
     rows.error(place["path"].isna().to_numpy() & ~rows.bad, None, "缺少户、楼栋或自然村编码",
                "needs a household, building or natural-village code")
     if rows.bad.any():
@@ -921,13 +984,14 @@ class _Home:
     why: tuple[str, str] | None = None
 
 
-def _buildings_by_address(session: Session, addresses: list[str]) -> dict[str, str]:
+def _buildings_by_address(session: Session, addresses: list[str], actor: Any) -> dict[str, str]:
     """address as written → building code: the building whose registered address is the whole address or its
-    longest beginning (红田路8号3栋 for 红田路8号3栋2单元201)."""
+    longest beginning (红田路8号3栋 for 红田路8号3栋2单元201), among the buildings of a scoped actor's scope."""
     if not addresses:
         return {}
-    known = {unicodedata.normalize("NFKC", a).replace(" ", ""): c for c, a in session.execute(
-        text("SELECT code, address FROM buildings WHERE address IS NOT NULL")).all() if a}
+    known = {unicodedata.normalize("NFKC", a).replace(" ", ""): c for c, a, p in session.execute(
+        text("SELECT code, address, path FROM buildings WHERE address IS NOT NULL")).all()
+        if a and not scope.hides(actor, p)}
     out = {}
     for given in addresses:
         norm = unicodedata.normalize("NFKC", given).replace(" ", "")
@@ -937,25 +1001,29 @@ def _buildings_by_address(session: Session, addresses: list[str]) -> dict[str, s
     return out
 
 
-def _homes(session: Session, rows: _Rows, at: np.ndarray) -> list[_Home]:
+def _homes(session: Session, rows: _Rows, at: np.ndarray, actor: Any) -> list[_Home]:
     """The home each row at positions `at` names: its household code, else its building (by code, else by
-    address) with its room; a row naming none, or a code that does not exist, gets its reason."""
+    address) with its room; a row naming none, or a code that does not exist, gets its reason — the same reason
+    for a code outside a scoped actor's scope (`scope.unknown_or_outside`)."""
     hh, bc = _text(rows.col("household_code")), _text(rows.col("building_code"))
     addr, rooms = _text(rows.col("address")), rows.col("room").map(_room)
-    households = {r["code"] for r in _query(session, "SELECT code FROM households WHERE", "code",
-                                            hh.iloc[at].dropna().unique().tolist())}
-    buildings = {r["code"] for r in _query(session, "SELECT code FROM buildings WHERE", "code",
-                                           bc.iloc[at].dropna().unique().tolist())}
-    by_address = _buildings_by_address(session, addr.iloc[at][bc.iloc[at].isna()].dropna().unique().tolist())
+    households = {r["code"] for r in _query(session, "SELECT code, path FROM households WHERE", "code",
+                                            hh.iloc[at].dropna().unique().tolist()) if not scope.hides(actor, r["path"])}
+    buildings = {r["code"] for r in _query(session, "SELECT code, path FROM buildings WHERE", "code",
+                                           bc.iloc[at].dropna().unique().tolist()) if not scope.hides(actor, r["path"])}
+    by_address = _buildings_by_address(session, addr.iloc[at][bc.iloc[at].isna()].dropna().unique().tolist(), actor)
+    scoped = actor.scope_path is not None
     homes = []
     for i in at:
         h, b, a, room = hh.iloc[i], bc.iloc[i], addr.iloc[i], rooms.iloc[i]
         if h is not None:
-            homes.append(_Home(household=h) if h in households else
-                         _Home(why=(f"户编码“{h}”不存在", f"unknown household code {h!r}")))
+            zh, en = scope.unknown_or_outside(f"户编码“{h}”", f"household code {h!r}") if scoped else \
+                (f"户编码“{h}”不存在", f"unknown household code {h!r}")
+            homes.append(_Home(household=h) if h in households else _Home(why=(zh, en)))
         elif b is not None:
-            homes.append(_Home(building=b, room=room) if b in buildings else
-                         _Home(why=(f"楼栋编码“{b}”不存在", f"unknown building code {b!r}")))
+            zh, en = scope.unknown_or_outside(f"楼栋编码“{b}”", f"building code {b!r}") if scoped else \
+                (f"楼栋编码“{b}”不存在", f"unknown building code {b!r}")
+            homes.append(_Home(building=b, room=room) if b in buildings else _Home(why=(zh, en)))
         elif a is not None and a in by_address:
             homes.append(_Home(building=by_address[a], room=room))
         elif a is not None:
@@ -974,9 +1042,18 @@ def _households_in_rooms(session: Session, homes: list[_Home]) -> dict[tuple[str
     return {(r["building"], _room(r["room"])): r["code"] for r in found if _room(r["room"])}
 
 
+#: a scoped importer's one answer for an ID number it can neither match nor register inside its scope
+#: (`_name_people`): registered elsewhere, or unregistered on a row that cannot create the person there
+UNMATCHABLE_ID = ("身份证号无法在您的管辖范围内匹配或登记：未匹配到您管辖范围内的已登记人员，且不能在您的管辖范围内新建此人"
+                  "（需姓名、本辖区的楼栋或户，以及新建人员的权限）",
+                  "the ID number cannot be matched or registered within your scope: it matches no registered person "
+                  "of your area, and the person cannot be created there (a name, a building or household of your "
+                  "area and the right to create persons are needed)")
+
+
 def _persons_by_id(session: Session, numbers: list[str]) -> dict[str, dict[str, Any]]:
     """ID number → the registered person holding it (the first by code when, wrongly, several do)."""
-    found = _query(session, "SELECT code, name, id_number FROM persons WHERE", "id_number", numbers)
+    found = _query(session, "SELECT code, name, id_number, path FROM persons WHERE", "id_number", numbers)
     out: dict[str, dict[str, Any]] = {}
     for r in sorted(found, key=lambda r: r["code"]):
         out.setdefault(r["id_number"], r)
@@ -1019,7 +1096,16 @@ def _name_people(ctx: WriteContext, rows: _Rows) -> PeopleReport | None:
     by our person codes. Each such row is matched to a registered person by ID number (else by name at the named
     home), or the person is created in the named building's household (a new household when no registered one is
     in that room); a row that can be neither is refused by row as unplaced: no one under observation may go
-    missing. Fills `person_code`, so the rest of the layer proceeds as for a ledger that gave our codes."""
+    missing. Fills `person_code`, so the rest of the layer proceeds as for a ledger that gave our codes.
+
+    ID numbers and a scoped importer (issue 18). A number registered to a person outside the importer's scope is
+    neither matched (the row would act on, and the name-mismatch warning would show, another area's person) nor
+    taken as unregistered (a second person with the same ID number: 不漏人 needs one record per person). It is
+    refused by row with one neutral answer (`UNMATCHABLE_ID`) — the same answer an unregistered number gets when
+    the row could not create the person inside the importer's scope (no name, no home of theirs, or a role that
+    does not create persons). So the answer does not tell "registered elsewhere" from "unregistered" except where
+    it cannot be hidden without a duplicate: an unregistered number that the row would register inside the
+    importer's own scope is registered. Whole-city importers (no scope) keep the plain answers."""
     given = _text(rows.col("person_code"))
     numbers, names = _text(rows.col("id_number")), _text(rows.col("name"))
     named = given.isna().to_numpy() & (numbers.notna() | names.notna()).to_numpy() & ~rows.bad
@@ -1028,9 +1114,15 @@ def _name_people(ctx: WriteContext, rows: _Rows) -> PeopleReport | None:
     session, report = ctx.session, PeopleReport()
     codes = given.to_numpy(dtype=object).copy()
     known = _persons_by_id(session, numbers[named].dropna().unique().tolist())
+    scoped = ctx.actor.scope_path is not None
+    may_create = not scoped or authority.allowed(ctx.actor, "edit.person", ctx.actor.scope_path)
     for i in np.flatnonzero(named):
         person = known.get(numbers.iloc[i])
         if person is None:
+            continue
+        if scope.hides(ctx.actor, person["path"]):  # registered elsewhere: see the docstring
+            report.unplaced.append(int(rows.rownos[i]))
+            rows.error(_one(rows, i), "id_number", *UNMATCHABLE_ID)
             continue
         codes[i] = person["code"]
         report.matched.append(int(rows.rownos[i]))
@@ -1038,8 +1130,8 @@ def _name_people(ctx: WriteContext, rows: _Rows) -> PeopleReport | None:
             rows.warn(_one(rows, i), "name", f"身份证号对应的已登记人员名为“{person['name']}”，与本行姓名不同（按身份证号匹配）",
                       f"the person registered with this ID number is named {person['name']!r}, not as in this row "
                       "(matched by ID number)")
-    at = np.flatnonzero(named & pd.isna(codes))
-    homes = _homes(session, rows, at)
+    at = np.flatnonzero(named & pd.isna(codes) & ~rows.bad)
+    homes = _homes(session, rows, at, ctx.actor)
     rooms = _households_in_rooms(session, homes)
     at_home = _persons_at_homes(session, names.iloc[at].dropna().unique().tolist())
     new_households: dict[str, dict[str, Any]] = {}
@@ -1060,6 +1152,10 @@ def _name_people(ctx: WriteContext, rows: _Rows) -> PeopleReport | None:
             continue
         if home.why is None and name is None:
             home.why = ("没有姓名，无法新建人员", "no name: the person cannot be created")
+        if scoped and number is not None and (home.why is not None or not may_create):
+            report.unplaced.append(rowno)  # the same answer as a number registered elsewhere (docstring)
+            rows.error(_one(rows, i), "id_number", *UNMATCHABLE_ID)
+            continue
         if home.why is not None:
             report.unplaced.append(rowno)
             rows.error(_one(rows, i), None, f"无法确定此人：身份证号未匹配到已登记人员，且{home.why[0]}",
@@ -1138,7 +1234,7 @@ def _upsert_observations(ctx: WriteContext, rows: _Rows, result: UpsertResult) -
     _ledger_people(ctx, rows, result)
     if rows.bad.any():
         return
-    place = _locate(ctx.session, rows, allow=("person_code",))
+    place = _locate(ctx.session, rows, allow=("person_code",), actor=ctx.actor)
     rows.error(place["person_id"].isna().to_numpy() & ~rows.bad, None,
                "缺少人员：请填写身份证号或姓名（及楼栋编码、户编码、房号或地址），或人员编码",
                "no person: give an ID number or a name (with a building, household, room or address), or a person "
@@ -1183,7 +1279,8 @@ def _upsert_cases(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> None:
     _ledger_people(ctx, rows, result)
     if rows.bad.any():
         return
-    place = _locate(ctx.session, rows, allow=("person_code", "household_code", "building_code", "compound_code"))
+    place = _locate(ctx.session, rows, allow=("person_code", "household_code", "building_code", "compound_code"),
+                    actor=ctx.actor)
     rows.error(place["path"].isna().to_numpy() & ~rows.bad, None, "缺少人员、户、楼栋或自然村编码",
                "needs a person, household, building or natural-village code")
     if rows.bad.any():
@@ -1211,7 +1308,8 @@ def _upsert_checkpoints(ctx: WriteContext, rows: _Rows, result: UpsertResult) ->
     units = _unit_index(session)
     ucode = _text(rows.col("unit_code"))
     upos = pd.Index(units["code"]).get_indexer(ucode.fillna(""))
-    rows.error((upos < 0) & ucode.notna().to_numpy(), "unit_code", "所属单元编码不存在", "unknown unit code")
+    upos = _named(ctx.actor, rows, "unit_code", ucode, upos, units["path"].to_numpy(dtype=object),
+                  ("所属单元编码不存在", "unknown unit code"), ("所属单元编码", "unit code"))
     need = (upos < 0) & ucode.isna().to_numpy()
     if need.any():
         pts = np.where(need, geoms, None)
@@ -1255,15 +1353,16 @@ def road_codes(geoms: np.ndarray) -> np.ndarray:
     return np.array(["RD" + hashlib.sha1(w).hexdigest()[:14].upper() for w in shapely.to_wkb(norm)], dtype=object)
 
 
-def _road_streets(session: Session, rows: _Rows, geoms: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+def _road_streets(ctx: WriteContext, rows: _Rows, geoms: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
     """Index into the streets frame of each road's street (-1 when none): the given street code, else the street
     holding the road's midpoint, else the one holding its longest part (a road running just outside)."""
-    streets, sgeoms = _unit_geoms(session, vocab.Level.STREET)
+    streets, sgeoms = _unit_geoms(ctx.session, vocab.Level.STREET)
     n = len(rows.frame)
     given = _text(rows.col("street_code"))
     pos = pd.Index(streets["code"]).get_indexer(given.fillna("")) if len(streets) else np.full(n, -1)
-    rows.error((pos < 0) & given.notna().to_numpy(), "street_code", "所属街道编码不存在（应为已导入的街道乡镇）",
-               "unknown street code (must be an imported street)")
+    pos = _named(ctx.actor, rows, "street_code", given, pos, streets["path"].to_numpy(dtype=object),
+                 ("所属街道编码不存在（应为已导入的街道乡镇）", "unknown street code (must be an imported street)"),
+                 ("所属街道编码", "street code"))
     ok = ~rows.bad
     need = ok & given.isna().to_numpy()
     if need.any() and len(sgeoms):
@@ -1292,7 +1391,7 @@ def _upsert_roads(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> None:
         codes[blank] = road_codes(geoms[blank])
         twin = codes.duplicated(keep=False).to_numpy() & blank
         rows.error(twin, None, "与文件中另一行的道路几何相同（重复的道路）", "same geometry as another road in the file")
-    pos, streets = _road_streets(ctx.session, rows, geoms)
+    pos, streets = _road_streets(ctx, rows, geoms)
     if rows.bad.any():
         return
     bounds = shapely.bounds(geoms)

@@ -12,14 +12,12 @@ import pandas as pd
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from geodata.base.problems import PermissionDenied
 from geodata.base.vocab import Level
 from geodata.exchange.extract import PERSON_LEVEL_LAYERS, layer_frame
 from geodata.people.persons import mask_frame
-from geodata.people.scope import can_read, require_persons
+from geodata.people.scope import readable_unit, require_persons
 from geodata.situation.risk import ancestor_at, situation
 from geodata.store.db import Store
-from geodata.store.hierarchy import unit_by_code
 from geodata.store.models import Unit
 from geodata.store.writes import Actor, write
 
@@ -35,9 +33,8 @@ def export_scope(session: Session, actor: Actor, scope_code: str | None) -> tupl
         scope_code = session.execute(
             Unit.__table__.select().with_only_columns(Unit.code).where(Unit.path == actor.scope_path)
         ).scalar_one()
-    path = unit_by_code(session, scope_code).path if scope_code else None
-    if path is not None and not can_read(actor, path):
-        raise PermissionDenied("超出您的管辖范围", "outside your scope")
+    # an unknown code and one outside the actor's scope get one answer (issue 18)
+    path = readable_unit(session, actor, scope_code).path if scope_code else None
     return scope_code, path
 
 

@@ -16,7 +16,6 @@ import pandas as pd
 from sqlalchemy import text
 
 from geodata.base.layers import id_number_warning
-from geodata.base.problems import Problem, Rejected
 from geodata.people import authority, scope
 from geodata.people.audit import log_view
 from geodata.store.db import Store
@@ -143,9 +142,10 @@ def health_checks_of(store: Store, actor: Actor, observation_code: str) -> pd.Da
     """The daily follow-ups of one observation, newest first."""
     with store.read() as s:
         row = s.execute(text("SELECT id, path FROM observations WHERE code = :c"), {"c": observation_code}).first()
-        if row is None:
-            raise Rejected([Problem(f"隔离观察记录不存在: {observation_code}",
-                                    f"no observation with code {observation_code!r}", field="code")])
+        if row is None or scope.hides(actor, row.path):
+            # the role's refusal first (the same for any code), then one answer for missing and elsewhere
+            scope.require_persons(actor, actor.scope_path, "health_checks")
+            raise scope.unknown_code(actor, ("隔离观察记录编号", "observation code"), observation_code)
         scope.require_persons(actor, row.path, "health_checks")
         cols = ["checked_on", "temperature", "symptoms", "recorded_by", "recorded_at"]
         frame = pd.DataFrame(s.execute(text(
@@ -164,8 +164,10 @@ def person(store: Store, actor: Actor, code: str) -> dict[str, Any]:
             "p.version, b.code AS building_code, b.name AS building_name, h.code AS household_code "
             "FROM persons p LEFT JOIN buildings b ON b.id = p.building_id "
             "LEFT JOIN households h ON h.id = p.household_id WHERE p.code = :c"), {"c": code}).mappings().first()
-        if row is None:
-            raise Rejected([Problem(f"人员编码不存在: {code}", f"unknown person code {code!r}", field="code")])
+        if row is None or scope.hides(actor, row["path"]):
+            # the role's refusal first (the same for any code), then one answer for missing and elsewhere
+            scope.require_persons(actor, actor.scope_path, "persons")
+            raise scope.unknown_code(actor, ("人员编码", "person code"), code)
         scope.require_persons(actor, row["path"], "persons")
     out = dict(row)
     out["tags"] = _tags(out["tags"])

@@ -24,10 +24,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from geodata.base.problems import PermissionDenied
+from geodata.base.problems import PermissionDenied, Problem, Refusal, Rejected
 from geodata.base.vocab import Level
 from geodata.people import authority
-from geodata.store.hierarchy import is_under, path_ids
+from geodata.store.hierarchy import UnknownUnit, is_under, path_ids, unit_by_code
+from geodata.store.models import Unit
 from geodata.store.writes import Actor
 
 #: kinds of person-level data that "observees.read" covers: what health staff see of person-level data (their
@@ -56,6 +57,62 @@ DATA_LABELS: dict[str, tuple[str, str]] = {
 
 def outside_scope() -> PermissionDenied:
     return PermissionDenied("超出您的管辖范围", "outside your scope")
+
+
+def unknown_or_outside(what_zh: str, what_en: str) -> tuple[str, str]:
+    """The one answer a scoped person gets for a code they name that does not exist OR lies outside their scope
+    (an import's reference column, an edit form, a query parameter, `--scope` with `--as`): the same text, field
+    and row either way, so no one learns which codes exist beyond their own area (issue 18). `what` names the
+    code ("户编码" / "household code")."""
+    return f"{what_zh}不存在或不在您的管辖范围内", f"{what_en} unknown or outside your scope"
+
+
+def hides(actor: Actor, path: str | None) -> bool:
+    """Is a record at `path` one `actor` must be told does not exist when they name its code? (outside a scoped
+    person's scope; whole-city actors see everything)"""
+    return actor.scope_path is not None and not (isinstance(path, str) and is_under(path, actor.scope_path))
+
+
+class NotInScope(PermissionDenied):
+    """A code a scoped person named that names no record they may reach — missing or elsewhere, one refusal
+    (`unknown_or_outside`, naming the field) for both. `what`: ("人员编码", "person code")."""
+
+    def __init__(self, what: tuple[str, str], code: str, field: str = "code") -> None:
+        zh, en = unknown_or_outside(f"{what[0]}“{code}”", f"{what[1]} {code!r}")
+        Refusal.__init__(self, zh, en, [Problem(zh, en, field=field)])
+        self.code = code
+
+
+def unknown_code(actor: Actor, what: tuple[str, str], code: str, field: str = "code") -> Refusal:
+    """The refusal of a named code that names no record the actor may reach: `NotInScope` for a scoped actor
+    (whether the record is missing or lies elsewhere), "X不存在" (Rejected) for a whole-city one."""
+    if actor.scope_path is not None:
+        return NotInScope(what, code, field)
+    zh, en = f"{what[0]}不存在: {code}", f"unknown {what[1]}: {code}"
+    return Rejected([Problem(zh, en, field=field)])
+
+
+class UnitNotInScope(NotInScope, UnknownUnit):
+    """A unit code a scoped person named that is unknown or outside their scope: a `NotInScope` that code asking
+    "is it there?" (an UnknownUnit) also understands."""
+
+    def __init__(self, code: str) -> None:
+        NotInScope.__init__(self, ("单元编码", "unit code"), code)
+
+
+def readable_unit(session: Any, actor: Actor, code: str) -> Unit:
+    """The unit `code` when the actor may read its figures. A scoped actor gets `UnitNotInScope` for an unknown
+    code and for one outside their scope alike (a query parameter, `--scope` with `--as`); a whole-city actor an
+    `UnknownUnit`."""
+    try:
+        unit = unit_by_code(session, code)
+    except UnknownUnit:
+        if actor.scope_path is not None:
+            raise UnitNotInScope(code) from None
+        raise
+    if not can_read(actor, unit.path):
+        raise UnitNotInScope(code)
+    return unit
 
 
 def _under(path: str | None, scope: str | None) -> bool:

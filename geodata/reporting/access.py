@@ -16,16 +16,15 @@ from sqlalchemy.orm import Session
 from geodata.people import scope
 from geodata.reporting import figures
 from geodata.store.frames import WGS84
-from geodata.store.hierarchy import UnitRef, ancestors, ref, root, unit_by_code
+from geodata.store.hierarchy import UnitRef, ancestors, ref, root
 from geodata.store.models import Building, Checkpoint, Unit
 from geodata.store.writes import Actor
 
 
 def unit(session: Session, actor: Actor, code: str) -> UnitRef:
-    """The unit `code` if the actor's scope covers it; PermissionDenied (or UnknownUnit) otherwise."""
-    u = unit_by_code(session, code)
-    scope.require_read(actor, u.path)
-    return ref(u)
+    """The unit `code` if the actor's scope covers it; otherwise one refusal whether the code is unknown or
+    outside the scope (geodata.people.scope.readable_unit)."""
+    return ref(scope.readable_unit(session, actor, code))
 
 
 def home(session: Session, actor: Actor) -> UnitRef | None:
@@ -41,9 +40,7 @@ def home(session: Session, actor: Actor) -> UnitRef | None:
 
 def breadcrumb(session: Session, actor: Actor, code: str) -> list[UnitRef]:
     """Root → … → `code` (names of the ancestors only; `code` itself must be in scope)."""
-    u = unit_by_code(session, code)
-    scope.require_read(actor, u.path)
-    return [ref(a) for a in ancestors(session, u)]
+    return [ref(a) for a in ancestors(session, scope.readable_unit(session, actor, code))]
 
 
 def children_with_figures(session: Session, actor: Actor, code: str, on: dt.date, *, lang: str = "zh"
@@ -84,8 +81,7 @@ def outlines(session: Session, actor: Actor, level: int, code: str) -> gpd.GeoDa
 def units_for_reshape(session: Session, actor: Actor, code: str) -> gpd.GeoDataFrame:
     """The unit and its children whose polygons the actor may reshape (geodata.people.scope.require_reshape), with
     code, name, level, version and geometry: what a boundary editor offers. Empty for other roles."""
-    u = unit_by_code(session, code)
-    scope.require_read(actor, u.path)
+    u = scope.readable_unit(session, actor, code)
     rows = [u, *session.execute(select(Unit).where(Unit.parent_id == u.id).order_by(Unit.code)).scalars()]
     parents = {p.id: p.path for p in session.execute(select(Unit).where(
         Unit.id.in_([r.parent_id for r in rows if r.parent_id is not None]))).scalars()}

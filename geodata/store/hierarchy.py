@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, String, and_, bindparam, column, func, inspect, select, table
 from sqlalchemy.orm import Session
 
 from geodata.base.problems import Problem, Refusal
@@ -39,6 +39,35 @@ def under(column: ColumnElement[str], path: str) -> ColumnElement[bool]:
 def is_under(path: str, scope_path: str | None) -> bool:
     """Python twin of `under`: True when `path` is inside `scope_path` (None = everything)."""
     return scope_path is None or path.startswith(scope_path)
+
+
+#: tables whose `path` is not where a record lies now: the audit log keeps the place each entry was made
+PATH_HISTORY_TABLES = frozenset({"events"})
+
+
+def path_tables(session: Session) -> list[str]:
+    """Every table of the live schema with a materialised `path` column, except the history ones: read from the
+    database itself, so tables added by any migration are covered without being named here."""
+    found = inspect(session.connection()).get_multi_columns()
+    return sorted(name for (_schema, name), cols in found.items()
+                  if name not in PATH_HISTORY_TABLES and any(c["name"] == "path" for c in cols))
+
+
+def move_subtree(session: Session, old_path: str, new_path: str) -> dict[str, int]:
+    """Rewrite every stored path at or under `old_path` to lie under `new_path` instead (a unit re-parented: the
+    unit itself, its child units, buildings, households, persons, checkpoints, observations, cases, …), in the
+    caller's transaction. Returns rows rewritten per table (tables without any left out)."""
+    if old_path == new_path:
+        return {}
+    counts: dict[str, int] = {}
+    for name in path_tables(session):
+        t = table(name, column("path", String))
+        stmt = (t.update().where(under(t.c.path, old_path))
+                .values(path=bindparam("new_prefix", type_=String) + func.substr(t.c.path, len(old_path) + 1)))
+        n = session.execute(stmt, {"new_prefix": new_path}).rowcount
+        if n:
+            counts[name] = int(n)
+    return counts
 
 
 def path_ids(path: str) -> list[int]:

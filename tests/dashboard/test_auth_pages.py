@@ -125,7 +125,8 @@ def test_my_grid_as_each_role_against_another_unit_shows_nothing_of_it(app, sect
         at = app(username, "my_grid", code=code, section=section)
         assert_ran(at)
         shown = texts(at)
-        assert "超出您的管辖范围" in shown, (username, section)
+        # the answer an unknown code gets too (issue 18): nothing says the unit exists
+        assert "不存在或不在您的管辖范围内" in shown, (username, section)
         assert not frames(at), (username, section)
         for secret in SECRETS[code]:
             assert secret not in shown, (username, section, secret)
@@ -140,7 +141,7 @@ def test_my_grid_as_each_role_in_their_own_unit_runs(app, section):
         if username == "wall":
             assert "不能打开此页面" in shown and not frames(at)
             continue
-        assert "超出您的管辖范围" not in shown, (username, section)
+        assert "超出您的管辖范围" not in shown and "不在您的管辖范围内" not in shown, (username, section)
         if section == "households" and username in ("head1", "head2", "grid11", "commandp"):
             assert any("H1" in f.to_string() or "H2" in f.to_string() for f in frames(at)), username
 
@@ -164,7 +165,8 @@ def test_the_audit_page_as_each_role(app, city):
         elif username in ("command", "commandp", "sup2", "head2"):
             assert "二号楼长" in shown, username
         else:  # another street/community/grid: the history is refused and the log shows none of it
-            assert "超出您的管辖范围" in shown and "二号楼长" not in shown, username
+            # the same answer as for a code that does not exist: the page does not tell that it does (issue 18)
+            assert "不存在或不在您的管辖范围内" in shown and "二号楼长" not in shown, username
 
 
 # --- hostile text ----------------------------------------------------------------------------------------------
@@ -293,6 +295,7 @@ def test_require_unit_refuses_units_outside_the_scope(city, monkeypatch, usernam
     shown = texts(at)
     assert ("OPENED " + code in shown) == opened
     if not opened:
-        assert "超出您的管辖范围" in shown or "unknown unit" in shown
+        # one answer for a unit elsewhere and for no unit at all (issue 18)
+        assert f"单元编码“{code}”不存在或不在您的管辖范围内" in shown and "unknown or outside your scope" in shown
     else:
         assert f"home={USERS[username][1]} actor={username}" in shown

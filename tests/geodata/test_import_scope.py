@@ -93,7 +93,7 @@ def test_a_grid_leader_cannot_pull_a_sibling_grids_record_into_their_grid(city, 
         assert s.execute(select(model.path).where(model.code == code)).scalar_one().startswith(g12)
     if layer == "persons":  # still not grid11's person: not in their list, its card refused, phone unseen
         assert "P4" not in set(persons.persons_in(city, grid11, "G11")["code"])
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied, match="unknown or outside your scope"):  # as if P4 did not exist
             persons.person(city, grid11, "P4")
 
 
@@ -218,4 +218,6 @@ def test_a_compound_moved_to_another_grid_is_logged_in_both_grids(city):
         at_old = audit.events(s, grid12, code="G12K1", action="unit.")
         at_new = audit.events(s, actor(city, "grid11"), code="G12K1", action="unit.")
     assert list(at_old["action"]) == ["unit.update"] and list(at_old["path"]) == [old_path]
-    assert list(at_new["action"]) == ["unit.move"] and at_new.iloc[0]["new"] == {"path": path_of(city, "G12K1")}
+    assert list(at_new["action"]) == ["unit.move"] and at_new.iloc[0]["new"]["path"] == path_of(city, "G12K1")
+    # one entry for the unit names what moved with it (its buildings and the person living there: issue 18)
+    assert at_new.iloc[0]["new"]["moved"] == {"units": 1, "buildings": 2, "persons": 1}
