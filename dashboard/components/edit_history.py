@@ -1,7 +1,6 @@
-"""Event tables of the audit log and of one record's history, shown as text (old/new values as JSON text)."""
+"""Event tables of the audit log and of one record's history, in words (what changed, old → new, local time)."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pandas as pd
@@ -10,24 +9,22 @@ import streamlit as st
 from dashboard.components.edit_common import text_table
 from dashboard.components.edit_text import entity_label, plain
 from dashboard.components.refusals import show_refusal
-from dashboard.i18n import t
+from dashboard.i18n import extend, t
 from geodata.base.problems import Refusal
+from geodata.editing import changes
 from geodata.people import audit
 from geodata.store.writes import Actor
 
 
-def _json(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return json.dumps(value, ensure_ascii=False, default=str)
+extend({"au.change": ("修改内容（原值 → 新值）", "What changed (old → new)")})
 
 
 def events_table(frame: pd.DataFrame, lang: str, *, key: str) -> None:
-    shown = frame.assign(old=frame["old"].map(_json), new=frame["new"].map(_json),
-                         at=frame["at"].map(lambda v: "" if v is None else str(v)[:19]))
-    text_table(shown, {"at": t("au.at", lang) + " (UTC)", "actor": t("au.user", lang),
+    """Events in words (geodata.editing.changes): local time, the action's name, old → new per field."""
+    shown = changes.in_words(frame, lang)
+    text_table(shown, {"at": t("au.at", lang), "actor": t("au.user", lang),
                        "action": t("au.action", lang), "entity": t("mg.entity", lang), "code": t("mg.code", lang),
-                       "old": t("au.old", lang), "new": t("au.new", lang), "reason": t("au.reason", lang)},
+                       "change": t("au.change", lang), "reason": t("au.reason", lang)},
                key=key, height=min(38 + 35 * max(len(shown), 1), 600))
 
 

@@ -24,23 +24,47 @@ from geodata.base.vocab import CASE_KINDS, OBSERVATION_KINDS, label
 from geodata.people import authority, persons, scope
 from geodata.reporting import access
 from geodata.situation.cases import record_case
+from geodata.situation.signers import signing_board
 from geodata.situation.observations import SIGN_ROLES, SYMPTOMS, record_health_check, sign_release, start_observation
 from geodata.store.hierarchy import UnitRef
 from geodata.store.writes import Actor
 
 
 extend({
+    "mg.must_sign": ("以下观察须由登记的包保干部/包保医务人员（或街道指定人员）签字解除：",
+                     "These observations are signed off by their named cadre and medic (or those the street assigns):"),
     # issue 14 points 5, 6: a close contact names its source case; a new exposure restarts the 14 days
     "mg.source_case": ("来源病例编号（密接/密接的密接）", "Source case code (close contact / contact of a contact)"),
     "mg.exposed_on": ("末次接触日期（已在观察中再次接触：自此重新计算14天）",
                       "Last exposure (exposed again while under observation: the 14 days restart)"),
     # issue 17: an ID number with a wrong check digit is imported and kept, and shown beside the person
     "mg.id_check": ("身份证号校验位不符", "ID check digit wrong"),
+    "mg.pick_person": ("输入姓名、楼栋或证件尾号查找", "Type a name, building or ID tail"),
     "mg.id_check_badge": ("⚠ 校验位不符", "⚠ check digit wrong"),
     "mg.id_check_note": ("有 {n} 人的身份证号校验位不符（导入时已保留），请核对号码。",
                          "{n} people have an ID number whose check digit is wrong (kept on import); check the "
                          "numbers."),
 })
+
+
+def person_labels(frame: pd.DataFrame) -> dict[str, str]:
+    """Each person as staff know them — name · building · ID tail (as the register shows it), the code last — so
+    a picker finds them by typing any of these (issue 16: never by a typed person code)."""
+    def one(row: Any) -> str:
+        tail = str(row.id_number)[-4:] if isinstance(row.id_number, str) and row.id_number else ""
+        parts = [str(row.name), str(row.building_name) if isinstance(row.building_name, str) else "",
+                 f"尾号{tail}" if tail else ""]
+        return " · ".join(p for p in parts if p) + f"（{row.code}）"
+    return {row.code: one(row) for row in frame.itertuples()}
+
+
+def building_labels(frame: pd.DataFrame) -> dict[str, str]:
+    """Each building by name and address, the code last: "3栋" alone is a dozen identical entries."""
+    if not len(frame):
+        return {}
+    addresses = frame["address"] if "address" in frame.columns else pd.Series([None] * len(frame))
+    return {c: " · ".join(p for p in (str(n), a if isinstance(a, str) else "") if p) + f"（{c}）"
+            for c, n, a in zip(frame["code"], frame["name"], addresses, strict=True)}
 
 
 def _done(lang: str) -> None:
@@ -98,11 +122,18 @@ def observations(store: Any, actor: Actor, unit: UnitRef, version: int, on: dt.d
             _edit_observation_form(store, actor, frame, lang)
 
 
+def _task_index(codes: list[str]) -> int:
+    """The picker's position of the record a task opened (`?record=`, dashboard.components.today), else 0."""
+    record = st.query_params.get("record")
+    return codes.index(record) if record in codes else 0
+
+
 def _health_check_form(store: Any, actor: Actor, codes: list[str], names: dict[str, str], on: dt.date,
                        lang: str) -> None:
     with st.form("gw-check-form"):
         st.markdown(f"**{t('mg.check_form', lang)}**")
-        code = st.selectbox(t("mg.observation", lang), codes, format_func=lambda c: f"{names[c]}（{c}）")
+        code = st.selectbox(t("mg.observation", lang), codes, index=_task_index(codes),
+                            format_func=lambda c: f"{names[c]}（{c}）")
         day = st.date_input(t("mg.checked_on", lang), value=on, max_value=dt.date.today(), format="YYYY-MM-DD")
         temperature = st.number_input(t("mg.temperature", lang), min_value=34.0, max_value=43.0, value=36.5,
                                       step=0.1, format="%.1f")
@@ -119,14 +150,27 @@ def _health_check_form(store: Any, actor: Actor, codes: list[str], names: dict[s
 def _release_form(store: Any, actor: Actor, codes: list[str], names: dict[str, str], on: dt.date,
                   lang: str) -> None:
     roles = [r for r in SIGN_ROLES if authority.allowed(actor, f"release.sign.{r}")]  # the action sign_release asks
-    if not roles:
+    if not roles or not codes:
+        return
+    with store.read() as s:  # only the named signers (or those the street assigned) are offered signing
+        board = signing_board(s, actor, actor.scope_path or "/", codes)
+    mine = [(c, r) for c, rs in zip(board["code"], board["may_sign"], strict=True) for r in rs]
+    others = board[[not rs for rs in board["may_sign"]]]
+    if len(others):
+        st.caption(t("mg.must_sign", lang))
+        st.dataframe(others.assign(name=[names.get(c, c) for c in others["code"]])[
+            ["name", "code", "cadre", "medic"]].rename(columns={
+                "name": t("table.name", lang), "code": t("table.code", lang),
+                "cadre": SIGN_ROLES["cadre"][1 if lang == "en" else 0],
+                "medic": SIGN_ROLES["medic"][1 if lang == "en" else 0]}), hide_index=True)
+    if not mine:
         return
     with st.form("gw-release-form"):
         st.markdown(f"**{t('mg.release_form', lang)}**")
-        code = st.selectbox(t("mg.observation", lang), codes, format_func=lambda c: f"{names[c]}（{c}）")
-        role = st.radio(t("mg.sign_as", lang), roles, horizontal=True,
-                        format_func=lambda r: SIGN_ROLES[r][1] if lang == "en" else SIGN_ROLES[r][0])
+        picked = st.selectbox(t("mg.observation", lang), mine, format_func=lambda cr: (
+            f"{names.get(cr[0], cr[0])}（{cr[0]}）· {SIGN_ROLES[cr[1]][1 if lang == 'en' else 0]}"))
         if st.form_submit_button(t("mg.sign", lang), type="primary"):
+            code, role = picked
             if save(store, actor, lambda ctx: sign_release(ctx, code, role, on=on), lang=lang) is not None:
                 _done(lang)
 
@@ -139,8 +183,9 @@ def _start_observation_form(store: Any, actor: Actor, unit: UnitRef, version: in
     with st.form("gw-obs-form"):
         st.markdown(f"**{t('mg.obs_form', lang)}**")
         if register is not None and len(register):
-            who = dict(zip(register["code"], register["name"], strict=True))
-            person = st.selectbox(t("mg.person", lang), list(who), format_func=lambda c: f"{who[c]}（{c}）")
+            who = person_labels(register)
+            person = st.selectbox(t("mg.person", lang), list(who), index=None, format_func=who.get,
+                                  placeholder=t("mg.pick_person", lang))
         else:
             person = st.text_input(t("mg.person", lang) + " " + t("table.code", lang))
         kind = st.selectbox(t("mg.kind", lang), list(OBSERVATION_KINDS),
@@ -205,24 +250,33 @@ def cases(store: Any, actor: Actor, unit: UnitRef, version: int, on: dt.date, la
     left, right = st.columns(2)
     if scope.can_edit(actor, "case", unit.path):
         with left:
-            _record_case_form(store, actor, unit, on, lang)
+            _record_case_form(store, actor, unit, version, on, lang)
         if frame is not None and len(frame):
             with right:
                 _edit_case_form(store, actor, frame, lang)
 
 
-def _record_case_form(store: Any, actor: Actor, unit: UnitRef, on: dt.date, lang: str) -> None:
+def _record_case_form(store: Any, actor: Actor, unit: UnitRef, version: int, on: dt.date, lang: str) -> None:
     with store.read() as s:
         buildings = access.buildings_in(s, actor, unit.code, on) if unit.level >= 4 else pd.DataFrame()
-    names = dict(zip(buildings["code"], buildings["name"], strict=True)) if len(buildings) else {}
+    names = building_labels(buildings)
+    register = None
+    if scope.can_read_persons(actor, unit.path, "persons"):
+        register = person_list("persons", unit.code, version, actor,
+                               lambda: persons.persons_in(store, actor, unit.code), lang)
     with st.form("gw-case-form"):
         st.markdown(f"**{t('mg.case_form', lang)}**")
         kind = st.selectbox(t("mg.kind", lang), list(CASE_KINDS), format_func=lambda c: label(CASE_KINDS, c, lang))
         reported = st.date_input(t("mg.reported_on", lang), value=on, max_value=dt.date.today(),
                                  format="YYYY-MM-DD")
         building = st.selectbox(t("mg.building", lang), [None, *names],
-                                format_func=lambda c: t("mg.none", lang) if c is None else f"{names[c]}（{c}）")
-        person = st.text_input(t("mg.person", lang) + " " + t("table.code", lang))
+                                format_func=lambda c: t("mg.none", lang) if c is None else names[c])
+        if register is not None and len(register):  # picked by what people know, not a typed code
+            who = person_labels(register)
+            person = st.selectbox(t("mg.person", lang), list(who), index=None, format_func=who.get,
+                                  placeholder=t("mg.pick_person", lang))
+        else:
+            person = st.text_input(t("mg.person", lang) + " " + t("table.code", lang))
         stair = st.number_input(t("mg.stair_unit", lang), min_value=0, max_value=100, value=None, step=1)
         worksite = st.text_input(t("mg.worksite", lang), max_chars=200)
         known = st.checkbox(t("mg.source_known", lang), value=True)

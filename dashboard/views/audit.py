@@ -16,6 +16,7 @@ from dashboard.components.edit_text import entity_label
 from dashboard.components.refusals import show_refusal
 from dashboard.i18n import t
 from geodata.base.problems import Refusal
+from geodata.editing import changes
 from geodata.people import audit
 
 ACTIONS = ("", "building.update", "checkpoint.", "control.change", "unit.", "person.update", "household.update",
@@ -39,7 +40,7 @@ def main() -> None:
     who = c1.text_input(t("au.user", lang), value=state.param("user") or "", max_chars=64)
     kind = c2.selectbox(t("mg.entity", lang), kinds, index=kinds.index(entity) if entity in kinds else 0,
                         format_func=lambda e: t("au.any", lang) if not e else entity_label(e, lang))
-    action = c3.selectbox(t("au.action", lang), ACTIONS, format_func=lambda a: a or t("au.any", lang),
+    action = c3.selectbox(t("au.action", lang), ACTIONS, format_func=lambda a: changes.action_filter_words(a, lang) if a else t("au.any", lang),
                           index=ACTIONS.index(state.param("action")) if state.param("action") in ACTIONS else 0)
     since = c4.date_input(t("au.since", lang), value=state.param("since"), max_value=dt.date.today(),
                           format="YYYY-MM-DD")

@@ -131,6 +131,10 @@ extend({
     "cp.opt.optimal": ("已证明最优", "proven optimal"),
     "cp.opt.gap": ("与最优解差距不超过 {g}（下界 {b}）", "within {g} of the optimum (bound {b})"),
     "cp.opt.use": ("采用为方案草稿", "Use as the what-if draft"),
+    "cp.opt.left": ("注意：草稿还保留 {m} 个现有在岗卡点（建议不需要），采用后共 {n} 个；勾选“撤下不再需要的出入口岗”"
+                    "后重新计算，草稿即为 {k} 个。",
+                    "Note: the draft also keeps {m} staffed posts the suggestion does not need — {n} in all; tick "
+                    "“Release entrance guards no longer needed” and suggest again for exactly {k}."),
     "cp.opt.no_changes": ("现有卡点已满足：无需改动。", "The current posts already do it: nothing to change."),
     "cp.roster.days": ("{start} 起 7 天", "7 days from {start}"),
     "cp.roster.only_short": ("只看不达标的班", "Only shifts below the norm"),
@@ -504,7 +508,8 @@ def optimise_tab(v: state.View, code: str, radius: float, lang: str) -> None:
         with c2:
             keep = st.checkbox(t("cp.opt.keep", lang), value=False)
             close_surplus = st.checkbox(t("cp.opt.close_surplus", lang), value=True)
-            release = st.checkbox(t("cp.opt.release", lang), value=False)
+            # ticked by default: then the draft holds exactly the suggested posts (issue 16 point 4)
+            release = st.checkbox(t("cp.opt.release", lang), value=True)
             limit = st.number_input(t("cp.opt.time", lang), min_value=1, max_value=120,
                                     value=int(area.planning.get("time_limit_s", 10)))
             st.caption(t("cp.opt.candidates", lang, n=len(candidates(code))))
@@ -526,6 +531,8 @@ def optimise_tab(v: state.View, code: str, radius: float, lang: str) -> None:
     f = sug.figures
     st.markdown("**" + t("cp.opt.result", lang, n=f["checkpoints"], p=f"{f['people_per_day']:,}", c=f["covered"],
                         t=f["targets"]) + "**")
+    if f.get("left_staffed"):  # the draft keeps staffed posts the answer does not need: say so, with the total
+        st.warning(t("cp.opt.left", lang, m=f["left_staffed"], n=f["posts_after"], k=f["checkpoints"]))
     gap = t("cp.opt.optimal", lang) if f["optimal"] else t("cp.opt.gap", lang, g=f"{f['gap']:.1%}",
                                                              b=f"{f['bound']:,.0f}")
     st.caption(t("cp.opt.quality", lang, method=t(f"cp.opt.method.{f['method']}", lang), parts=f["components"],
@@ -608,6 +615,11 @@ def plans_tab(v: state.View, code: str, radius: float, ev, actor: Actor | None, 
                 out = data.save_plan(v.url, actor, code=code, name=name, items=data.items_json(items), radius=radius,
                                      zone_wkt=zone_wkt(code), zone_rank=zs["rank"], note=note or None,
                                      figures=ev.figures)
+                if out.ok:  # saved: the draft is now the plan's; start the next one empty (issue 16 point 4)
+                    set_draft(code, [])
+                    st.session_state.pop(_key("sel", code), None)
+                    st.session_state["cp-flash"] = out
+                    st.rerun()
                 out.show(lang)
 
     st.markdown(f"**{t('cp.plan.saved', lang)}**")

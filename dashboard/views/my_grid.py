@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, state
-from dashboard.components import alerts, edit_ledgers, edit_map, edit_records, lift
+from dashboard.components import alerts, edit_ledgers, edit_map, edit_records, lift, today
 from dashboard.components.edit_common import pending_conflict, text_table
 from dashboard.components.edit_history import history_panel
 from dashboard.components.edit_text import plain
@@ -27,12 +27,13 @@ from geodata.reporting import access
 
 PAGE = str(Path(__file__).resolve())
 #: everyone but the wall account (counts on the wall are its whole job)
-SECTIONS = ("status", "buildings", "checkpoints", "observations", "cases", "households", "map", "history")
+SECTIONS = ("today", "status", "buildings", "checkpoints", "observations", "cases", "households", "map", "history")
 
 
 def sections_for(actor, unit) -> list[str]:  # noqa: ANN001 — UserActor, UnitRef
-    """The parts worth showing this person here (geodata still checks each read and write)."""
-    out = ["status"]
+    """The parts worth showing this person here (geodata still checks each read and write). "today" (the tasks,
+    then the map) comes first: it is the field worker's phone screen (issue 16)."""
+    out = ["today", "status"]
     if unit.level >= Level.COMMUNITY:
         out.append("buildings")
     out.append("checkpoints")
@@ -54,10 +55,10 @@ def status(v: state.View, actor, unit, lang: str) -> None:  # noqa: ANN001
     if unit.level == Level.COMPOUND:
         lift.panel(v.store, unit.code, lang)  # a natural village: its seal, daily norm and their steps
     obs = sum(int(totals.get(k, 0)) for k in ("obs_home", "obs_central", "obs_self", "obs_temporary"))
-    cols = st.columns(6)
+    cols = st.container(key="gw-mg-kpis").columns(6)  # a 3 × 2 grid on a phone (today.PHONE_CSS)
     for col, (key, value) in zip(cols, [("households", totals["households"]), ("population", totals["population"]),
                                         ("obs_total", obs), ("cases_7d", totals["cases_7d"]),
-                                        ("sealed_buildings", totals["sealed_buildings"]),
+                                        ("locked_down", totals["locked_down"]),
                                         ("checkpoints_understaffed", totals["checkpoints_understaffed"])],
                                  strict=True):
         col.metric(t(key, lang), f"{int(value):,}")
@@ -66,7 +67,7 @@ def status(v: state.View, actor, unit, lang: str) -> None:  # noqa: ANN001
         picked = text_table(shown, {"name": t("table.name", lang), "code": t("table.code", lang),
                                     "situation_label": t("situation", lang), "households": t("households", lang),
                                     "population": t("population", lang), "obs_total": t("obs_total", lang),
-                                    "cases_7d": t("cases_7d", lang), "sealed_buildings": t("sealed_buildings", lang)},
+                                    "cases_7d": t("cases_7d", lang), "locked_down": t("locked_down", lang)},
                             key=f"gw-kids-{unit.code}", select=True)
         rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
         if rows:
@@ -118,7 +119,11 @@ def main() -> None:
                          format_func=lambda sname: t(f"mg.sec.{sname}", lang),
                          on_change=lambda: st.query_params.__setitem__("section", st.session_state["gw-section"]))
     try:
-        if section == "status":
+        if section == "today":
+            today.task_list(v.store, actor, v.on, lang)
+            today.summary_line(v.store, actor, unit, v.on, lang)
+            today.phone_map(v.store, actor, unit, v.settings, v.on, lang)
+        elif section == "status":
             status(v, actor, unit, lang)
         elif section == "buildings":
             edit_ledgers.buildings(v.store, actor, unit, v.on, lang)

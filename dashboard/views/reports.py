@@ -21,6 +21,7 @@ from dashboard.components.report_form import report_form
 from dashboard.i18n import MISSING, extend, t
 from geodata.base.vocab import Level
 from geodata.people import authority
+from geodata.reporting import tasks
 from geodata.reporting.reports import FIGURES, STATUS_LABELS, figure_label
 from geodata.reporting.trends import SERIES, WINDOWS, series_label
 
@@ -43,6 +44,8 @@ extend({
     "reports.before_cutoff": ("截止时间未到：{n} 个社区尚未报送，截止后列为未报。",
                               "Before the cut-off: {n} communities have not reported yet."),
     "reports.missing_list": ("未上报社区", "Communities without a report"),
+    "reports.chase_list": ("尚未报送的社区（截止前，请联系负责人）", "Communities not yet reported (before the cut-off: call "
+                                                           "their leaders)"),
     "reports.all_in": ("全部已报", "All reports are in"),
     "reports.rows": ("按下级汇总（来自已报日报）", "Summed by unit (from the submitted reports)"),
     "reports.differences": ("日报与系统数据不一致之处", "Where reports differ from the data"),
@@ -78,7 +81,7 @@ def community_of(scope_path: str | None) -> str | None:
     return "/" + "/".join(ids[:depth]) + "/" if len(ids) >= depth else None
 
 
-def status_panel(v: state.View, code: str, now: dt.datetime) -> None:
+def status_panel(v: state.View, actor, code: str, now: dt.datetime) -> None:  # noqa: ANN001 — UserActor
     lang = v.lang
     frame = rr.status(v.url, v.version, code, v.on, now)
     cutoff = rr.cutoff(v.url, v.version, v.on)
@@ -92,16 +95,23 @@ def status_panel(v: state.View, code: str, now: dt.datetime) -> None:
     st.caption(t("reports.cutoff", lang, cutoff=f"{cutoff:%Y-%m-%d %H:%M}"))
     if counts["pending"]:
         st.info(t("reports.before_cutoff", lang, n=counts["pending"]))
-    missing = frame[frame["missing"]]
-    st.markdown(f"**{t('reports.missing_list', lang)}**")
-    if missing.empty:
-        st.caption(t("reports.all_in", lang) if not counts["pending"] else MISSING)
+    # who to phone: before the cut-off the communities still pending, after it those missing (issue 16 point 5)
+    with v.store.read() as s:
+        chase = tasks.reports_to_chase(s, actor, code, v.on, now)
+    st.markdown(f"**{t('reports.chase_list' if counts['pending'] else 'reports.missing_list', lang)}**")
+    if chase.empty:
+        st.caption(t("reports.all_in", lang))
     else:
-        st.dataframe(missing[["street_name", "code", "name", "leader_name", "leader_phone"]].rename(columns={
+        if bool(chase["contacts_hidden"].any()):
+            chase = chase.assign(leader_name=t("contacts.hidden", lang), leader_phone=t("contacts.hidden", lang))
+        chase = chase.assign(status=chase["status"].map(lambda s: STATUS_LABELS[s][1 if lang == "en" else 0]))
+        st.dataframe(chase[["street_name", "code", "name", "status", "leader_name", "leader_phone"]].rename(columns={
             "street_name": t("reports.col.street", lang), "code": t("table.code", lang),
-            "name": t("table.name", lang), "leader_name": t("leader", lang), "leader_phone": t("phone", lang)}),
-            hide_index=True, width="stretch")
-    shown = frame.assign(status=frame["status"].map(lambda s: STATUS_LABELS[s][1 if lang == "en" else 0]))
+            "name": t("table.name", lang), "status": t("reports.col.status", lang), "leader_name": t("leader", lang),
+            "leader_phone": t("phone", lang)}), hide_index=True, width="stretch")
+    shown = frame.assign(status=frame["status"].map(lambda s: STATUS_LABELS[s][1 if lang == "en" else 0]),
+                         submitted_at=frame["submitted_at"].map(  # not in yet: a dash, never "None"
+                             lambda d: MISSING if d is None or pd.isna(d) else f"{pd.Timestamp(d):%Y-%m-%d %H:%M}"))
     st.dataframe(shown[["street_name", "code", "name", "status", "submitted_at", "is_zero"]].rename(columns={
         "street_name": t("reports.col.street", lang), "code": t("table.code", lang), "name": t("table.name", lang),
         "status": t("reports.col.status", lang), "submitted_at": t("reports.col.submitted_at", lang),
@@ -147,8 +157,9 @@ def trend_panel(v: state.View, code: str) -> None:
     trend_chart(cols[0], frame["cases"], kind="bar", lang=lang)
     cols[1].caption(series_label("observations", lang))
     trend_chart(cols[1], frame["observations"], lang=lang)
-    cols[2].caption(series_label("sealed_buildings", lang))
-    trend_chart(cols[2], frame["sealed_buildings"], lang=lang)
+    cols[2].caption(t("kpi.locked_down", lang))  # 封锁/硬隔离: buildings and natural villages (issue 14 point 12)
+    sealed = ["sealed_buildings", "sealed_villages"]
+    trend_chart(cols[2], frame[sealed].rename(columns=lambda k: series_label(k, lang)), lang=lang)
     crumbs = data.breadcrumb(v.url, v.version, code)
     if crumbs and crumbs[-1].level < Level.GRID:
         figure = st.selectbox(t("reports.by_child", lang), options=list(SERIES),
@@ -205,7 +216,7 @@ def main() -> None:
     tabs = st.tabs([t("reports.tab.status", lang), t("reports.tab.summary", lang), t("reports.tab.trend", lang),
                     t("reports.tab.briefing", lang)])
     with tabs[0]:
-        status_panel(v, unit.code, now)
+        status_panel(v, actor, unit.code, now)
     with tabs[1]:
         summary_panel(v, unit.code, now)
     with tabs[2]:

@@ -454,12 +454,17 @@ def suggest(area: Area, *, radius_m: float | None = None, mode: str = "cover", k
             items.append(PlanItem("staff", r.code, name=r.name, kind=r.kind, staff_day=0, staff_night=0,
                                   is_24h=False, base_version=_int(r.version), note="已由附近卡点覆盖 covered nearby"))
     chosen_people = int(cand.loc[chosen, "people_per_day"].sum())
+    # staffed posts the answer does not need but the draft keeps (not released): the draft has the answer's posts
+    # plus these, so a headline of the answer alone would not match the draft (issue 16 point 4)
+    released = (cand["source"] == "entrance").to_numpy() & bool(release_unchosen)
+    left = ~chosen & cand["staffing"].isin(["ok", "under"]).to_numpy() & ~released
     figures = {
         "mode": mode, "radius_m": radius, "distance": got.method, "method": sol.method, "optimal": bool(sol.optimal),
         "gap": round(float(sol.gap), 4), "seconds": round(float(sol.seconds), 3), "components": sol.components,
         "targets": int(len(ent)), "covered": int(covered.sum()), "uncovered": int((~covered).sum()),
         "checkpoints": int(chosen.sum()), "kept": int(kept.sum()), "added_points": int(len(extra)),
         "people_per_day": chosen_people, "objective": float(sol.objective), "bound": float(sol.bound),
+        "left_staffed": int(left.sum()), "posts_after": int(chosen.sum() + left.sum()),
     }
     return Suggestion(mode, radius, targets, cand, sol, items, figures, A)
 

@@ -14,16 +14,16 @@ scenarios 2–5, 23).
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from geodata.base.codes import content_code
 from geodata.base.problems import Problem, Rejected
 from geodata.base.vocab import CASE_KINDS, Level, parse_term
-from geodata.people import authority
+from geodata.people import authority, reach
 from geodata.situation.control import ControlChange, Target, raise_by_rule
-from geodata.situation.honours import revoke_on_confirmed_case
+from geodata.situation.honours import propose_on_confirmed_case
 from geodata.situation.observations import find_case
 from geodata.situation.risk import (
     UnitSituation,
@@ -47,46 +47,53 @@ class CaseResult:
     control_changes: list[ControlChange] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     #: 无疫小区 flags revoked by this case (scenario 20), in the same transaction
-    revoked_flags: list = field(default_factory=list)
+    honour_proposals: list = field(default_factory=list)  # 无疫小区 revocations proposed (alerts)
 
 
 def _place(ctx: WriteContext, *, person_code: str | None, household_code: str | None, building_code: str | None,
            compound_code: str | None) -> dict:
     """Resolve where the case lives, from the most precise code given."""
-    s = ctx.session
+    s, who = ctx.session, ctx.actor
+    reach.role_first(who, "edit.case")  # then one answer for unknown and elsewhere (issue 18)
     if person_code:
-        p = s.execute(select(Person).where(Person.code == person_code)).scalar_one_or_none()
-        if p is None:
-            raise Rejected([Problem(f"人员编码不存在: {person_code}", f"unknown person code {person_code!r}",
-                                    field="person_code")])
+        p = reach.find(s, who, Person, person_code, ("人员编码", "person code"), field="person_code")
         hh = s.get(Household, p.household_id) if p.household_id else None
         return {"person_id": p.id, "household_id": p.household_id, "building_id": p.building_id,
                 "compound_id": p.compound_id, "grid_id": p.grid_id, "path": p.path,
                 "stair_unit": hh.stair_unit if hh else None}
     if household_code:
-        h = s.execute(select(Household).where(Household.code == household_code)).scalar_one_or_none()
-        if h is None:
-            raise Rejected([Problem(f"户编码不存在: {household_code}", f"unknown household code {household_code!r}",
-                                    field="household_code")])
+        h = reach.find(s, who, Household, household_code, ("户编码", "household code"), field="household_code")
         return {"person_id": None, "household_id": h.id, "building_id": h.building_id, "compound_id": h.compound_id,
                 "grid_id": h.grid_id, "path": h.path, "stair_unit": h.stair_unit}
     if building_code:
-        b = s.execute(select(Building).where(Building.code == building_code)).scalar_one_or_none()
-        if b is None:
-            raise Rejected([Problem(f"楼栋编码不存在: {building_code}", f"unknown building code {building_code!r}",
-                                    field="building_code")])
+        b = reach.find(s, who, Building, building_code, ("楼栋编码", "building code"), field="building_code")
         return {"person_id": None, "household_id": None, "building_id": b.id, "compound_id": b.compound_id,
                 "grid_id": b.grid_id, "path": b.path, "stair_unit": None}
     if compound_code:
-        u = s.execute(select(Unit).where(Unit.code == compound_code, Unit.level == int(Level.COMPOUND))
-                      ).scalar_one_or_none()
-        if u is None:
-            raise Rejected([Problem(f"小区/自然村编码不存在: {compound_code}",
-                                    f"unknown compound/village code {compound_code!r}", field="compound_code")])
+        u = reach.find(s, who, Unit, compound_code, ("小区/自然村编码", "compound/village code"),
+                       field="compound_code", where=Unit.level == int(Level.COMPOUND))
         return {"person_id": None, "household_id": None, "building_id": None, "compound_id": u.id,
                 "grid_id": u.parent_id, "path": u.path, "stair_unit": None}
     raise Rejected([Problem("须给出人员、户、楼栋或自然村编码", "give a person, household, building or village code",
                             field="building_code")])
+
+
+def _new_code(ctx: WriteContext, person_code: str | None, place_key: tuple, reported_on: dt.date) -> str:
+    """A named person's case: CASE + the content code of (person, report day) — a second one that day is a twin
+    and refused. A case known by its place only: the content code of everything said about it, numbered on when
+    the same place has more unnamed cases that day (several are normal in one building)."""
+    if person_code:
+        code = content_code("CASE", person_code, reported_on)
+        if ctx.session.execute(select(Case.code).where(Case.code == code)).scalar():
+            raise Rejected([Problem(f"记录编号已存在（同一人员同一报告日期已有病例记录）: {code}",
+                                    f"record code exists (a case of this person on that day): {code}",
+                                    field="reported_on")])
+        return code
+    n, code = 0, content_code("CASE", *place_key)
+    while ctx.session.execute(select(Case.code).where(Case.code == code)).scalar():
+        n += 1
+        code = content_code("CASE", *place_key, n)
+    return code
 
 
 def record_case(ctx: WriteContext, *, kind: str, reported_on: dt.date, building_code: str | None = None,
@@ -107,10 +114,14 @@ def record_case(ctx: WriteContext, *, kind: str, reported_on: dt.date, building_
         problems.append(Problem(f"病例编号已存在: {code}", f"case code already exists: {code}", field="code"))
     if problems:
         raise Rejected(problems)
-    source = find_case(ctx.session, source_case)
+    reach.role_first(ctx.actor, "edit.case")
+    source = find_case(ctx.session, source_case, actor=ctx.actor)
     place = _place(ctx, person_code=person_code, household_code=household_code, building_code=building_code,
                    compound_code=compound_code)
     authority.require(ctx.actor, "edit.case", place["path"])
+    if not code:  # the code an import of this record would give it (geodata.base.codes; exchange.bulk's key)
+        code = _new_code(ctx, person_code, (household_code, building_code, compound_code, kcode, stair_unit,
+                                            worksite, note, reported_on), reported_on)
     th = thresholds(ctx.session, "seeds")
     counted = kcode in th.case_kinds
     community = community_of(ctx.session, place["path"])
@@ -120,7 +131,7 @@ def record_case(ctx: WriteContext, *, kind: str, reported_on: dt.date, building_
         if logged != before.key:  # a window passed without a daily run: log that first, so the log stays whole
             log_situation_change(ctx, community, reported_on, logged, before, th)
 
-    case = Case(code=code or f"CASE-{reported_on:%Y%m%d}-{uuid.uuid4().hex[:6].upper()}", kind=kcode,
+    case = Case(code=code, kind=kcode,
                 reported_on=reported_on, person_id=place["person_id"], building_id=place["building_id"],
                 compound_id=place["compound_id"], household_id=place["household_id"], grid_id=place["grid_id"],
                 path=place["path"], stair_unit=stair_unit if stair_unit is not None else place["stair_unit"],
@@ -136,8 +147,9 @@ def record_case(ctx: WriteContext, *, kind: str, reported_on: dt.date, building_
                     "source_case": source.code if source else None},
                reason=note)
     result = CaseResult(case, before, before)
-    # scenario 20: a confirmed case in a flagged compound revokes its flag, in this same transaction
-    result.revoked_flags = revoke_on_confirmed_case(ctx, case.compound_id, case)
+    # scenario 20: a confirmed case in a flagged compound proposes revoking its flag, in this same transaction; the
+    # command centre confirms (issue 14 point 12)
+    result.honour_proposals = propose_on_confirmed_case(ctx, case.compound_id, case)
     if not counted:
         return result
 
@@ -188,9 +200,7 @@ def _control_rules(ctx: WriteContext, case: Case, after: UnitSituation, on: dt.d
 def reclassify_case(ctx: WriteContext, code: str, kind: str, *, reason: str | None = None) -> Case:
     """Change a case's kind (e.g. 疑似 → 确诊 after screening); counters move from the old kind to the new.
     A case that becomes counted is treated as new by the rules on its report date."""
-    case = ctx.session.execute(select(Case).where(Case.code == code)).scalar_one_or_none()
-    if case is None:
-        raise Rejected([Problem(f"病例编号不存在: {code}", f"unknown case code {code!r}", field="code")])
+    case = reach.find(ctx.session, ctx.actor, Case, code, ("病例编号", "case code"), action="edit.case")
     authority.require(ctx.actor, "edit.case", case.path)
     kcode = parse_term(CASE_KINDS, kind)
     if kcode is None:
@@ -212,5 +222,5 @@ def reclassify_case(ctx: WriteContext, code: str, kind: str, *, reason: str | No
     if kcode in th.case_kinds and old not in th.case_kinds:
         _control_rules(ctx, case, after, case.reported_on)
         raise_situation_alerts(ctx, community, case.reported_on, before.key, after, th)
-    revoke_on_confirmed_case(ctx, case.compound_id, case)  # 疑似 → 确诊 revokes like a new confirmed case
+    propose_on_confirmed_case(ctx, case.compound_id, case)  # 疑似 → 确诊 proposes like a new confirmed case
     return case

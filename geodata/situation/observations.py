@@ -21,7 +21,6 @@ and the releases due today or overdue (domain file §2.5, §3.4, scenarios 7, 8,
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,12 +28,15 @@ import pandas as pd
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from geodata.base.codes import content_code
 from geodata.base.problems import PermissionDenied, Problem, Rejected
 from geodata.base.vocab import OBSERVATION_KINDS, Term, parse_term
-from geodata.people import authority
+from geodata.people import authority, reach
 from geodata.people.accounts import actor_of
 from geodata.situation.alerts import raise_alert
+from geodata.situation.history import kinds_as_of
 from geodata.situation.risk import ancestor_at, community_of, select_units
+from geodata.situation.symptoms import excluded_through
 from geodata.store.hierarchy import path_upper_bound
 from geodata.situation.targets import not_after_today
 from geodata.store.models import Case, HealthCheck, Observation, Person, User
@@ -56,11 +58,20 @@ SYMPTOMS = {t.code: t for t in (
 SIGN_ROLES = {"cadre": ("包保干部", "responsible cadre"), "medic": ("包保医务人员", "responsible medic")}
 
 
-def _get(session: Session, code: str) -> Observation:
-    obs = session.execute(select(Observation).where(Observation.code == code)).scalar_one_or_none()
-    if obs is None:
-        raise Rejected([Problem(f"隔离观察记录不存在: {code}", f"no observation with code {code!r}", field="code")])
-    return obs
+def _get(session: Session, code: str, actor: Actor | None = None, action: str | None = None) -> Observation:
+    """The observation `code`; with `actor`, one answer for unknown and outside a scoped actor's scope, after the
+    role of `action` (geodata.people.reach, issue 18)."""
+    return reach.find(session, actor, Observation, code, ("隔离观察记录编号", "observation code"), action=action)
+
+
+def fever_limit(session: Session) -> float:
+    """Above this a temperature is a fever at a health check or a door-to-door visit (§2.4: 高于37.3℃). The
+    checkpoint gate has its own setting and reads it as "at or above" (issue 15; geodata.fieldwork.entries)."""
+    return float(get_setting(session, "observation")["fever_celsius"])
+
+
+def is_fever(temperature: float | None, limit: float) -> bool:
+    return temperature is not None and float(temperature) > limit
 
 
 def rule_days(session: Session, kind: str) -> int:
@@ -93,14 +104,17 @@ def end_problem(session: Session, kind: str, start: dt.date, planned_end: dt.dat
                    f"cannot be shortened by hand", field="planned_end")
 
 
-def find_case(session: Session, code: str | None, field: str = "source_case") -> Case | None:
-    """The case a contact was exposed to, by code (None when no code is given)."""
+def find_case(session: Session, code: str | None, field: str = "source_case", actor: Actor | None = None
+              ) -> Case | None:
+    """The case a contact was exposed to, by code (None when no code is given).
+
+    With `actor` (a command): a case outside a scoped person's scope answers exactly as an unknown code does
+    (geodata.people.reach, issue 18) — otherwise typing case codes into this field would tell which exist in other
+    streets. So a community or grid links only a source case of its own area; a contact of a case elsewhere is
+    linked by someone whose scope holds both (the street, the district, the command centre)."""
     if not code:
         return None
-    case = session.execute(select(Case).where(Case.code == code)).scalar_one_or_none()
-    if case is None:
-        raise Rejected([Problem(f"来源病例编号不存在: {code}", f"no source case with code {code!r}", field=field)])
-    return case
+    return reach.find(session, actor, Case, code, ("来源病例编号", "source case code"), field=field)
 
 
 def start_observation(ctx: WriteContext, person_code: str, kind: str, *, start: dt.date | None = None,
@@ -112,10 +126,8 @@ def start_observation(ctx: WriteContext, person_code: str, kind: str, *, start: 
     planned end before that is refused. `source_case`: the case this person is a contact of; `exposed_on`: the
     last contact. A person already under observation who is exposed again (a later `exposed_on`) keeps the open
     observation with 14 days from the new exposure (`record_exposure`)."""
-    person = ctx.session.execute(select(Person).where(Person.code == person_code)).scalar_one_or_none()
-    if person is None:
-        raise Rejected([Problem(f"人员编码不存在: {person_code}", f"unknown person code {person_code!r}",
-                                field="person_code")])
+    person = reach.find(ctx.session, ctx.actor, Person, person_code, ("人员编码", "person code"),
+                        action="edit.observation", field="person_code")
     authority.require(ctx.actor, "edit.observation", person.path)
     open_obs = ctx.session.execute(select(Observation.code).where(
         Observation.person_id == person.id, Observation.released_on.is_(None))).scalar()
@@ -132,15 +144,22 @@ def start_observation(ctx: WriteContext, person_code: str, kind: str, *, start: 
     start = not_after_today(start or dt.date.today(), "隔离开始", "observation start", "start")
     if exposed_on is not None:
         not_after_today(exposed_on, "接触", "exposure", "exposed_on")
-    source = find_case(ctx.session, source_case)
+    source = find_case(ctx.session, source_case, actor=ctx.actor)
     if kcode is not None:
         planned_end = planned_end or earliest_end(ctx.session, kcode, start, exposed_on)
         too_early = end_problem(ctx.session, kcode, start, planned_end, exposed_on)
         if too_early is not None:
             problems.append(too_early)
+    # the code an import of this record would give it (person + start, geodata.base.codes), unless one is given
+    code = code or content_code("OBS", person.code, start)
+    twin = ctx.session.execute(select(Observation.code).where(Observation.code == code)).scalar()
+    if twin:
+        problems.append(Problem(f"记录编号已存在（该人员同一开始日期已有隔离观察记录）: {twin}",
+                                f"record code exists (this person has an observation from that day): {twin}",
+                                field="code"))
     if problems:
         raise Rejected(problems)
-    obs = Observation(code=code or f"OBS-{start:%Y%m%d}-{uuid.uuid4().hex[:6].upper()}", person_id=person.id,
+    obs = Observation(code=code, person_id=person.id,
                       path=person.path, kind=kcode, place=place, start_date=start, planned_end=planned_end,
                       reason=reason, origin=origin, cadre_name=cadre_name, medic_name=medic_name,
                       source_case_id=source.id if source else None, exposed_on=exposed_on)
@@ -161,10 +180,10 @@ def record_exposure(ctx: WriteContext, observation_code: str, exposed_on: dt.dat
     end becomes 14 days after the new exposure (never earlier than it was), signatures already given no longer
     count, and the event keeps the old and the new end. Refused for a released observation, an exposure after
     today, or one not later than the exposure (or start) the period already runs from."""
-    obs = _get(ctx.session, observation_code)
+    obs = _get(ctx.session, observation_code, ctx.actor, "edit.observation")
     authority.require(ctx.actor, "edit.observation", obs.path)
     exposed_on = not_after_today(exposed_on, "接触", "exposure", "exposed_on")
-    source = find_case(ctx.session, source_case)
+    source = find_case(ctx.session, source_case, actor=ctx.actor)
     current = max(obs.start_date, obs.exposed_on) if obs.exposed_on else obs.start_date
     problems = []
     if obs.released_on is not None:
@@ -198,7 +217,7 @@ def _case_code(session: Session, case_id: int | None) -> str | None:
 
 def change_observation_kind(ctx: WriteContext, code: str, kind: str, *, place: str | None = None) -> Observation:
     """Move an observee to another kind, e.g. home → centralised when home conditions are lacking (§2.5)."""
-    obs = _get(ctx.session, code)
+    obs = _get(ctx.session, code, ctx.actor, "edit.observation")
     authority.require(ctx.actor, "edit.observation", obs.path)
     kcode = parse_term(OBSERVATION_KINDS, kind)
     if kcode is None:
@@ -234,7 +253,7 @@ class HealthCheckResult:
 def record_health_check(ctx: WriteContext, observation_code: str, *, on: dt.date | None = None,
                         temperature: float | None = None, symptoms: Iterable[str] = ()) -> HealthCheckResult:
     """Record the daily follow-up; >37.3 ℃ or a symptom flags it and raises a symptom alert (§2.4, §3.4)."""
-    obs = _get(ctx.session, observation_code)
+    obs = _get(ctx.session, observation_code, ctx.actor, "health_check.record")
     authority.require(ctx.actor, "health_check.record", obs.path)
     on = on or dt.date.today()
     problems = []
@@ -250,8 +269,7 @@ def record_health_check(ctx: WriteContext, observation_code: str, *, on: dt.date
         problems.append(Problem("日期不在观察期内", "the date is outside the observation", field="on"))
     if problems:
         raise Rejected(problems)
-    limit = float(get_setting(ctx.session, "observation")["fever_celsius"])
-    fever = temperature is not None and float(temperature) > limit
+    fever = is_fever(temperature, fever_limit(ctx.session))
     codes = tuple(dict.fromkeys(p for p in parsed if p))
     check = HealthCheck(observation_id=obs.id, checked_on=on, temperature=temperature, symptoms=list(codes),
                         recorded_by=ctx.actor.username, recorded_at=ctx.now)
@@ -274,13 +292,14 @@ def record_health_check(ctx: WriteContext, observation_code: str, *, on: dt.date
 def sign_release(ctx: WriteContext, observation_code: str, role: str, *, on: dt.date | None = None) -> Observation:
     """Sign the release as the 包保干部 (role='cadre') or the 包保医务人员 (role='medic'), §2.5.
 
-    Refused before the planned end (14 days), after a flagged health check during the observation, twice for
+    Refused before the planned end (14 days), after a flagged health check during the observation (unless a
+    follow-up of its symptom alert ruled it out, geodata.situation.symptoms), twice for
     the same role, or when one person would sign for both roles. The second signature ends the observation
     (`released_on = on`) and takes the person off the counts."""
     if role not in SIGN_ROLES:
         raise Rejected([Problem(f"签字身份应为 cadre 或 medic: {role}", f"role must be cadre or medic: {role!r}",
                                 field="role")])
-    obs = _get(ctx.session, observation_code)
+    obs = _get(ctx.session, observation_code, ctx.actor, f"release.sign.{role}")
     authority.require(ctx.actor, f"release.sign.{role}", obs.path)
     _require_named_signer(ctx.session, ctx.actor, obs, role)
     on = not_after_today(on or dt.date.today(), "签字", "signature")
@@ -294,8 +313,10 @@ def sign_release(ctx: WriteContext, observation_code: str, role: str, *, on: dt.
     checks = ctx.session.execute(select(HealthCheck.checked_on, HealthCheck.temperature, HealthCheck.symptoms).where(
         HealthCheck.observation_id == obs.id, HealthCheck.checked_on >= obs.start_date, HealthCheck.checked_on <= on
     ).order_by(HealthCheck.checked_on)).all()
-    limit = float(get_setting(ctx.session, "observation")["fever_celsius"])
-    bad = [r.checked_on for r in checks if (r.temperature is not None and r.temperature > limit) or r.symptoms]
+    limit = fever_limit(ctx.session)
+    bad = [r.checked_on for r in checks if is_fever(r.temperature, limit) or r.symptoms]
+    cleared = excluded_through(ctx.session, obs.code)  # a follow-up ruled the symptoms out (issue 14 point 3)
+    bad = [d for d in bad if cleared is None or d > cleared]
     if bad:
         problems.append(Problem(f"观察期内有发热或症状记录（{bad[-1]}），不能解除",
                                 f"fever or symptoms recorded during the observation ({bad[-1]}): no release",
@@ -366,7 +387,7 @@ def assign_signer(ctx: WriteContext, observation_code: str, role: str, username:
     if role not in SIGN_ROLES:
         raise Rejected([Problem(f"签字身份应为 cadre 或 medic: {role}", f"role must be cadre or medic: {role!r}",
                                 field="role")])
-    obs = _get(ctx.session, observation_code)
+    obs = _get(ctx.session, observation_code, ctx.actor, "release.assign")
     authority.require(ctx.actor, "release.assign", obs.path)
     zh, en = SIGN_ROLES[role]
     user = ctx.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
@@ -419,9 +440,9 @@ def observation_counts(session: Session, on: dt.date | None = None, unit_ids: li
     on = on or dt.date.today()
     units = select_units(session, unit_ids, level=level, parent=parent)
     rows = session.execute(text(
-        "SELECT path, kind FROM observations WHERE start_date <= :on AND (released_on IS NULL OR released_on > :on)"),
-        {"on": on}).all()
-    obs = pd.DataFrame(rows, columns=["path", "kind"])
+        "SELECT code, path, kind FROM observations WHERE start_date <= :on AND (released_on IS NULL OR "
+        "released_on > :on)"), {"on": on}).all()
+    obs = kinds_as_of(session, pd.DataFrame(rows, columns=["code", "path", "kind"]), on)  # that day's kind
     kinds = list(OBSERVATION_KINDS)
     parts = []
     for lvl, group in units.groupby("level"):

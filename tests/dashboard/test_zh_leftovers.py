@@ -20,7 +20,7 @@ from tests.dashboard.test_page_security import app  # noqa: F401 — a fixture: 
 from tests.geodata.test_scope_city import USERS, actor, city  # noqa: F401 — `city` is a fixture
 
 PAGES = ("wall", "explore", "checkpoints", "reports", "honours", "import", "audit")
-SECTIONS = ("status", "buildings", "checkpoints", "observations", "cases", "households", "map", "history")
+SECTIONS = ("today", "status", "buildings", "checkpoints", "observations", "cases", "households", "map", "history")
 WIDGETS = ("selectbox", "multiselect", "radio", "text_input", "number_input", "date_input", "checkbox", "button",
            "text_area", "segmented_control")
 #: what Python or pandas write for a missing value
