@@ -15,6 +15,8 @@ import streamlit as st
 import dashboard
 from dashboard import auth, offline_assets, state
 from dashboard.components import controls
+from dashboard.components import search_box
+from dashboard.components.today import PHONE_CSS
 from dashboard.i18n import t, widget_css
 from geodata.people import authority
 
@@ -107,6 +109,7 @@ def main() -> None:
     kiosk = state.kiosk()
     actor = auth.current_actor()
     st.html(CSS)
+    st.html(PHONE_CSS)  # phones (≤ 640 px): 44-px tap targets, one-column cards, bottom sheets (issue 16)
     if uploader_css := widget_css(lang, st.get_option("server.maxUploadSize")):
         st.html(uploader_css)  # the file uploader's English texts, in Chinese
     if kiosk:
@@ -131,6 +134,14 @@ def main() -> None:
     honours = page("honours.py", "nav.honours", "honours", "honours")
     importer = page("import_data.py", "nav.import", "import", "import")
     audit = page("audit.py", "nav.audit", "audit", "audit")
+    symptoms = page("symptoms.py", "nav.symptoms", "symptoms", "symptoms")
+    signers = page("signers.py", "nav.signers", "signers", "signers")
+    care = page("care.py", "nav.care", "care", "care")
+    places = page("places.py", "nav.places", "places", "places")
+    screening = page("screening.py", "nav.screening", "screening", "screening")
+    events = page("events.py", "nav.events", "events", "events")
+    patrol = page("patrol.py", "nav.patrol", "patrol", "patrol")
+    gate = page("gate.py", "nav.gate", "gate", "gate")
     login = page("login.py", "nav.login", "login", None)
 
     def home() -> None:
@@ -140,7 +151,8 @@ def main() -> None:
         st.switch_page(target, query_params=st.query_params.to_dict())
 
     start = st.Page(home, title=t("nav.wall", lang), url_path="home", default=True, visibility="hidden")
-    current = st.navigation([start, wall, explore, my_grid, checkpoints, reports, honours, importer, audit, login],
+    current = st.navigation([start, wall, explore, my_grid, checkpoints, reports, honours, importer, audit, symptoms,
+                             signers, care, places, screening, events, patrol, gate, login],
                             position="hidden" if kiosk else "top")
     if current.url_path != "login":
         # the gate: nothing of any page runs before sign-in (the requested URL opens right after signing in), nor
@@ -154,6 +166,7 @@ def main() -> None:
                 auth.account_box(actor, lang)
             controls.language(lang, cfg.default_lang)
             controls.as_of(state.as_of(), lang)
+            search_box.sidebar(actor, lang)  # find a unit, building, checkpoint or person (issue 16)
     current.run()
 
 

@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from geodata.base.config import load_settings
 from geodata.base.layers import LAYERS
-from geodata.base.problems import Rejected
+from geodata.base.problems import Refusal, Rejected
 from geodata.store.db import Store, open_store
 from geodata.store.writes import Actor, write
 
@@ -193,7 +193,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     store = _store(args)
     actor = _actor(store, args.as_user)
-    frame = export_list(store, actor, args.layer, scope_code=args.scope, fmt=args.format, on=args.on)
+    try:
+        frame = export_list(store, actor, args.layer, scope_code=args.scope, fmt=args.format, on=args.on)
+    except Refusal as exc:  # out of scope, an unknown --scope (one answer for both), no person-level right
+        print(f"{exc.message_zh} / {exc.message_en}", file=sys.stderr)
+        return 1
     out = write_layer(frame, args.layer, args.format, Path(args.out))
     print(f"已导出 / exported {len(frame):,} 行 rows of {args.layer} → {out}")
     return 0
@@ -303,6 +307,28 @@ def build_parser() -> argparse.ArgumentParser:
     from loaders.briefing import add_parser as add_briefing
 
     add_briefing(sub)
+
+    from loaders.care_io import add_parser as add_care
+
+    add_care(sub, _actor, _store)
+
+    from loaders.gate_io import add_parser as add_gate
+
+    add_gate(sub, _actor, _store)  # gate-export / gate-import: entry log and pass register (issue 15)
+
+    from loaders.daily import add_parser as add_daily
+    from loaders.followups import add_parser as add_followups
+
+    add_daily(sub)
+    add_followups(sub)
+
+    from loaders.screening_io import add_parser as add_screening
+
+    add_screening(sub, _actor, _store)
+
+    from loaders.events_io import add_parser as add_events
+
+    add_events(sub, _actor, _store)  # the event ledger and the patrol log (issue 15)
 
     p = sub.add_parser("users", help="用户管理 / manage users")
     usub = p.add_subparsers(dest="users_cmd", required=True)

@@ -13,6 +13,11 @@ from geodata.store.db import Store
 from geodata.store.models import Meta
 from geodata.store.stats import recompute_all
 from geodata.store.writes import Actor, WriteContext, write
+from loaders.demo.events import store_events
+from loaders.demo.care import build_care
+from loaders.demo.screening import build_screening
+from loaders.demo.symptoms import build_symptoms
+from loaders.demo.gate import build_gate
 
 LAYER_OF_LEVEL = {int(level): name for name, level in UNIT_LAYERS.items()}
 
@@ -43,6 +48,11 @@ def store_demo(store: Store, city, *, scale: str, seed: int, log: Callable[[str]
                 create_user(ctx, u.username, u.display_name, u.role, u.scope_code, u.password)
 
         step("users", users)
+        step("symptoms", lambda: build_symptoms(ctx, city))  # symptom alerts open, overdue, followed up (issue 14)
+        step("events", lambda: store_events(ctx, city))  # events and patrols (issue 15)
+        step("care", lambda: build_care(ctx, city))  # care visits, supplies, places, 无主小区 (loaders.demo.care)
+        step("screening", lambda: build_screening(ctx, city))  # rounds open, overdue, closed (issue 15)
+        step("gate", lambda: build_gate(ctx, city))  # gate entries, fevers, household passes (loaders.demo.gate)
         ctx.session.merge(Meta(key="demo_scale", value=f"{scale}:{seed}"))
 
     write(store, Actor.system("demo"), fill)

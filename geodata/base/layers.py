@@ -37,7 +37,7 @@ from geodata.base.vocab import (
 )
 
 #: text fields that are free-text notes typed in a text area: line breaks (\n, \r\n) allowed there
-MULTILINE_FIELDS = frozenset({"note", "control_reason"})
+MULTILINE_FIELDS = frozenset({"note", "control_reason", "text", "resolution", "feedback", "notes"})
 #: C0 control characters and DEL (U+0000–U+001F, U+007F); a pattern, so that a million-row column can be
 #: screened in one vectorised pass before `control_character_problem` looks at the cells it found
 CONTROL_CHARACTERS = r"[\x00-\x1f\x7f]"
@@ -342,6 +342,11 @@ RULES: dict[str, dict[str, Rule]] = {
         "worksite": _text(200), "source_known": Rule("bool"), "note": _text(None),
     },
     "road": {"code": _CODE, "name": _NAME, "kind": _terms(ROAD_KINDS)},
+    # issue 15: events (geodata.fieldwork.events) and patrols (geodata.fieldwork.patrols)
+    "event": {"code": _CODE, "text": _text(4000), "reporter_name": _PERSON_NAME, "reporter_phone": _PHONE,
+              "note": _text(4000), "resolution": _text(4000), "feedback": _text(4000)},
+    "patrol": {"code": _CODE, "notes": _text(4000), "team_name": _NAME, "member_name": _PERSON_NAME,
+               "member_phone": _PHONE},
 }
 
 #: layer (file) → the entity its rows are

@@ -143,6 +143,8 @@ PERSON_TAGS = _vocab(
     Term("low_income", "低保", "Minimum-subsistence", ("低保户", "低保家庭")),
     Term("disabled", "残疾人", "Disabled", ("残疾",)),
     Term("chronic", "慢性病", "Chronic disease", ("慢病",)),
+    # 004 民政: 分散供养特困人员 (people in extreme poverty supported at home); on the care list (geodata.fieldwork.care)
+    Term("destitute", "分散供养特困人员", "Destitute, supported at home", ("特困人员", "特困", "分散供养")),
     Term("party_member", "党员", "Party member"),
     Term("returnee", "返乡人员", "Returnee", ("返乡", "返程")),
 )

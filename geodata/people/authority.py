@@ -92,6 +92,10 @@ ACTIONS: dict[str, Action] = {
     "assessment.record": Action(_roles("health", "command", SYSTEM), "登记专家评估", "record an expert assessment"),
     "control.lift": Action(_roles("command"), "决定解除疫点/封锁", "decide to lift a sealing"),
     "alert.acknowledge": Action(_roles("command"), "确认预警", "acknowledge an alert"),
+    # issue 14 point 3 (004 (一)4 上传机制 社区→街乡镇→区卫生健康部门): the street and the district health role record
+    # what was done about a symptom alert (上门收治/转诊/排除); only that clears it
+    "symptom.follow_up": Action(_roles("supervisor", "health", "command", SYSTEM), "登记症状预警的随访处置",
+                                "record the follow-up of a symptom alert"),
     # §5.3: the command centre sets levels and their thresholds
     "settings.set": Action(_roles("command"), "修改规则参数和分级方案", "change rule parameters and schemes", ANY),
     # --- reads
@@ -113,12 +117,34 @@ ACTIONS: dict[str, Action] = {
     # --- the daily report: §5.3 community head / grid leader submit their community's (zero) report
     "report.submit": Action(_LOCAL | _roles(SYSTEM), "报送社区日报", "submit a community's daily report", INSIDE),
     # --- residents' requests (scenario 21: 小事不出社区，大事不出街道)
-    "issue.log": Action(_LOCAL | _roles("supervisor", SYSTEM), "登记民情事项", "log a resident's request"),
-    "issue.close.general": Action(_LOCAL | _roles("supervisor", SYSTEM), "办结一般性事项", "close a general request"),
-    "issue.close.community": Action(_roles("community_head", "supervisor", SYSTEM), "办结社区办理的事项",
-                                    "close a request handled by the community"),
-    "issue.close.street": Action(_roles("supervisor", SYSTEM), "办结街道办理的事项",
-                                 "close a request handled by the street"),
+    # --- requests and events routed to done (issue 15; 003 §一 5, §八 六; 004 接诉即办). Scoped by place: logging,
+    # notes, moving and reopening on the event's grid (a move also on the new one); forwarding and closing on the
+    # unit that handles it now (grid → community → street → district), so only that unit's staff (or those above
+    # it) pass it on or close it — a grid worker cannot close what the street handles
+    "event.log": Action(_LOCAL | _roles("supervisor", "command", SYSTEM), "登记事件或诉求", "log an event or request"),
+    "event.read": Action(_STAFF | _roles(SYSTEM), "查看事件", "see events"),
+    "event.note": Action(_LOCAL | _roles("supervisor", "command", SYSTEM), "记录事件办理情况",
+                         "add a note to an event"),
+    "event.move": Action(_LOCAL | _roles("supervisor", "command", SYSTEM), "更正事件位置", "move an event"),
+    "event.forward": Action(_LOCAL | _roles("supervisor", "command", SYSTEM), "上报（移交上级办理）",
+                            "forward an event up"),
+    "event.close": Action(_LOCAL | _roles("supervisor", "command", SYSTEM), "办结事件并反馈",
+                          "close an event with feedback"),
+    "event.reopen": Action(_LOCAL | _roles("supervisor", "command", SYSTEM), "重新打开已办结事件",
+                           "reopen a closed event"),
+    # --- daily patrols and patrol teams (issue 15; 003 §八 七.1, 001 §十 巡防队)
+    "patrol.record": Action(_LOCAL | _roles(SYSTEM), "登记网格巡查", "record a patrol"),
+    "patrol.read": Action(_STAFF | _roles(SYSTEM), "查看巡查日志", "see the patrol log"),
+    "team.edit": Action(_roles("community_head", "supervisor", "command", SYSTEM), "组建或调整巡防队",
+                        "form or change a patrol team"),
+    # --- checkpoint entry registration and household passes (issue 15; 000 §1(二)2–4, §1(五); 001 §十四 三): the
+    # community and grid staff on duty at a checkpoint register who comes and goes there (the checkpoint's place
+    # must lie in their scope); the community (or the street) issues, revokes and reissues its households' passes
+    "gate.register": Action(_LOCAL | _roles(SYSTEM), "登记卡点人员车辆进出", "register entries at a checkpoint"),
+    "gate.read": Action(_STAFF | _roles(SYSTEM), "查看卡点进出登记", "see a checkpoint's entry log"),
+    "pass.issue": Action(_LOCAL | _roles("supervisor", SYSTEM), "发放、作废或补发通行证",
+                         "issue, revoke or reissue household passes"),
+    "pass.read": Action(_LOCAL | _roles("supervisor", SYSTEM), "查看通行证台账", "see the pass register"),
     # --- 无疫小区 (§2.9; §5.3 "flag granted/revoked only by county/city HQ"; supervisors do the street review)
     "honours.apply": Action(_LOCAL | _roles(SYSTEM), "创建无疫小区申报", "start an application"),
     "honours.attach": Action(_LOCAL | _roles(SYSTEM), "上传佐证资料", "attach evidence"),
@@ -129,8 +155,31 @@ ACTIONS: dict[str, Action] = {
     "honours.award": Action(_roles("command"), "授旗", "award the flag"),
     "honours.reject": Action(_roles("command"), "驳回申报", "reject the application"),
     "honours.revoke": Action(_roles("command"), "取消授旗", "revoke the flag"),
-    "honours.sync": Action(_roles("command", SYSTEM), "核查并取消发生病例小区的授旗",
-                           "revoke the flags of compounds with a new case", ANY),
+    # a confirmed case only proposes the revocation (issue 14 point 12, 001 §七): the HQ confirms ("honours.revoke")
+    # or keeps the flag with a reason
+    "honours.dismiss_revocation": Action(_roles("command"), "驳回取消授旗建议（保留旗帜）",
+                                         "dismiss a flag revocation proposal (keep the flag)"),
+    "honours.sync": Action(_roles("command", SYSTEM), "核查已授旗小区的病例并提出取消授旗建议",
+                           "propose revoking the flags of compounds with a new case", ANY),
+    # --- door-to-door screening rounds (issue 15; 004 (一)1–2): a street or community starts and closes a round and
+    # receives the district's returnee lists; community and grid staff knock on the doors of their own places
+    "screening.start": Action(_roles("community_head", "supervisor", "command", SYSTEM), "发起入户摸排",
+                              "start a screening round"),
+    "screening.import": Action(_roles("community_head", "supervisor", "command", SYSTEM), "导入返乡人员名单",
+                               "import a returnee list"),
+    "screening.visit": Action(_LOCAL | _roles(SYSTEM), "登记入户摸排", "record a household visit"),
+    "screening.close": Action(_roles("community_head", "supervisor", "command", SYSTEM), "结束摸排并向街道报告",
+                              "close a round and report to the street"),
+    # --- care of the vulnerable, supplies, places (issue 15 part 4; 000 §1(四)5, §1(六); 002 item 1; 004 民政): grid
+    # and community staff keep the care list and record visits/deliveries; person-level, so supervisors and the
+    # command centre read it only with the "persons" grant
+    "care.read": Action(_LOCAL | _roles(SYSTEM), "查看关爱名单", "see the care list", **_PERSONS_GRANT),
+    "care.record": Action(_LOCAL | _roles(SYSTEM), "登记探访和送达", "record a care visit or delivery"),
+    "supplies.record": Action(_LOCAL | _roles("supervisor", SYSTEM), "登记物资出入库", "record a supply receipt or issue"),
+    "places.edit": Action(_LOCAL | _roles("supervisor", "command", SYSTEM), "登记或修改场所及其状态",
+                          "record or change a place and its state"),
+    "unowned.edit": Action(_roles("community_head", "supervisor", "command", SYSTEM), "登记或修改无主小区台账",
+                           "record or change the unowned-compound ledger"),
     # --- sessions: the wall screen stays signed in for days without an idle timeout (a room reads it)
     "session.wall": Action(_roles("viewer"), "大屏长期保持登录", "stay signed in as the wall screen", ANY),
     # --- pages (the navigation shows them, the gate and each page check): the wall account reads counts (the
@@ -143,6 +192,15 @@ ACTIONS: dict[str, Action] = {
     "page.honours": Action(_STAFF, "打开无疫小区", "open the epidemic-free compounds", ANY),
     "page.import": Action(_STAFF, "打开数据导入", "open the data import", ANY),
     "page.audit": Action(_STAFF, "打开操作日志", "open the audit log", ANY),
+    "page.events": Action(_STAFF, "打开事件办理", "open events", ANY),
+    "page.patrol": Action(_STAFF, "打开网格巡查", "open patrols", ANY),
+    "page.care": Action(_LOCAL | _roles("supervisor", "command"), "打开关爱服务", "open the care list", ANY),
+    "page.places": Action(_STAFF, "打开场所与物资", "open places and supplies", ANY),
+    "page.symptoms": Action(_roles("supervisor", "health", "command"), "打开症状预警处置", "open the symptom alerts",
+                            ANY),
+    "page.signers": Action(_roles("supervisor", "command"), "打开指定签字人员", "open the release signers", ANY),
+    "page.screening": Action(_STAFF, "打开入户摸排", "open the screening rounds", ANY),
+    "page.gate": Action(_LOCAL | _roles("supervisor", "command"), "打开卡点登记", "open the gate log", ANY),
 }
 
 #: grants (geodata.people.accounts.grant) and what they are

@@ -72,7 +72,19 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     # §1.2 / §2.7: entrance guard 24 h, ≥4 by day and ≥2 by night; police ≥10 a day, highway ≥20
     "staffing": {"entrance_day": 4, "entrance_night": 2, "police_per_day": 10, "highway_per_day": 20},
     # §1.2: 300–1000 households per grid (the two seed norms together); one 楼栋长 per 100–150 households
-    "grid_size": {"min_households": 300, "max_households": 1000},
+    "grid_size": {"min_households": 300, "max_households": 1000,
+                  "leader_min_households": 100, "leader_max_households": 150},
+    # 000 §1(四)5 / §1(三)2: the vulnerable are known and looked after; the seeds give no interval [DERIVED]: a visit
+    # a week, every day in a sealed building (its people cannot go out for what they need)
+    "care": {"visit_days": 7, "sealed_visit_days": 1},
+    # §4.2 supplies: days left = stock ÷ the average daily issue of the last `use_window_days` [DERIVED window]
+    "supplies": {"use_window_days": 7, "low_days": 3},
+    # issue 15, events routed to done (003 §一 5 / §八 六): hours to close by the level that handles an event — the
+    # seeds give none [DERIVED]; an urgent one (紧急性工作, "立即上报") gets `urgent_hours` whatever its level
+    "events": {"grid_hours": 24, "community_hours": 72, "street_hours": 72, "district_hours": 240,
+               "urgent_hours": 4},
+    # 003 §八 七.1 每天至少到网格巡查一次; 001 §十 每个社区 3 到 5 名专职巡防队员
+    "patrol": {"per_day": 1, "team_min": 3, "team_max": 5},
     # §3.1: daily report; no cut-off in the seeds, 16:00 is local policy
     "daily_report": {"cutoff": "16:00"},
     # §2.9 (001 §七): pass mark ≥60; a quarterly round with ≥1 application per street; form plus evidence.
@@ -85,6 +97,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     # walks along the roads wherever an area has road data (straight lines where it has none); "straight"
     # forces straight lines (a city whose road layer is incomplete) [DERIVED]
     "checkpoint_planning": {"radius_m": 150, "roster_days": 7, "time_limit_s": 10, "distance": "road"},
+    # gate (issue 15): a temperature at or above fever_celsius is flagged at a checkpoint (the issue's ≥37.3 ℃;
+    # the seeds' meeting rule says "高于37.3℃" (000 §5) and some cities screen at 37.5 ℃: set it here). One person
+    # per household goes out every two days on the household's pass (000 §1(五) 每2天每户可指派1名): the window in
+    # hours between two exits of one household.
+    "gate": {"fever_celsius": 37.3, "pass_window_hours": 48},
 }
 
 #: settings whose value is one of a few words: (key, parameter) → the words allowed
