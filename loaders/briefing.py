@@ -181,7 +181,7 @@ def _labels(lang: str) -> dict[str, str]:
         "more": "另有{n}项" if zh else "{n} more",
         "cases": "新增病例" if zh else "New cases",
         "observations": "在观察人数" if zh else "Under observation",
-        "sealed": "封控楼栋" if zh else "Sealed buildings",
+        "sealed": "封锁/硬隔离（楼栋+自然村）" if zh else "Sealed (buildings + villages)",
         "report_missing": "日报未上报" if zh else "Report missing",
         "flag": "无疫小区" if zh else "Epidemic-free flag",
         "flag_revoked": "已取消授旗" if zh else "Flag revoked",
@@ -423,8 +423,9 @@ def draw_trend(ax, b: Briefing, lang: str = "zh", L: dict[str, str] | None = Non
     t = b.trend
     x = list(range(len(t)))
     ax.bar(x, t["cases"], color=WARN, width=0.6, label=L["cases"], zorder=2)
-    ax.plot(x, t["sealed_buildings"], color=INK, linewidth=1.3, linestyle="--", label=L["sealed"], zorder=3)
-    ax.set_ylim(0, max(4, int(max(t["cases"].max(), t["sealed_buildings"].max()) * 1.2) + 1))
+    sealed = t["sealed_buildings"] + (t["sealed_villages"] if "sealed_villages" in t.columns else 0)
+    ax.plot(x, sealed, color=INK, linewidth=1.3, linestyle="--", label=L["sealed"], zorder=3)
+    ax.set_ylim(0, max(4, int(max(t["cases"].max(), sealed.max()) * 1.2) + 1))
     ax.yaxis.get_major_locator().set_params(integer=True)
     step = 2 if len(x) > 8 else 1
     ax.set_xticks(x[::step])
@@ -549,9 +550,9 @@ def render_xlsx(b: Briefing, lang: str = "zh") -> bytes:
           [[r["code"], r["name"], *[int(r[c]) for c in counts], *[int(r[f]) for f in figs]]
            for _, r in rows.iterrows()])
     sheet(names[6], ["日期" if zh else "Date", L_(zh, "cases"), L_(zh, "confirmed"), L_(zh, "observations"),
-                     L_(zh, "sealed_buildings")],
-          [[d.date(), int(r["cases"]), int(r["confirmed"]), int(r["observations"]), int(r["sealed_buildings"])]
-           for d, r in b.trend.iterrows()])
+                     L_(zh, "sealed_buildings"), L_(zh, "sealed_villages")],
+          [[d.date(), int(r["cases"]), int(r["confirmed"]), int(r["observations"]), int(r["sealed_buildings"]),
+            int(r.get("sealed_villages", 0))] for d, r in b.trend.iterrows()])
     return cells.workbook_bytes(wb)
 
 

@@ -26,7 +26,7 @@ from loaders.readers.table import read_table
 #: ledger → (sheet name, {canonical column: Chinese header})
 LEDGERS: dict[str, tuple[str, dict[str, str]]] = {
     "care_list": ("关爱名单", {"code": "人员编码", "name": "姓名", "phone": "联系电话", "kinds": "关爱类别",
-                            "building_name": "楼栋", "room": "房号", "sealed": "封控楼栋", "last_visit": "最近探访日期",
+                            "building_name": "楼栋", "room": "房号", "sealed": "封锁/硬隔离楼栋", "last_visit": "最近探访日期",
                             "days_since": "距今天数", "overdue": "是否逾期"}),
     "care_visits": ("探访送达记录", {"code": "记录编码", "visited_on": "日期", "kind": "类型", "method": "送达方式",
                                 "what": "物品/情况", "visitor": "探访人", "need": "需求", "person_code": "人员编码",

@@ -52,6 +52,10 @@ UNIT_LIST_HEADERS = {
     "cases_14d": "近14天病例",
     "entrances_open": "开放出入口",
     "checkpoints_below_norm": "未达配备标准卡点",
+    # 封锁/硬隔离 places and 疫点 apart (issue 14 points 5 and 12)
+    "sealed_buildings": "封锁/硬隔离楼栋数",
+    "sealed_villages": "封锁/硬隔离自然村数",
+    "epidemic_spots": "疫点数",
 }
 #: the derived columns of a building list: its community's situation and the building's own figures
 BUILDING_LIST_HEADERS = {
@@ -111,6 +115,9 @@ def _unit_figures(session, level: int, root: UnitRef, on: dt.date) -> pd.DataFra
         "entrances_open": figs["entrances_open"],
         # below the norm counts both, like the KPI strip: too few on duty and nobody on duty
         "checkpoints_below_norm": figs["checkpoints_understaffed"] + figs["checkpoints_unstaffed"],
+        "sealed_buildings": figs["sealed_buildings"],
+        "sealed_villages": figs["sealed_villages"],
+        "epidemic_spots": figs["epidemic_spots"],
     })
     return pd.DataFrame(out, columns=cols)
 

@@ -85,7 +85,11 @@ def unit_card(name: str, code: str, level: int, totals: Mapping[str, int], row: 
         (t("new_cases_today", lang), _num(g("new_cases_today"))),
         (t("releases_due_today", lang), _num(g("releases_due_today"))),
         (t("releases_overdue", lang), _num(g("releases_overdue"))),
-        (t("sealed_buildings", lang), _num(g("sealed_buildings"))),
+        # 封锁/硬隔离: buildings and natural villages; 疫点 apart, not locked down (issue 14 points 5, 12)
+        (t("locked_down", lang), f"{_num(g('locked_down'))}（{t('kpi.locked_down.buildings', lang)} "
+                                 f"{_num(g('sealed_buildings'))} · {t('kpi.locked_down.villages', lang)} "
+                                 f"{_num(g('sealed_villages'))}）", WIDE),
+        (t("epidemic_spots", lang), _num(g("epidemic_spots"))),
         (t("card.entrances", lang), f"{_num(entrances_open)} / {_num(g('checkpoints'))}"),
         (t("checkpoints_understaffed", lang), _num(g("checkpoints_understaffed"))),
     ]

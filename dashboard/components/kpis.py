@@ -35,6 +35,7 @@ class Kpi:
     alert: bool = False  # > 0 is bad news: number in the alert colour
     focus: str | None = None  # /explore lists the communities where this column > 0
     note: str | None = None
+    page: str | None = None  # a page of its own to open (the wall's field-work cards), instead of link_page's list
 
 
 def situation_parts(communities: pd.DataFrame, lang: str) -> tuple[Part, ...] | None:
@@ -62,8 +63,7 @@ def city_kpis(totals: Mapping[str, int], communities: pd.DataFrame, lang: str) -
             focus="new_cases_today"),
         Kpi("cases_7d", t("kpi.cases_7d", lang), totals.get("cases_7d"), alert=True, focus="cases_7d"),
         Kpi("observations", t("kpi.observations", lang), sum(p.value for p in obs), parts=obs, focus="obs_total"),
-        Kpi("sealed_buildings", t("kpi.sealed_buildings", lang), totals.get("sealed_buildings"),
-            focus="sealed_buildings"),
+        locked_down_kpi(totals, lang),
         Kpi("situation", t("kpi.situation", lang), None, parts=situation or (), split=situation is not None,
             focus="situation" if situation else None,
             note=None if situation else t("kpi.situation_pending", lang)),
@@ -74,6 +74,16 @@ def city_kpis(totals: Mapping[str, int], communities: pd.DataFrame, lang: str) -
         Kpi("releases_overdue", t("kpi.releases_overdue", lang), totals.get("releases_overdue"), alert=True,
             focus="releases_overdue"),
     ]
+
+
+def locked_down_kpi(totals: Mapping[str, int], lang: str) -> Kpi:
+    """封锁/硬隔离: sealed buildings and sealed natural villages (one number, both behind it); the 疫点 — places to
+    disinfect, not locked down — named apart (issue 14 points 5 and 12). geodata counts them (figures.day_state)."""
+    parts = (Part(t("kpi.locked_down.buildings", lang), int(totals.get("sealed_buildings", 0))),
+             Part(t("kpi.locked_down.villages", lang), int(totals.get("sealed_villages", 0))))
+    spots = int(totals.get("epidemic_spots", 0))
+    return Kpi("locked_down", t("kpi.locked_down", lang), totals.get("locked_down"), parts=parts,
+               focus="locked_down", note=t("kpi.epidemic_spots", lang, n=f"{spots:,}"))
 
 
 def _number(value: int | None) -> str:
@@ -118,7 +128,9 @@ def strip(kpis: list[Kpi], *, link_page: str | None, params: Mapping[str, str], 
     for col, kpi in zip(cols, kpis):
         with col, st.container(key=f"kpi-{kpi.key}"):
             st.html(card_html(kpi, wrap=lang == "en"))
-            if link_page and kpi.focus:
+            if kpi.page:  # its own page (the wall's field-work cards), the same stretched chevron
+                st.page_link(kpi.page, label="›", help=t("kpi.details", lang))
+            elif link_page and kpi.focus:
                 # a chevron in the corner; the link itself covers the card (CSS in app.py)
                 st.page_link(link_page, label="›", help=t("kpi.details", lang),
                              query_params={**params, "focus": kpi.focus})

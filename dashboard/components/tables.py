@@ -8,7 +8,8 @@ from dashboard.i18n import t
 
 #: figure columns of the unit table, in display order (read-model names)
 FIGURES = ("households", "population", "obs_home", "obs_central", "obs_self", "obs_temporary", "obs_total",
-           "cases_7d", "new_cases_today", "releases_due_today", "checkpoints_understaffed", "sealed_buildings")
+           "cases_7d", "new_cases_today", "releases_due_today", "checkpoints_understaffed", "locked_down",
+           "epidemic_spots")
 
 
 def search(frame: pd.DataFrame, query: str | None) -> pd.DataFrame:

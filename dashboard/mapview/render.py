@@ -59,7 +59,7 @@ UNIT_FIGURES = (
     "obs_home", "obs_central", "obs_self", "obs_temp",
     "cases_confirmed", "cases_7d", "new_cases_today",
     "sealed_buildings", "releases_due_today",
-    "checkpoints", "checkpoints_understaffed", "entrances_open",
+    "checkpoints", "checkpoints_understaffed", "entrances_open", "sealed_villages", "epidemic_spots",
 )
 BUILDING_FIGURES = ("obs_total", "cases", "households", "population")
 CHECKPOINT_FIGURES = ("staff_day", "staff_night")
@@ -243,7 +243,9 @@ def _unit_tip(units: pd.DataFrame, lang: str, *, figures: bool = True) -> dict:
             [t("cases", lang), [v("new_cases_today", t("new_cases_today", lang)), v("cases_7d", t("cases_7d", lang)),
                                 v("cases_confirmed", t("cases_confirmed", lang))]],
             [t("releases_due_today", lang), [v("releases_due_today")]],
-            [t("sealed_buildings", lang), [v("sealed_buildings")]],
+            [t("kpi.locked_down", lang), [v("sealed_buildings", t("kpi.locked_down.buildings", lang)),
+                                          v("sealed_villages", t("kpi.locked_down.villages", lang))]],
+            [t("epidemic_spots", lang), [v("epidemic_spots")]],
             [t("checkpoints", lang), [v("checkpoints"),
                                       v("checkpoints_understaffed", t("checkpoints_understaffed", lang)),
                                       v("entrances_open", t("entrances_open", lang))]],

@@ -36,7 +36,7 @@ extend({
     "care.saved": ("已记录：{name}", "Recorded: {name}"),
     "care.last": ("上次：{day}（{n} 天前）", "Last: {day} ({n} days ago)"),
     "care.never": ("从未探访", "Never visited"),
-    "care.sealed": ("封控楼栋，每日探访", "Sealed building: daily"),
+    "care.sealed": ("封锁/硬隔离楼栋，每日探访", "Sealed building: daily"),
     "care.empty": ("本网格暂无关爱对象", "Nobody on the care list here"),
     "care.need_kept": ("需求已记在探访记录上", "The need is kept on the visit record"),
     "care.as_event": ("需求作为事件上报", "Report the need as an event"),

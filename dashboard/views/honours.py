@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data, state
+from dashboard.components import honour_proposals
 from dashboard.components import report_reads as rr
 from dashboard.components.edit_text import plain
 from dashboard.components.report_form import run_write
@@ -54,7 +55,7 @@ extend({
     "honours.reject": ("驳回", "Reject"),
     "honours.revoke": ("取消授旗", "Revoke the flag"),
     "honours.sync": ("检查已授旗小区有无确诊病例", "Check flagged compounds for confirmed cases"),
-    "honours.synced": ("已自动取消 {n} 面旗帜", "{n} flag(s) revoked automatically"),
+    "honours.synced": ("新提出 {n} 条取消授旗建议，待确认", "{n} revocation proposal(s) raised, to confirm"),
     "honours.done": ("已办理", "Done"),
     "honours.col.street": ("街道", "Street"),
     "honours.col.community": ("社区", "Community"),
@@ -222,10 +223,11 @@ def main() -> None:
     st.caption(t("honours.window", lang, **{k: window[k].isoformat() for k in ("apply_from", "apply_until",
                                                                                 "accept_until")}))
     round_panel(v, code, quarter)
+    honour_proposals.panel(v.url, v.version, actor, code, v.on, lang, _done)  # issue 14 point 12
     flags_panel(v, code)
     if authority.allowed(actor, "honours.sync"):
         if st.button(t("honours.sync", lang), key="honours-sync"):
-            done = run_write(v.url, actor, lambda ctx: honours.sync_revocations(ctx, v.on), lang)
+            done = run_write(v.url, actor, lambda ctx: honours.sync_proposals(ctx, v.on), lang)
             if done is not None:
                 _done(t("honours.synced", lang, n=len(done)))
     st.markdown(f"**{t('honours.applications', lang)}**")

@@ -13,7 +13,7 @@ from geodata.base.problems import Rejected
 from geodata.exchange.bulk import UpsertResult, upsert_layer
 from geodata.exchange.parents import name_units
 from geodata.people import authority
-from geodata.situation.honours import sync_revocations
+from geodata.situation.honours import sync_proposals
 from geodata.situation.risk import apply_transitions
 from geodata.store.db import Store
 from geodata.store.writes import Actor, write
@@ -41,8 +41,9 @@ def import_frame(store: Store, actor: Actor, layer: str, frame: pd.DataFrame, *,
             if result.parents is not None:
                 result.parents.created = [(c, lv, names.get(c, n)) for c, lv, n in result.parents.created]
         if layer == "cases" and (result.inserted or result.updated):
-            # cases that arrive in bulk bypass record_case: revoke 无疫小区 flags they touch (scenario 20)
-            sync_revocations(ctx, dt.date.today())
+            # cases that arrive in bulk bypass record_case: propose revoking the 无疫小区 flags they touch (scenario
+            # 20; the command centre confirms, issue 14 point 12)
+            sync_proposals(ctx, dt.date.today(), check=False)
             # their situation changes are logged and alerted with the import, not at the next daily run
             apply_transitions(ctx, dt.date.today())
         ctx.record("import", layer, None, path=actor.scope_path,

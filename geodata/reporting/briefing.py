@@ -28,10 +28,10 @@ from geodata.base.vocab import CONTROL_STATES, LEVEL_LABELS, Level, label
 from geodata.reporting import figures, reports, trends
 from geodata.situation import honours
 from geodata.situation.alerts import ALERT_KINDS, open_alerts
-from geodata.situation.history import control_events, targets_in_states
+from geodata.situation.history import LOCKDOWN_FIGURES, control_events, targets_in_states
 from geodata.situation.risk import scheme_legend, situation
 from geodata.store.hierarchy import UnitRef, breadcrumb, path_upper_bound, ref, unit_by_code
-from geodata.store.models import Building
+from geodata.store.models import Building, Unit
 from geodata.store.stats import SEALED_STATES
 
 #: how urgent each alert kind is on the page (transmission before cluster before new S1 before symptoms)
@@ -65,7 +65,7 @@ class BriefingMap:
     areas: gpd.GeoDataFrame  # coloured polygons: code, name, colour, rank, level_code, report_missing
     outlines: gpd.GeoDataFrame  # the unit's children: code, name, label_lon, label_lat
     boundary: gpd.GeoDataFrame  # the unit itself
-    sealed: pd.DataFrame  # sealed buildings: code, lon, lat
+    sealed: pd.DataFrame  # sealed buildings and natural villages (封锁/硬隔离, not 疫点): code, lon, lat
     flags: pd.DataFrame  # 无疫小区 flags: compound_name, lon, lat, flag (awarded | revoked), colour
     legend: list[tuple[str, str, str, str]]  # (code, label zh, label en, colour), lowest rank first
 
@@ -83,7 +83,7 @@ class Briefing:
     missing: pd.DataFrame  # code, name, street_name, leader_name, leader_phone
     report_rows: pd.DataFrame  # reports summed per child unit (geodata.reporting.reports.summary rows)
     report_totals: dict[str, int]
-    trend: pd.DataFrame  # TREND_DAYS rows: cases, confirmed, observations, sealed_buildings
+    trend: pd.DataFrame  # TREND_DAYS rows: cases, confirmed, observations, sealed_buildings, sealed_villages
     map: BriefingMap
     notes: list[tuple[str, str]] = field(default_factory=list)
 
@@ -152,13 +152,18 @@ def _kpis(trend: pd.DataFrame, today: pd.DataFrame, yesterday: pd.DataFrame, sta
     missing = int(status["missing"].sum())
     held = int((flag_layer["flag"] == "awarded").sum()) if len(flag_layer) else 0
     s1 = legend[1][0]
+
+    def locked(row: pd.Series) -> int:
+        return int(row["sealed_buildings"]) + int(row.get("sealed_villages", 0))
+
     return [
         Kpi("new_cases", "今日新增病例", "New cases today", int(last["cases"]), int(prev["cases"]),
             alert=int(last["cases"]) > 0),
         Kpi("cases_7d", "近7日病例", "Cases, 7 days", week, week_before),
         Kpi("observations", "在观察人数", "Under observation", int(last["observations"]), int(prev["observations"])),
-        Kpi("sealed_buildings", "封控楼栋", "Sealed buildings", int(last["sealed_buildings"]),
-            int(prev["sealed_buildings"]), alert=int(last["sealed_buildings"]) > int(prev["sealed_buildings"])),
+        # 封锁/硬隔离: sealed buildings and sealed natural villages, 疫点 not counted (issue 14 points 5 and 12)
+        Kpi("locked_down", "封锁/硬隔离（楼栋+自然村）", "Sealed (buildings + villages)", locked(last), locked(prev),
+            alert=locked(last) > locked(prev)),
         Kpi("communities_at_risk", f"{s1}及以上社区", f"Communities at {s1}+", at_risk, at_risk_before,
             alert=at_risk > at_risk_before),
         Kpi("reports_in", "日报已报", "Reports in", submitted, total=len(status)),
@@ -286,12 +291,18 @@ def _map(session: Session, unit: UnitRef, on: dt.date, status: pd.DataFrame, fla
     child_level = unit.level + 1 if unit.level < Level.COMPOUND else unit.level
     outlines = figures.outlines(session, child_level, unit)
     boundary = figures.outlines(session, unit.level, unit)
-    sealed = targets_in_states(session, on, "building", SEALED_STATES, unit.path)
-    points = pd.DataFrame(columns=["code", "lon", "lat"])
+    # the sealed places (封锁/硬隔离): buildings at their point, natural villages at their label point
+    locked = LOCKDOWN_FIGURES["sealed_buildings"][1]
+    sealed = targets_in_states(session, on, "building", (locked,), unit.path)
+    villages = targets_in_states(session, on, "compound", (locked,), unit.path)
+    rows: list = []
     if len(sealed):
-        ids = [int(i) for i in sealed["id"]]
-        points = pd.DataFrame(session.execute(select(Building.code, Building.lon, Building.lat).where(
-            Building.id.in_(ids))).all(), columns=["code", "lon", "lat"])
+        rows += session.execute(select(Building.code, Building.lon, Building.lat).where(
+            Building.id.in_([int(i) for i in sealed["id"]]))).all()
+    if len(villages):
+        rows += session.execute(select(Unit.code, Unit.label_lon, Unit.label_lat).where(
+            Unit.id.in_([int(i) for i in villages["id"]]), Unit.kind == "natural_village")).all()
+    points = pd.DataFrame([tuple(r) for r in rows], columns=["code", "lon", "lat"])
     flag_points = flag_layer[["compound_name", "lon", "lat", "flag", "colour"]] if len(flag_layer) else \
         pd.DataFrame(columns=["compound_name", "lon", "lat", "flag", "colour"])
     return BriefingMap(areas=areas, outlines=outlines, boundary=boundary, sealed=points, flags=flag_points,

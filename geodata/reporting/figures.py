@@ -17,13 +17,14 @@ from geodata.base.vocab import LEADER_TITLES, Level
 from geodata.checkpoints.rules import staffing_norms, staffing_status
 from geodata.reporting.reports import report_missing
 from geodata.situation.alerts import open_alerts
-from geodata.situation.history import state_counts
+from geodata.situation.disinfection import group_shortfalls
+from geodata.situation.history import LOCKDOWN_FIGURES, kinds_as_of, lockdown_counts
 from geodata.situation.risk import situation
 from geodata.store.frames import WGS84, read_frame, to_frame, wkb_sql
 from geodata.store.hierarchy import UnitRef, path_upper_bound, ref
 from geodata.store.models import Unit
 from geodata.store.rules_config import get_setting
-from geodata.store.stats import SEALED_STATES, STAT_COLUMNS
+from geodata.store.stats import STAT_COLUMNS
 
 
 def _range(path: str) -> dict[str, str]:
@@ -98,20 +99,22 @@ def daily_figures(session: Session, parent: UnitRef, on: dt.date, *, level: int 
 
 
 #: the roll-up counters (unit_stats) that are state *now*; a read for a day replaces them with that day's state
-DAY_STATE_COLUMNS = ("obs_home", "obs_central", "obs_self", "obs_temporary", "sealed_buildings")
+DAY_STATE_COLUMNS = ("obs_home", "obs_central", "obs_self", "obs_temporary", *LOCKDOWN_FIGURES, "locked_down")
 
 
 def day_state(session: Session, parent: UnitRef, on: dt.date, *, depth: int | None = None) -> pd.DataFrame:
     """Per unit at `depth` under `parent` (None: `parent` itself, id = its id): persons under observation by kind
-    and sealed buildings *on `on`*. unit_stats holds only today's state, so `/wall?on=` must not show it for a
-    past day: an observation counts from its start to the day before its release, a building by its control
-    state replayed from the event log (geodata.situation.history)."""
+    and the places under control measures *on `on`*: sealed buildings and sealed natural villages (封锁/硬隔离),
+    their sum `locked_down`, and epidemic spots (疫点, not locked down) — issue 14 points 5 and 12. unit_stats
+    holds only today's state, so `/wall?on=` must not show it for a past day: an observation counts from its
+    start to the day before its release, a building or village by its control state replayed from the event log
+    (geodata.situation.history)."""
     conn = session.connection()
     obs = pd.read_sql_query(text(
-        "SELECT path, kind FROM observations WHERE path >= :lo AND path < :hi AND start_date <= :on "
+        "SELECT code, path, kind FROM observations WHERE path >= :lo AND path < :hi AND start_date <= :on "
         "AND (released_on IS NULL OR released_on > :on)"), conn, params={**_range(parent.path), "on": on})
-    sealed = state_counts(session, "building", on, parent.path)
-    sealed = sealed[sealed["state"].isin(SEALED_STATES)]
+    obs = kinds_as_of(session, obs, on, parent.path)[["path", "kind"]]  # the kind of that day (issue 14 point 11)
+    places = lockdown_counts(session, on, parent.path)
 
     def key(paths: pd.Series) -> pd.Series:
         return _child_of(paths, depth) if depth is not None else pd.Series(parent.id, index=paths.index)
@@ -121,16 +124,18 @@ def day_state(session: Session, parent: UnitRef, on: dt.date, *, depth: int | No
         obs["id"] = key(obs["path"])
         wide = obs.assign(n=1).pivot_table(index="id", columns="kind", values="n", aggfunc="sum", fill_value=0)
         parts.append(wide.rename(columns=lambda k: f"obs_{k}").rename_axis(columns=None))
-    if not sealed.empty:
-        parts.append(sealed.assign(id=key(sealed["path"])).groupby("id")["n"].sum().to_frame("sealed_buildings"))
+    if not places.empty:
+        parts.append(places.assign(id=key(places["path"])).groupby("id")[list(LOCKDOWN_FIGURES)].sum())
     out = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=pd.Index([], dtype="int64", name="id"))
     out = out.reindex(columns=list(DAY_STATE_COLUMNS)).fillna(0).astype("int64")
+    out["locked_down"] = out["sealed_buildings"] + out["sealed_villages"]
     return out.rename_axis("id").reset_index()
 
 
 def alerts_on(session: Session, scope_path: str, on: dt.date) -> pd.DataFrame:
     """The alerts the wall shows for `on`: raised by that day and not yet acknowledged at its end (an alert raised
-    later, or one already dealt with, is not part of that day's picture). Newest first."""
+    later, or one already dealt with, is not part of that day's picture). Newest first; a village's disinfection
+    shortfalls are one line ("N 天消毒未达标（自 D 起）", `grouped_ids` lists its alerts)."""
     frame = open_alerts(session, scope_path=scope_path, include_acknowledged=True)
     if frame.empty:
         return frame
@@ -139,7 +144,7 @@ def alerts_on(session: Session, scope_path: str, on: dt.date) -> pd.DataFrame:
 
     keep = [raised is not None and raised <= on and (acked is None or acked > on)
             for raised, acked in zip(frame["raised_on"].map(day), frame["acknowledged_at"].map(day), strict=True)]
-    return frame[keep].reset_index(drop=True)
+    return group_shortfalls(frame[keep].reset_index(drop=True))  # one line per village (issue 14 point 8)
 
 
 def checkpoint_figures(session: Session, parent: UnitRef, *, level: int | None = None) -> pd.DataFrame:
@@ -181,7 +186,7 @@ def _with_figures(session: Session, units: gpd.GeoDataFrame, parent: UnitRef, on
     if units.empty:
         return units
     depth = level - 1 if level else _depth(parent)
-    units = units.drop(columns=list(DAY_STATE_COLUMNS)).merge(day_state(session, parent, on, depth=depth), on="id",
+    units = units.drop(columns=list(DAY_STATE_COLUMNS), errors="ignore").merge(day_state(session, parent, on, depth=depth), on="id",
                                                               how="left")
     for extra in (daily_figures(session, parent, on, level=level), checkpoint_figures(session, parent, level=level)):
         if not extra.empty:

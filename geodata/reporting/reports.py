@@ -37,12 +37,12 @@ from sqlalchemy.orm import Session
 from geodata.base.problems import Problem, Rejected
 from geodata.base.vocab import Level
 from geodata.checkpoints.rules import staffing_status
+from geodata.fieldwork.supplies import report_figures as supply_figures
 from geodata.people import authority
-from geodata.situation.history import targets_in_states
+from geodata.situation.history import kinds_as_of, lockdown_counts
 from geodata.store.hierarchy import UnitRef, path_upper_bound, ref, unit_by_code
 from geodata.store.models import DailyReport, Unit
 from geodata.store.rules_config import get_setting
-from geodata.store.stats import SEALED_STATES
 from geodata.store.writes import WriteContext
 
 
@@ -70,10 +70,13 @@ FIGURES: tuple[ReportFigure, ...] = (
     ReportFigure("obs_central", "集中隔离", "Centralised observation"),
     ReportFigure("obs_self", "自我隔离", "Self-isolation"),
     ReportFigure("obs_temporary", "留观", "Temporary observation"),
-    ReportFigure("sealed_buildings", "封控楼栋", "Sealed buildings"),
+    # 封锁/硬隔离 (000 §1(三), §3): buildings and natural villages; a 疫点 is not locked down (issue 14 points 5, 12)
+    ReportFigure("sealed_buildings", "封锁/硬隔离楼栋", "Sealed buildings"),
+    ReportFigure("sealed_villages", "封锁/硬隔离自然村", "Sealed natural villages"),
     ReportFigure("checkpoints_open", "开放卡点", "Open checkpoints"),
     ReportFigure("checkpoints_understaffed", "缺岗卡点", "Under-staffed checkpoints"),
-    # §4.2 supplies: "masks on hand vs demand, grain days" — no table holds them, the community types them
+    # §4.2 supplies: "masks on hand vs demand, grain days" — derived from the community's supplies ledger when it
+    # keeps one (geodata.fieldwork.supplies.report_figures), else typed by the community
     ReportFigure("masks_on_hand", "口罩库存（只）", "Masks on hand", source="entered"),
     ReportFigure("supply_days", "生活物资保障天数", "Days of supplies", source="entered"),
 )
@@ -165,9 +168,10 @@ def live_figures(session: Session, unit: Unit | UnitRef, on: dt.date) -> pd.Data
             out.loc[out.index.intersection(wide.index), col] = wide[col]
 
     obs = pd.DataFrame(conn.execute(text(
-        "SELECT path, kind, start_date, released_on FROM observations WHERE path >= :lo AND path < :hi "
+        "SELECT code, path, kind, start_date, released_on FROM observations WHERE path >= :lo AND path < :hi "
         "AND start_date <= :on AND (released_on IS NULL OR released_on >= :on)"), params).all(),
-        columns=["path", "kind", "start_date", "released_on"])
+        columns=["code", "path", "kind", "start_date", "released_on"])
+    obs = kinds_as_of(session, obs, on, unit.path)  # the kind of that day (issue 14 point 11)
     if len(obs):
         obs["cid"] = _community_id(obs["path"])
         day = pd.Timestamp(on)
@@ -182,7 +186,9 @@ def live_figures(session: Session, unit: Unit | UnitRef, on: dt.date) -> pd.Data
         rel = obs[released == day].groupby("cid").size()
         out.loc[rel.index.intersection(out.index), "releases"] = rel
 
-    out["sealed_buildings"] = _sealed_buildings(session, unit, on).reindex(out.index, fill_value=0)
+    places = _sealed_places(session, unit, on)
+    for col in ("sealed_buildings", "sealed_villages"):
+        out[col] = places[col].reindex(out.index, fill_value=0) if len(places) else 0
 
     cps = pd.DataFrame(conn.execute(text(
         "SELECT path, kind, status, is_24h, staff_day, staff_night FROM checkpoints WHERE path >= :lo "
@@ -197,13 +203,15 @@ def live_figures(session: Session, unit: Unit | UnitRef, on: dt.date) -> pd.Data
     return out.astype("int64")
 
 
-def _sealed_buildings(session: Session, unit: Unit | UnitRef, on: dt.date) -> pd.Series:
-    """Sealed buildings (疫点 + 封锁/硬隔离) per community on `on`: the stored states corrected by the control
-    events effective by then (geodata.situation.history), so a past day's report form is right too."""
-    frame = targets_in_states(session, on, "building", SEALED_STATES, unit.path)
+def _sealed_places(session: Session, unit: Unit | UnitRef, on: dt.date) -> pd.DataFrame:
+    """Sealed buildings and sealed natural villages (封锁/硬隔离, not 疫点) per community on `on`: the stored states
+    corrected by the control events effective by then (geodata.situation.history), so a past day's report form is
+    right too."""
+    frame = lockdown_counts(session, on, unit.path)
     if frame.empty:
-        return pd.Series(dtype="int64")
-    return _community_id(frame["path"].astype(str)).value_counts()
+        return frame
+    return frame.assign(cid=_community_id(frame["path"].astype(str))).groupby("cid")[
+        ["sealed_buildings", "sealed_villages"]].sum()
 
 
 def _community(session: Session, code: str) -> Unit:
@@ -232,6 +240,8 @@ def prefill(session: Session, community_code: str, on: dt.date) -> dict[str, int
     live = live_figures(session, comm, on)
     values: dict[str, int | None] = {k: int(live.loc[comm.id, k]) for k in DATA_FIGURES}
     values.update(_last_entered(session, comm.id, on))
+    # derived from the community's supplies ledger where it keeps one (geodata.fieldwork.supplies), else as typed
+    values.update(supply_figures(session, comm.id, on))
     return values
 
 
@@ -313,7 +323,9 @@ def submit_report(ctx: WriteContext, community_code: str, on: dt.date, figures: 
     values: dict[str, int | None] = dict(prefilled)
     for key in sorted(set(given) & set(FIGURE_BY_KEY)):
         values[key] = _number(key, given[key], problems)
-    changed = {k: {"from": prefilled[k], "to": values[k]} for k in DATA_FIGURES if values[k] != prefilled[k]}
+    derived = supply_figures(ctx.session, comm.id, on)  # supplies from the ledger: a different value is a correction
+    changed = {k: {"from": prefilled[k], "to": values[k]} for k in (*DATA_FIGURES, *derived)
+               if values[k] != prefilled[k]}
     reason = (reason or "").strip() or None
     if changed and not reason:
         what = ", ".join(changed)

@@ -19,17 +19,26 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geodata.situation.history import control_events
+from geodata.base.vocab import Level
+from geodata.situation.history import LOCKDOWN_FIGURES, control_events
 from geodata.store.hierarchy import UnitRef, path_upper_bound, ref, unit_by_code
 from geodata.store.rules_config import get_setting
-from geodata.store.stats import SEALED_STATES
 
 WINDOWS = (7, 14, 30)
 SERIES = {
     "cases": ("新增病例", "New cases"),
     "confirmed": ("新增确诊", "New confirmed"),
     "observations": ("在观察人数", "Under observation"),
-    "sealed_buildings": ("封控楼栋", "Sealed buildings"),
+    # 封锁/硬隔离 (000 §1(三), §3), a 疫点 not counted as locked down (issue 14 points 5 and 12)
+    "sealed_buildings": ("封锁/硬隔离楼栋", "Sealed buildings"),
+    "sealed_villages": ("封锁/硬隔离自然村", "Sealed natural villages"),
+}
+_SEALED = LOCKDOWN_FIGURES["sealed_buildings"][1]
+#: the control-state targets a sealed series counts: the table's rows and the kind of their control events
+_SEALED_TARGETS = {
+    "building": ("SELECT code, path, control_state FROM buildings WHERE path >= :lo AND path < :hi", "building"),
+    "village": (f"SELECT code, path, control_state FROM units WHERE level = {int(Level.COMPOUND)} "
+                "AND kind = 'natural_village' AND path >= :lo AND path < :hi", "compound"),
 }
 
 
@@ -88,11 +97,14 @@ def _observation_counts(session: Session, unit: UnitRef, days: pd.DatetimeIndex,
     return pd.DataFrame(out, index=days)
 
 
-def _sealed_counts(session: Session, unit: UnitRef, days: pd.DatetimeIndex, depth: int | None) -> pd.DataFrame:
-    sealed_now = pd.DataFrame(session.execute(text(
-        "SELECT code, path FROM buildings WHERE path >= :lo AND path < :hi AND control_state IN ('sealed', "
-        "'epidemic_spot')"), _range(unit)).all(), columns=["code", "path"])
-    ev = control_events(session, "building", unit.path)
+def _sealed_counts(session: Session, unit: UnitRef, days: pd.DatetimeIndex, depth: int | None,
+                   target: str = "building") -> pd.DataFrame:
+    """Buildings (or natural villages) in the `sealed` state (LOCKDOWN_FIGURES: 封锁/硬隔离, not 疫点) per day."""
+    base, ev_kind = _SEALED_TARGETS[target]
+    state_sql = f"{base} AND control_state = :st"
+    sealed_now = pd.DataFrame(session.execute(text(state_sql), {**_range(unit), "st": _SEALED}).all(),
+                              columns=["code", "path", "state"])[["code", "path"]]
+    ev = control_events(session, ev_kind, unit.path)
     ev = ev[ev["effective"].notna()]
     changed = pd.DataFrame(columns=["code", "path"])
     if len(ev):
@@ -101,9 +113,8 @@ def _sealed_counts(session: Session, unit: UnitRef, days: pd.DatetimeIndex, dept
         for start in range(0, len(codes), 1000):
             chunk = {f"c{i}": c for i, c in enumerate(codes[start:start + 1000])}
             parts += session.execute(text(
-                f"SELECT code, path FROM buildings WHERE path >= :lo AND path < :hi AND code IN "
-                f"({', '.join(':' + k for k in chunk)})"), {**_range(unit), **chunk}).all()
-        changed = pd.DataFrame(parts, columns=["code", "path"])
+                f"{base} AND code IN ({', '.join(':' + k for k in chunk)})"), {**_range(unit), **chunk}).all()
+        changed = pd.DataFrame(parts, columns=["code", "path", "state"])[["code", "path"]]
     # buildings without events: their stored state holds on every day
     steady = sealed_now[~sealed_now["code"].isin(changed["code"])]
     steady_counts = _key(steady["path"], depth).value_counts()
@@ -118,7 +129,7 @@ def _sealed_counts(session: Session, unit: UnitRef, days: pd.DatetimeIndex, dept
         state = first_old.copy()
         last = upto.groupby("code")["state"].last()
         state.loc[last.index] = last
-        sealed = state[state.isin(SEALED_STATES)]
+        sealed = state[state == _SEALED]
         for k, n in keys.reindex(sealed.index).value_counts().items():
             if k not in out.columns:
                 out[k] = 0
@@ -134,13 +145,14 @@ def _frames(session: Session, unit: UnitRef, days: pd.DatetimeIndex, depth: int 
         "confirmed": lambda: _case_counts(session, unit, days, depth, ("confirmed",)),
         "observations": lambda: _observation_counts(session, unit, days, depth),
         "sealed_buildings": lambda: _sealed_counts(session, unit, days, depth),
+        "sealed_villages": lambda: _sealed_counts(session, unit, days, depth, "village"),
     }
     return {name: readers[name]() for name in which}
 
 
 def series(session: Session, unit_code: str, *, days: int = 14, on: dt.date | None = None) -> pd.DataFrame:
     """One row per day of the window ending on `on` (default today): cases, confirmed, observations,
-    sealed_buildings under `unit_code` (any level)."""
+    sealed_buildings, sealed_villages under `unit_code` (any level)."""
     on = on or dt.date.today()
     unit = ref(unit_by_code(session, unit_code))
     idx = window(on, days)

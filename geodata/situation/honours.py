@@ -5,17 +5,20 @@ file §2.9, `001_7a5a7b7568cbf5a5.txt` §七; scenario 20).
           ──street_review (街道/乡镇 supervisor)──▶ street_reviewed      (not approved: returned → self_assess again)
           ──county_evaluate (county HQ: 明查 + 暗访)──▶ county_evaluated  (failed: rejected)
           ──publish_notice (公示)──▶ public_notice ──award_flag (授旗, after the notice period)──▶ awarded
-          ──revoke (取消授旗: by the HQ, or automatically on a confirmed case after the award)──▶ revoked
+          ──revoke (取消授旗: by the HQ; a confirmed case after the award proposes it, the HQ confirms)──▶ revoked
 
 Who takes each step (§5.3: "无疫小区 flag granted/revoked only by county/city HQ"; supervisors do the street
 review): the compound's community head or grid leader applies and self-assesses; the supervisor of the street
 reviews; the command centre evaluates, publishes, awards, rejects and revokes. Every step is one write with a
 `honour.<step>` event and a row in `honour_steps`.
 
-Dynamic management (§2.9 "取消授旗荣誉"): a flag held by a compound is revoked when a confirmed case is reported
-in it on or after the award day — on the award day too, because `award_flag` refuses a compound with a recent
-case, so a case of that day was not known when the flag was given. `revoke_on_confirmed_case` does it inside the
-case's own transaction; `sync_revocations` catches cases that arrived by bulk import (idempotent).
+Dynamic management (§2.9 "取消授旗荣誉"; 001 §七: the flag is given and taken by the county HQ; issue 14 point 12):
+a confirmed case reported in a flagged compound on or after the award day — on the award day too, because
+`award_flag` refuses a compound with a recent case, so a case of that day was not known when the flag was given —
+*proposes* the revocation: an alert of kind `honour_revocation` for the command centre (`propose_on_confirmed_case`
+inside the case's own transaction; `sync_proposals` catches cases that arrived by bulk import, idempotent). The
+command centre confirms it (`confirm_revocation`: the flag is revoked, logged under that person) or dismisses it
+with a reason (`dismiss_revocation`: the flag stays, the decision is in the application's history).
 
 Rounds are quarterly (§2.9: apply in the last 10 days of the quarter, accepted in the first 10 days of the next;
 each street applies for at least one compound per round); `round_status` gives per street what is due, applied,
@@ -34,9 +37,11 @@ from sqlalchemy.orm import Session
 
 from geodata.base.problems import Problem, Rejected
 from geodata.base.vocab import Level
-from geodata.people import authority
+from geodata.people import authority, reach
+from geodata.situation.alerts import HONOUR_REVOCATION, open_alerts, raise_alert, resolve_alert
+from geodata.situation.targets import not_after_today
 from geodata.store.hierarchy import path_upper_bound, unit_by_code
-from geodata.store.models import Case, Unit
+from geodata.store.models import Alert, Case, Unit
 from geodata.store.reports_models import HonourApplication, HonourAttachment, HonourStep
 from geodata.store.rules_config import DEFAULTS, get_setting
 from geodata.store.writes import WriteContext
@@ -125,11 +130,9 @@ def steps_for(actor: Any, application: HonourApplication) -> list[str]:
 # --- the steps ---------------------------------------------------------------------------------------------------
 
 
-def _get(session: Session, code: str) -> HonourApplication:
-    app = session.execute(select(HonourApplication).where(HonourApplication.code == code)).scalar_one_or_none()
-    if app is None:
-        raise Rejected([Problem(f"申报不存在: {code}", f"no such application: {code}", field="code")])
-    return app
+def _get(session: Session, code: str, actor: Any = None) -> HonourApplication:
+    """The application `code`; with `actor`, one answer for unknown and outside a scoped actor's scope (issue 18)."""
+    return reach.find(session, actor, HonourApplication, code, ("申报编号", "application code"))
 
 
 def _step(ctx: WriteContext, app: HonourApplication, step: str, to_state: str, on: dt.date,
@@ -154,8 +157,8 @@ def _step(ctx: WriteContext, app: HonourApplication, step: str, to_state: str, o
     return row
 
 
-def _compound(session: Session, code: str) -> Unit:
-    unit = unit_by_code(session, code)
+def _compound(session: Session, code: str, actor: Any = None) -> Unit:
+    unit = reach.find(session, actor, Unit, code, ("小区/自然村编码", "compound code"), field="compound_code")
     if unit.level != Level.COMPOUND:
         raise Rejected([Problem(f"{code} 不是小区/自然村", f"{code} is not a compound", field="compound_code")])
     return unit
@@ -171,7 +174,7 @@ def start_application(ctx: WriteContext, compound_code: str, *, quarter: str | N
                       on: dt.date | None = None, note: str | None = None) -> HonourApplication:
     """Open an application (draft) for a compound in the round of `quarter` (default: the quarter of `on`)."""
     on = on or dt.date.today()
-    comp = _compound(ctx.session, compound_code)
+    comp = _compound(ctx.session, compound_code, ctx.actor)
     authority.require(ctx.actor, action("apply"), comp.path)
     quarter = quarter or quarter_of(on)
     quarter_bounds(quarter)
@@ -201,7 +204,7 @@ def start_application(ctx: WriteContext, compound_code: str, *, quarter: str | N
 def attach_evidence(ctx: WriteContext, application_code: str, file_name: str, content: bytes, *,
                     content_type: str | None = None) -> HonourAttachment:
     """Store one evidence file (佐证资料) with its SHA-256; refused when empty or above the size limit."""
-    app = _get(ctx.session, application_code)
+    app = _get(ctx.session, application_code, ctx.actor)
     authority.require(ctx.actor, action("attach"), app.path)
     if app.state not in STEPS["attach"]:
         raise Rejected([Problem(f"当前状态为“{STATES[app.state][0]}”，不能再上传资料",
@@ -237,7 +240,7 @@ def submit_self_assessment(ctx: WriteContext, application_code: str, score: int,
     """Send the self-assessment (自评表) on to the street: refused below the pass mark (default 60, §2.9) and,
     when the setting asks for it, without evidence."""
     on = on or dt.date.today()
-    app = _get(ctx.session, application_code)
+    app = _get(ctx.session, application_code, ctx.actor)
     authority.require(ctx.actor, action("self_assess"), app.path)
     cfg = settings(ctx.session)
     pass_mark, max_score = int(cfg["pass_mark"]), int(cfg["max_score"])
@@ -263,7 +266,7 @@ def submit_self_assessment(ctx: WriteContext, application_code: str, score: int,
 def street_review(ctx: WriteContext, application_code: str, *, approve: bool = True, note: str | None = None,
                   on: dt.date | None = None) -> HonourApplication:
     """街道(乡镇)初审: approved → street_reviewed; not approved → returned to the compound (a note is required)."""
-    app = _get(ctx.session, application_code)
+    app = _get(ctx.session, application_code, ctx.actor)
     if not approve and not (note or "").strip():
         authority.require(ctx.actor, action("street_review"), app.path)
         raise Rejected([Problem("退回须说明原因", "say why it is returned", field="note")])
@@ -275,7 +278,7 @@ def street_review(ctx: WriteContext, application_code: str, *, approve: bool = T
 def county_evaluate(ctx: WriteContext, application_code: str, *, passed: bool = True, note: str | None = None,
                     inspections: tuple[str, ...] = ("明查", "暗访"), on: dt.date | None = None) -> HonourApplication:
     """县疫情防控指挥部评估 (明查 + 暗访, §2.9): passed → county_evaluated; failed → rejected (a note is required)."""
-    app = _get(ctx.session, application_code)
+    app = _get(ctx.session, application_code, ctx.actor)
     if not passed and not (note or "").strip():
         authority.require(ctx.actor, action("county_evaluate"), app.path)
         raise Rejected([Problem("未通过须说明原因", "say why it failed", field="note")])
@@ -293,7 +296,7 @@ def publish_notice(ctx: WriteContext, application_code: str, *, on: dt.date | No
                    note: str | None = None) -> HonourApplication:
     """公示: the notice runs `notice_days` from `on`; the flag can be awarded when it is over."""
     on = on or dt.date.today()
-    app = _get(ctx.session, application_code)
+    app = _get(ctx.session, application_code, ctx.actor)
     _step(ctx, app, "publish_notice", "public_notice", on, note,
           {"notice_days": int(settings(ctx.session)["notice_days"])})
     app.notice_from = on
@@ -314,7 +317,7 @@ def award_flag(ctx: WriteContext, application_code: str, *, on: dt.date | None =
     """授旗 (command centre): refused before the notice period is over and while the compound has a confirmed case
     within the last `clean_days` (it would fail criterion 4, §2.9)."""
     on = on or dt.date.today()
-    app = _get(ctx.session, application_code)
+    app = _get(ctx.session, application_code, ctx.actor)
     authority.require(ctx.actor, action("award"), app.path)
     cfg = settings(ctx.session)
     problems = []
@@ -339,7 +342,7 @@ def award_flag(ctx: WriteContext, application_code: str, *, on: dt.date | None =
 def reject_application(ctx: WriteContext, application_code: str, reason: str, *,
                        on: dt.date | None = None) -> HonourApplication:
     """The command centre stops an application (e.g. an objection during the notice); a reason is required."""
-    app = _get(ctx.session, application_code)
+    app = _get(ctx.session, application_code, ctx.actor)
     authority.require(ctx.actor, action("reject"), app.path)
     if not (reason or "").strip():
         raise Rejected([Problem("驳回须说明原因", "say why it is rejected", field="reason")])
@@ -357,22 +360,56 @@ def _revoke(ctx: WriteContext, app: HonourApplication, on: dt.date, reason: str,
 def revoke_flag(ctx: WriteContext, application_code: str, reason: str, *,
                 on: dt.date | None = None) -> HonourApplication:
     """取消授旗 by the command centre (the compound no longer meets the criteria); a reason is required."""
-    app = _get(ctx.session, application_code)
+    app = _get(ctx.session, application_code, ctx.actor)
     authority.require(ctx.actor, action("revoke"), app.path)
     if not (reason or "").strip():
         raise Rejected([Problem("取消授旗须说明原因", "say why the flag is revoked", field="reason")])
     return _revoke(ctx, app, on or dt.date.today(), reason, {"automatic": False}, check=False)
 
 
-def _auto_reason(case_code: str, reported_on: Any) -> str:
-    return (f"小区出现确诊病例{case_code}（{reported_on}），自动取消授旗 / confirmed case {case_code} "
-            f"({reported_on}) in the compound: flag revoked automatically")
+def _proposal_reason(case_codes: list[str]) -> str:
+    return (f"小区出现确诊病例{'、'.join(case_codes)}，经指挥部确认取消授旗 / confirmed case(s) "
+            f"{', '.join(case_codes)} in the compound: revocation confirmed by the command centre")
 
 
-def revoke_on_confirmed_case(ctx: WriteContext, compound_id: int | None, case: Case) -> list[HonourApplication]:
-    """Call in the transaction that records `case`: revoke the flag of its compound when the case is of a
-    revoking kind (confirmed) and reported on or after the award day. Whoever recorded the case is the actor;
-    the event says it was automatic. Returns the applications revoked (usually none)."""
+def _proposals_of(session: Session, app: HonourApplication) -> list[Alert]:
+    """Every revocation proposal ever raised for `app` (open or dealt with), oldest first."""
+    return list(session.execute(select(Alert).where(Alert.kind == HONOUR_REVOCATION, Alert.subject_code == app.code)
+                                .order_by(Alert.id)).scalars())
+
+
+def _propose(ctx: WriteContext, app: HonourApplication, cases: list[tuple[str, dt.date]]) -> Alert | None:
+    """Raise (or extend) the proposal to revoke `app`'s flag for `cases` ((code, reported_on)) not yet in one of
+    its proposals. One open proposal per flag: a further case is added to it, so the command centre decides once."""
+    proposals = _proposals_of(ctx.session, app)
+    covered = {c for p in proposals for c in (p.details or {}).get("cases", [])}
+    new = [(c, d) for c, d in cases if c not in covered]
+    if not new:
+        return None
+    open_ = next((p for p in proposals if p.acknowledged_by is None), None)
+    if open_ is not None:
+        old = list(open_.details.get("cases", []))
+        open_.details = {**open_.details, "cases": old + [c for c, _ in new],
+                         "case_days": [*open_.details.get("case_days", []), *[d.isoformat() for _, d in new]]}
+        ctx.session.flush()
+        ctx.record("alert.update", "alert", str(open_.id), path=open_.path, old={"cases": old},
+                   new={"cases": open_.details["cases"]}, reason="取消授旗建议增加病例 / case added to the proposal")
+        return open_
+    compound = ctx.session.get(Unit, app.compound_id)
+    codes = [c for c, _ in new]
+    return raise_alert(
+        ctx, HONOUR_REVOCATION, compound, new[0][1],
+        f"{compound.name}出现确诊病例{'、'.join(codes)}，建议取消无疫小区授旗，待指挥部确认",
+        f"{compound.name}: confirmed case(s) {', '.join(codes)}; revoking its flag awaits the command centre",
+        {"application": app.code, "cases": codes, "case_days": [d.isoformat() for _, d in new]},
+        subject_code=app.code)
+
+
+def propose_on_confirmed_case(ctx: WriteContext, compound_id: int | None, case: Case) -> list[Alert]:
+    """Call in the transaction that records `case`: when it is of a revoking kind (confirmed) and reported on or
+    after the award day of a flag its compound holds, propose to revoke that flag (an alert for the county
+    command centre, 001 §七: the flag is revoked only by the HQ; issue 14 point 12). Nothing is revoked here.
+    Returns the proposals raised or extended (usually none)."""
     if compound_id is None:
         return []
     kinds = list(settings(ctx.session)["revoke_case_kinds"])
@@ -383,15 +420,18 @@ def revoke_on_confirmed_case(ctx: WriteContext, compound_id: int | None, case: C
         HonourApplication.state == "awarded", HonourApplication.awarded_on <= case.reported_on,
         HonourApplication.path >= compound.path, HonourApplication.path < path_upper_bound(compound.path))
     ).scalars().all()
-    return [_revoke(ctx, app, case.reported_on, _auto_reason(case.code, case.reported_on),
-                    {"automatic": True, "case": case.code}, check=False) for app in holders]
+    out = [_propose(ctx, app, [(case.code, case.reported_on)]) for app in holders]
+    return [p for p in out if p is not None]
 
 
-def sync_revocations(ctx: WriteContext, on: dt.date | None = None) -> list[HonourApplication]:
-    """Revoke every flag whose compound has a confirmed case reported on or after its award day and by `on`
-    (cases imported in bulk bypass `revoke_on_confirmed_case`). Idempotent: a revoked flag is not held any more,
-    so a second run finds nothing."""
+def sync_proposals(ctx: WriteContext, on: dt.date | None = None, *, check: bool = True) -> list[Alert]:
+    """Propose revoking every flag whose compound has a confirmed case reported on or after its award day and by
+    `on` that no proposal names yet (cases imported in bulk bypass `propose_on_confirmed_case`). Idempotent: a
+    case already proposed (even if dismissed) is not proposed again. `check=False` inside an import, whose
+    permission was checked: a proposal changes no flag."""
     on = on or dt.date.today()
+    if check:
+        authority.require(ctx.actor, action("sync"))
     kinds = list(settings(ctx.session)["revoke_case_kinds"])
     holders = ctx.session.execute(select(HonourApplication).where(
         HonourApplication.state == "awarded").order_by(HonourApplication.id)).scalars().all()
@@ -399,11 +439,79 @@ def sync_revocations(ctx: WriteContext, on: dt.date | None = None) -> list[Honou
     for app in holders:
         cases = _recent_cases(ctx.session, app.path, kinds, app.awarded_on, on)
         if len(cases):
-            first = cases.iloc[0]
-            day = _as_dates(cases["reported_on"]).iloc[0]
-            done.append(_revoke(ctx, app, day, _auto_reason(first["code"], day),
-                                {"automatic": True, "case": first["code"], "sync": True}, check=False))
+            days = _as_dates(cases["reported_on"])
+            proposal = _propose(ctx, app, list(zip(cases["code"], days, strict=True)))
+            if proposal is not None:
+                done.append(proposal)
     return done
+
+
+def _open_proposal(session: Session, alert_id: int, expected_version: int | None) -> tuple[Alert,
+                                                                                           HonourApplication]:
+    alert = session.get(Alert, alert_id)
+    if alert is None or alert.kind != HONOUR_REVOCATION:
+        raise Rejected([Problem(f"取消授旗建议不存在: {alert_id}", f"no such revocation proposal: {alert_id}",
+                                field="alert_id")])
+    if alert.acknowledged_by is not None:
+        raise Rejected([Problem(f"该建议已由 {alert.acknowledged_by} 处理", f"already dealt with by "
+                                f"{alert.acknowledged_by}", field="alert_id")])
+    if expected_version is not None and alert.version != expected_version:
+        raise Rejected([Problem("该建议已被他人处理，请刷新", "changed by someone else since you read it: reload",
+                                field="version")])
+    return alert, _get(session, alert.subject_code)
+
+
+def confirm_revocation(ctx: WriteContext, alert_id: int, *, note: str | None = None, on: dt.date | None = None,
+                       expected_version: int | None = None) -> HonourApplication:
+    """The command centre confirms a proposal: the flag is revoked (取消授旗) on `on` (default today, not after
+    today), logged under the person who confirmed, and the proposal closes."""
+    alert, app = _open_proposal(ctx.session, alert_id, expected_version)
+    authority.require(ctx.actor, action("revoke"), app.path)
+    on = not_after_today(on or dt.date.today(), "取消授旗", "revocation")
+    cases = list((alert.details or {}).get("cases", []))
+    reason = (note or "").strip() or _proposal_reason(cases)
+    _revoke(ctx, app, on, reason, {"automatic": False, "proposal": alert.id, "cases": cases}, check=False)
+    resolve_alert(ctx, alert, f"指挥部确认取消授旗（{app.code}）", f"the command centre revoked the flag ({app.code})")
+    return app
+
+
+def dismiss_revocation(ctx: WriteContext, alert_id: int, reason: str, *, on: dt.date | None = None,
+                       expected_version: int | None = None) -> Alert:
+    """The command centre dismisses a proposal (the flag stays): a reason is required; the decision is a step of
+    the application's history (awarded → awarded) and an event, and the proposal closes. Its cases are not
+    proposed again; a later case raises a new proposal."""
+    alert, app = _open_proposal(ctx.session, alert_id, expected_version)
+    authority.require(ctx.actor, action("dismiss_revocation"), app.path)
+    if not (reason or "").strip():
+        raise Rejected([Problem("保留旗帜须说明理由", "say why the flag is kept", field="reason")])
+    on = not_after_today(on or dt.date.today(), "驳回建议", "dismissal")
+    reason = reason.strip()
+    cases = list((alert.details or {}).get("cases", []))
+    ctx.session.add(HonourStep(application_id=app.id, step="dismiss_revocation", from_state=app.state,
+                               to_state=app.state, taken_on=on, actor=ctx.actor.username, role=ctx.actor.role,
+                               note=reason, details={"proposal": alert.id, "cases": cases}, at=ctx.now))
+    ctx.record("honour.dismiss_revocation", "honour", app.code, path=app.path, old={"state": app.state},
+               new={"state": app.state, "on": on, "proposal": alert.id, "cases": cases}, reason=reason)
+    resolve_alert(ctx, alert, f"指挥部驳回取消授旗建议：{reason}", f"the command centre kept the flag: {reason}")
+    return alert
+
+
+def revocation_proposals(session: Session, unit_code: str | None = None) -> pd.DataFrame:
+    """Open proposals to revoke a flag under `unit_code` (default everything), oldest first: alert id and
+    version, application, compound, cases and their days, raised on / by."""
+    path = unit_by_code(session, unit_code).path if unit_code else "/"
+    frame = open_alerts(session, scope_path=path, kinds=(HONOUR_REVOCATION,))
+    cols = ["id", "version", "application", "compound_code", "compound_name", "cases", "case_days", "raised_on",
+            "raised_by", "title_zh", "title_en", "path"]
+    if frame.empty:
+        return pd.DataFrame(columns=cols)
+    frame = frame.sort_values(["raised_on", "id"]).reset_index(drop=True)
+    frame["application"] = frame["subject_code"]
+    frame["compound_code"], frame["compound_name"] = frame["unit_code"], frame["unit_name"]
+    frame["cases"] = frame["details"].map(lambda d: "、".join((d or {}).get("cases", [])))
+    frame["case_days"] = frame["details"].map(lambda d: "、".join((d or {}).get("case_days", [])))
+    frame["raised_on"] = _as_dates(frame["raised_on"])
+    return frame[cols]
 
 
 # --- reads -------------------------------------------------------------------------------------------------------

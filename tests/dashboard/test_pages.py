@@ -147,7 +147,7 @@ def test_wall_kpis_are_the_street_demo_totals(app, street_url):
         communities = figures.children_with_figures(s, street, today)
     store.dispose()
     shown = kpi_values(at)
-    for key in ("new_cases_today", "cases_7d", "sealed_buildings", "checkpoints_understaffed",
+    for key in ("new_cases_today", "cases_7d", "locked_down", "checkpoints_understaffed",
                 "releases_due_today", "releases_overdue"):
         assert number(shown[key]) == totals[key], key
     obs = totals["obs_home"] + totals["obs_central"] + totals["obs_self"] + totals["obs_temporary"]
@@ -164,7 +164,7 @@ def test_wall_kpis_link_to_the_communities_behind_them(app, street_url):
     at = app(street_url)
     links = [link for link in at.get("page_link") if "focus" in str(link.proto.query_string)]
     assert {re.search(r"focus=(\w+)", link.proto.query_string).group(1) for link in links} >= {
-        "cases_7d", "obs_total", "sealed_buildings", "releases_due_today"}
+        "cases_7d", "obs_total", "locked_down", "releases_due_today"}
 
 
 def test_kiosk_wall_has_no_navigation_no_sidebar_controls_and_no_links(app, street_url):

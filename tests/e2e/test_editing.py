@@ -123,13 +123,13 @@ def pick(page, label: str, option: str) -> None:
 
 
 def sealed_on_wall(page) -> int:
-    return int(page.locator("[data-kpi='sealed_buildings'] .gw-kpi-value").inner_text().replace(",", ""))
+    return int(page.locator("[data-kpi='locked_down'] .gw-kpi-value").inner_text().replace(",", ""))
 
 
 def test_a_heads_control_state_reaches_the_command_wall(server, city, page, second_page):
     wall = second_page
     sign_in(wall, f"{server}/wall", "command")
-    expect(wall.locator("[data-kpi='sealed_buildings'] .gw-kpi-value")).to_be_visible(timeout=30_000)
+    expect(wall.locator("[data-kpi='locked_down'] .gw-kpi-value")).to_be_visible(timeout=30_000)
     before = sealed_on_wall(wall)
 
     sign_in(page, f"{server}/my-grid?code={city['compound']}&section=buildings", "head")
@@ -141,7 +141,7 @@ def test_a_heads_control_state_reaches_the_command_wall(server, city, page, seco
     expect(page.get_by_text("已保存。")).to_be_visible(timeout=15_000)
 
     # the wall refreshes itself every REFRESH_S seconds: the change shows within one refresh or two
-    expect(wall.locator("[data-kpi='sealed_buildings'] .gw-kpi-value")).to_have_text(
+    expect(wall.locator("[data-kpi='locked_down'] .gw-kpi-value")).to_have_text(
         str(before + 1), timeout=REFRESH_S * 5000)
 
     store = open_store(city["url"], migrate=False)

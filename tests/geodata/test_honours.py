@@ -1,5 +1,6 @@
-"""无疫小区 lifecycle (domain file §2.9, scenario 20): the pass mark, each step's role, the notice period, automatic
-revocation on a confirmed case (in the case's transaction, and by sync after a bulk import), the flag layer and
+"""无疫小区 lifecycle (domain file §2.9, scenario 20): the pass mark, each step's role, the notice period, the
+revocation proposed on a confirmed case (in the case's transaction, and by sync after a bulk import) and confirmed
+or dismissed by the command centre (issue 14 point 12), the flag layer and
 the quarterly round.
 
 Day 1 is 2026-09-01 (tests.risk_helpers), in round 2026Q3. The compound is G11K2 of tests.factories' small city.
@@ -19,6 +20,7 @@ from sqlalchemy import inspect, select
 import geodata.store.reports_models  # noqa: F401 — the honour tables join Base.metadata
 from geodata.base.problems import PermissionDenied, Rejected
 from geodata.exchange.bulk import upsert_layer
+from geodata.situation.alerts import acknowledge_alert
 from geodata.situation.cases import record_case
 from geodata.situation.honours import (
     applications,
@@ -26,14 +28,16 @@ from geodata.situation.honours import (
     attachment_content,
     attachments,
     award_flag,
+    confirm_revocation,
     county_evaluate,
+    dismiss_revocation,
     flags,
     publish_notice,
     quarter_bounds,
     quarter_of,
     reject_application,
+    revocation_proposals,
     revoke_flag,
-    revoke_on_confirmed_case,
     round_status,
     round_window,
     start_application,
@@ -41,7 +45,7 @@ from geodata.situation.honours import (
     steps_for,
     street_review,
     submit_self_assessment,
-    sync_revocations,
+    sync_proposals,
 )
 from geodata.store.db import MIGRATIONS
 from geodata.store.hierarchy import unit_by_code
@@ -240,30 +244,74 @@ def test_an_objection_during_the_notice_rejects_the_application(city):
 # --- revocation ---------------------------------------------------------------------------------------------------
 
 
-def test_a_confirmed_case_in_the_flagged_compound_revokes_the_flag_in_the_same_transaction(city):
+def proposals(store, unit=None):
+    with store.read() as s:
+        return revocation_proposals(s, unit)
+
+
+def test_a_confirmed_case_in_the_flagged_compound_proposes_revocation_and_the_command_confirms(city):
+    """Issue 14 point 12 (001 §七): the case raises a proposal for the county command centre; the flag is revoked
+    only when the command centre confirms, and the revocation is logged under that person, not the recorder."""
     store, a = city
     awarded(store, a)
-
-    def case_and_rule(ctx):
-        result = record_case(ctx, kind="confirmed", reported_on=day(10), building_code="G11K2B1", code="A1")
-        # record_case revoked it already; a second call finds no flag left to revoke
-        assert revoke_on_confirmed_case(ctx, result.case.compound_id, result.case) == []
-        return result.revoked_flags
-
-    revoked = write(store, a["head"], case_and_rule)
-    assert [r.code for r in revoked] == [APP]
+    result = run(store, a["head"], record_case, kind="confirmed", reported_on=day(10), building_code="G11K2B1",
+                 code="A1")
+    assert [p.subject_code for p in result.honour_proposals] == [APP]
+    assert state(store) == "awarded"  # nothing revoked by the case itself
+    pending = proposals(store, "S1")
+    assert (list(pending["application"]), list(pending["cases"]), list(pending["raised_by"])) == (
+        [APP], ["A1"], ["head"])
+    alert_id = int(pending.iloc[0]["id"])
+    # the wall's acknowledgement cannot clear it, and only the command centre confirms
+    with pytest.raises(Rejected) as exc:
+        run(store, a["command"], acknowledge_alert, alert_id)
+    assert "不能直接确认" in messages(exc)
+    with pytest.raises(PermissionDenied):
+        run(store, a["supervisor"], confirm_revocation, alert_id, on=day(11))
+    assert state(store) == "awarded"
+    run(store, a["command"], confirm_revocation, alert_id, on=day(11))
     with store.read() as s:
         app = s.execute(select(HonourApplication)).scalar_one()
         layer = flags(s, "S1")
-        before = flags(s, "S1", on=day(9))
+        before = flags(s, "S1", on=day(10))
         event = s.execute(select(Event).where(Event.action == "honour.revoke")).scalar_one()
-    assert (app.state, app.revoked_on) == ("revoked", day(10))
-    assert "A1" in app.revoked_reason and "自动取消授旗" in app.revoked_reason
+    assert (app.state, app.revoked_on) == ("revoked", day(11))
+    assert "A1" in app.revoked_reason and "经指挥部确认" in app.revoked_reason
     assert list(layer["flag"]) == ["revoked"] and list(before["flag"]) == ["awarded"]
-    assert event.new["automatic"] is True and event.new["case"] == "A1" and event.actor == "head"
+    assert event.new["automatic"] is False and event.new["cases"] == ["A1"] and event.actor == "command"
+    assert proposals(store).empty
+    with pytest.raises(Rejected) as exc:  # dealt with: a second confirmation is refused
+        run(store, a["command"], confirm_revocation, alert_id, on=day(11))
+    assert "已由 command 处理" in messages(exc)
 
 
-def test_cases_that_do_not_revoke(city):
+def test_the_command_dismisses_a_proposal_with_a_reason_and_the_flag_stays(city):
+    store, a = city
+    awarded(store, a)
+    run(store, a["head"], record_case, kind="confirmed", reported_on=day(10), building_code="G11K2B1", code="A1")
+    alert_id = int(proposals(store).iloc[0]["id"])
+    with pytest.raises(Rejected) as exc:
+        run(store, a["command"], dismiss_revocation, alert_id, "  ", on=day(11))
+    assert "说明理由" in messages(exc)
+    with pytest.raises(PermissionDenied):
+        run(store, a["head"], dismiss_revocation, alert_id, "病例系外地输入，小区未发生传播", on=day(11))
+    with pytest.raises(Rejected) as exc:  # no date after today
+        run(store, a["command"], dismiss_revocation, alert_id, "输入病例", on=dt.date.today() + dt.timedelta(days=1))
+    assert "晚于今天" in messages(exc)
+    run(store, a["command"], dismiss_revocation, alert_id, "病例系外地输入，小区未发生传播", on=day(11))
+    assert state(store) == "awarded" and proposals(store).empty
+    with store.read() as s:
+        history = steps(s, APP)
+        event = s.execute(select(Event).where(Event.action == "honour.dismiss_revocation")).scalar_one()
+    assert list(history["step"])[-1] == "dismiss_revocation" and list(history["note"])[-1].startswith("病例系外地")
+    assert (event.actor, event.new["cases"]) == ("command", ["A1"])
+    # the dismissed case is not proposed again; a later case is
+    assert write(store, SYSTEM, lambda ctx: sync_proposals(ctx, day(20))) == []
+    run(store, a["head"], record_case, kind="confirmed", reported_on=day(12), building_code="G11K2B2", code="A2")
+    assert list(proposals(store)["cases"]) == ["A2"]
+
+
+def test_cases_that_do_not_propose(city):
     store, a = city
     awarded(store, a)
 
@@ -272,11 +320,21 @@ def test_cases_that_do_not_revoke(city):
         for code, kind, building in (("B1", "close_contact", "G11K2B1"), ("B2", "suspected", "G11K2B2"),
                                      ("B3", "confirmed", "G11K1B1")):  # another compound
             r = record_case(ctx, kind=kind, reported_on=day(10), building_code=building, code=code)
-            out += r.revoked_flags
+            out += r.honour_proposals
         return out
 
     assert write(store, a["head"], cases) == []
-    assert state(store) == "awarded"
+    assert state(store) == "awarded" and proposals(store).empty
+
+
+def test_a_second_case_joins_the_open_proposal(city):
+    store, a = city
+    awarded(store, a)
+    run(store, a["head"], record_case, kind="confirmed", reported_on=day(8), building_code="G11K2B1", code="A1")
+    run(store, a["head"], record_case, kind="confirmed", reported_on=day(9), building_code="G11K2B2", code="A2")
+    pending = proposals(store)
+    assert (len(pending), pending.iloc[0]["cases"], pending.iloc[0]["case_days"]) == (
+        1, "A1、A2", f"{day(8)}、{day(9)}")
 
 
 def test_a_case_before_the_award_blocks_it(city):
@@ -292,30 +350,28 @@ def test_a_case_before_the_award_blocks_it(city):
     run(store, a["command"], award_flag, APP, on=day(6 + 14))  # 14 case-free days later
 
 
-def test_sync_revokes_flags_after_a_bulk_case_import_and_is_idempotent(city):
+def test_sync_proposes_after_a_bulk_case_import_and_is_idempotent(city):
     store, a = city
     awarded(store, a)
     write(store, SYSTEM, lambda ctx: upsert_layer(ctx, "cases", pd.DataFrame([
         {"code": "IMP1", "kind": "confirmed", "reported_on": day(12), "building_code": "G11K2B2"},
         {"code": "IMP0", "kind": "confirmed", "reported_on": day(5), "building_code": "G11K2B1"},  # before award
     ])))
-    assert state(store) == "awarded"
-    first = write(store, SYSTEM, lambda ctx: [x.code for x in sync_revocations(ctx, day(20))])
-    second = write(store, SYSTEM, lambda ctx: [x.code for x in sync_revocations(ctx, day(20))])
+    assert proposals(store).empty
+    with pytest.raises(PermissionDenied):
+        write(store, a["head"], lambda ctx: sync_proposals(ctx, day(20)))
+    first = write(store, SYSTEM, lambda ctx: [x.subject_code for x in sync_proposals(ctx, day(20))])
+    second = write(store, SYSTEM, lambda ctx: [x.subject_code for x in sync_proposals(ctx, day(20))])
     assert (first, second) == ([APP], [])
-    with store.read() as s:
-        app = s.execute(select(HonourApplication)).scalar_one()
-        n_events = len(s.execute(select(Event.id).where(Event.action == "honour.revoke")).all())
-    assert (app.state, app.revoked_on, n_events) == ("revoked", day(12), 1)
-    assert "IMP1" in app.revoked_reason
+    assert state(store) == "awarded" and list(proposals(store)["cases"]) == ["IMP1"]
 
 
-def test_sync_before_the_case_day_revokes_nothing(city):
+def test_sync_before_the_case_day_proposes_nothing(city):
     store, a = city
     awarded(store, a)
     write(store, SYSTEM, lambda ctx: upsert_layer(ctx, "cases", pd.DataFrame([
         {"code": "IMP1", "kind": "confirmed", "reported_on": day(12), "building_code": "G11K2B2"}])))
-    assert write(store, SYSTEM, lambda ctx: sync_revocations(ctx, day(11))) == []
+    assert write(store, SYSTEM, lambda ctx: sync_proposals(ctx, day(11))) == []
 
 
 # --- evidence ------------------------------------------------------------------------------------------------------
@@ -365,7 +421,7 @@ def test_round_status_per_street(city):
     store, a = city
     awarded(store, a)
     run(store, a["head"], record_case, kind="confirmed", reported_on=day(10), building_code="G11K2B1", code="A1")
-    write(store, SYSTEM, lambda ctx: sync_revocations(ctx, day(10)))
+    run(store, a["command"], confirm_revocation, int(proposals(store).iloc[0]["id"]), on=day(10))
     run(store, a["head"], start_application, "G12K1", on=day(2))  # a draft is not "applied"
     with store.read() as s:
         q3 = round_status(s, "D1", "2026Q3").iloc[0]
@@ -420,22 +476,22 @@ def test_candidates_leave_out_flagged_compounds_and_those_already_applying(city)
     assert q3 == ["G11K1"]
 
 
-def test_a_suspected_case_confirmed_later_revokes_the_flag(city):
+def test_a_suspected_case_confirmed_later_proposes_revocation(city):
     from geodata.situation.cases import reclassify_case
 
     store, a = city
     awarded(store, a)
     run(store, a["head"], record_case, kind="suspected", reported_on=day(10), building_code="G11K2B1", code="S9")
-    assert state(store) == "awarded"
+    assert proposals(store).empty
     write(store, a["head"], lambda ctx: reclassify_case(ctx, "S9", "confirmed"))
-    assert state(store) == "revoked"
+    assert state(store) == "awarded" and list(proposals(store)["cases"]) == ["S9"]
 
 
-def test_an_imported_case_file_revokes_the_flag_through_the_import_command(city):
+def test_an_imported_case_file_proposes_revocation_through_the_import_command(city):
     from geodata.exchange.imports import import_frame
 
     store, a = city
     awarded(store, a)
-    import_frame(store, SYSTEM, "cases", pd.DataFrame([
+    import_frame(store, a["head"], "cases", pd.DataFrame([
         {"code": "IMP9", "kind": "confirmed", "reported_on": day(12), "building_code": "G11K2B2"}]))
-    assert state(store) == "revoked"
+    assert state(store) == "awarded" and list(proposals(store)["cases"]) == ["IMP9"]

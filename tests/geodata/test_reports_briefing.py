@@ -61,7 +61,9 @@ def test_kpis_compare_with_yesterday(city):
         b = build_briefing(s, "D1", TODAY, at(17))
     k = {x.key: x for x in b.kpis}
     assert (k["new_cases"].value, k["new_cases"].previous, k["new_cases"].alert) == (3, 0, True)
-    assert (k["sealed_buildings"].value, k["sealed_buildings"].delta) == (2, 2)  # A1's and A2's buildings
+    # A1's and A2's buildings: a cluster, hard-isolated (硬隔离, the `sealed` state), not 疫点 any more
+    assert (k["locked_down"].value, k["locked_down"].delta) == (2, 2)
+    assert k["locked_down"].zh == "封锁/硬隔离（楼栋+自然村）"
     assert (k["communities_at_risk"].value, k["communities_at_risk"].previous) == (2, 0)
     assert (k["reports_in"].value, k["reports_in"].total, k["reports_missing"].value) == (1, 2, 1)
     assert k["flags"].value == 1

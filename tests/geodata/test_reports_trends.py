@@ -4,8 +4,10 @@ communities C1 and C2) plus its fixed rows dated around 2026-11-25, which lie ou
 """
 from __future__ import annotations
 
+import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely.geometry import box
 
 from geodata.exchange.bulk import upsert_layer
 from geodata.reporting.trends import WINDOWS, series, series_by_child, window
@@ -13,7 +15,7 @@ from geodata.situation.cases import record_case
 from geodata.situation.control import set_control
 from geodata.situation.observations import sign_release, start_observation
 from geodata.store.writes import Actor, write
-from tests.factories import load_small_city
+from tests.factories import X0, Y0, load_small_city
 from tests.risk_helpers import day
 
 SYSTEM = Actor.system("test")
@@ -26,12 +28,18 @@ def city(store):
         {"code": "Q1", "name": "甲", "building_code": "G11K1B1"},
         {"code": "Q2", "name": "乙", "building_code": "G21K1B2"},
     ])))
+    village = gpd.GeoDataFrame([{"code": "G22V1", "name": "李家湾", "parent_code": "G22", "kind": "natural_village",
+                                 "households": 40, "population": 120,
+                                 "geometry": box(X0 + 0.061, Y0 + 0.021, X0 + 0.062, Y0 + 0.022)}],
+                               geometry="geometry", crs="EPSG:4326")
+    write(store, SYSTEM, lambda ctx: upsert_layer(ctx, "compounds", village))
 
     def events(ctx):
         record_case(ctx, kind="confirmed", reported_on=day(2), building_code="G11K2B1", code="A1")
         record_case(ctx, kind="asymptomatic", reported_on=day(4), building_code="G21K2B1", code="A2")
         record_case(ctx, kind="close_contact", reported_on=day(4), building_code="G21K2B1", code="A3")
         set_control(ctx, "G22K1B1", "sealed", "封控演练", on=day(5))
+        set_control(ctx, "G22V1", "sealed", "自然村硬隔离演练", on=day(6))
         start_observation(ctx, "Q1", "home", start=day(1))
         start_observation(ctx, "Q2", "central", start=day(3))
 
@@ -52,8 +60,10 @@ def test_series_counts_cases_by_day_observations_active_and_sealed_buildings(cit
     assert [by_day[day(n)]["cases"] for n in range(1, 8)] == [0, 1, 0, 1, 0, 0, 0]  # close contacts do not count
     assert [by_day[day(n)]["confirmed"] for n in range(1, 8)] == [0, 1, 0, 0, 0, 0, 0]
     assert [by_day[day(n)]["observations"] for n in range(1, 8)] == [1, 1, 2, 2, 2, 2, 2]
-    # A1's building is a 疫点 from day 2 and A2's from day 4 (asymptomatic counts); G22K1B1 sealed on day 5
-    assert [by_day[day(n)]["sealed_buildings"] for n in range(1, 8)] == [0, 1, 1, 2, 3, 3, 3]
+    # A1's building is a 疫点 from day 2 and A2's from day 4: places to disinfect, not locked down (issue 14
+    # point 5); G22K1B1 is sealed on day 5, the natural village G22V1 on day 6 (point 12)
+    assert [by_day[day(n)]["sealed_buildings"] for n in range(1, 8)] == [0, 0, 0, 0, 1, 1, 1]
+    assert [by_day[day(n)]["sealed_villages"] for n in range(1, 8)] == [0, 0, 0, 0, 0, 1, 1]
 
 
 def test_a_community_series_holds_only_its_own_rows_and_children_add_up(city):
@@ -62,7 +72,8 @@ def test_a_community_series_holds_only_its_own_rows_and_children_add_up(city):
         c2 = series(s, "C2", days=7, on=day(7))
         street = series(s, "S1", days=7, on=day(7))
         split = {f: series_by_child(s, "S1", f, days=7, on=day(7)) for f in street.columns}
-    assert c1["sealed_buildings"].iloc[-1] == 1 and c2["sealed_buildings"].iloc[-1] == 2
+    assert (c1["sealed_buildings"].iloc[-1], c2["sealed_buildings"].iloc[-1]) == (0, 1)
+    assert (c1["sealed_villages"].iloc[-1], c2["sealed_villages"].iloc[-1]) == (0, 1)
     pd.testing.assert_frame_equal(c1 + c2, street)
     for figure, frame in split.items():
         assert list(frame.columns) == ["第1社区", "第2社区"]
