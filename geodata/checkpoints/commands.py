@@ -31,7 +31,7 @@ from geodata.base.layers import RULES, bound_problem, checked_text, yes_no
 from geodata.base.problems import Problem, Rejected
 from geodata.base.vocab import LEVEL_LABELS, Level, parse_term
 from geodata.checkpoints.rules import norm_staffing
-from geodata.people import scope
+from geodata.people import reach, scope
 from geodata.people.conflicts import Change, Conflict, conflict_from_fresh_read, jsonable
 from geodata.people.scope import require_planning
 from geodata.store.models import Checkpoint, Unit
@@ -53,11 +53,10 @@ LABELS: dict[str, tuple[str, str]] = {
 # --- reads and checks -------------------------------------------------------------------------------------
 
 
-def checkpoint_by_code(session: Session, code: str) -> Checkpoint:
-    cp = session.execute(select(Checkpoint).where(Checkpoint.code == code)).scalar_one_or_none()
-    if cp is None:
-        raise Rejected([Problem(f"卡点编码不存在: {code}", f"no checkpoint with code {code!r}", field="code")])
-    return cp
+def checkpoint_by_code(session: Session, code: str, actor: Any = None, action: str | None = None) -> Checkpoint:
+    """The checkpoint `code`. With `actor`: one answer for a code that is unknown and one outside a scoped actor's
+    scope, after the role of `action` (geodata.people.reach, issue 18)."""
+    return reach.find(session, actor, Checkpoint, code, ("卡点编码", "checkpoint code"), action=action)
 
 
 def require_planner(actor: Any, path: str | None) -> None:
@@ -152,7 +151,7 @@ def _stale(session: Session, code: str, expected: int, wanted: dict[str, Any]) -
 
 def _current(ctx: WriteContext, code: str, expected_version: int | None, wanted: dict[str, Any]) -> Checkpoint:
     """The checkpoint to change: in the actor's scope and role, at the version they read (else Conflict)."""
-    cp = checkpoint_by_code(ctx.session, code)
+    cp = checkpoint_by_code(ctx.session, code, ctx.actor, scope.edit_action("checkpoint"))
     scope.require_edit(ctx.actor, "checkpoint", cp.path)
     if expected_version is None:
         raise Rejected([Problem("缺少读取时的版本号", "the version read is missing: reload and try again",

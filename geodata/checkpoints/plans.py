@@ -208,7 +208,7 @@ def apply_plan(ctx: WriteContext, code: str, *, expected_version: int | None = N
             created.append(done.code)
             shifts += _roster(ctx, done.code, on, reason)
             continue
-        target = commands.checkpoint_by_code(ctx.session, it.code)
+        target = commands.checkpoint_by_code(ctx.session, it.code, ctx.actor, "plan.checkpoints")
         if not is_under(target.path, plan.path) and not _inside(ctx.session, plan, target):
             raise Rejected([Problem(f"卡点 {it.code} 不在方案区域内", f"checkpoint {it.code} is outside the plan's area",
                                     field="code")])

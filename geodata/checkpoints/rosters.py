@@ -119,7 +119,7 @@ def _check_shift(shift: str, staff: int) -> None:
 def set_shift(ctx: WriteContext, checkpoint_code: str, on_date: dt.date, shift: str, staff: int,
               leader_name: str | None = None, *, reason: str | None = None) -> Shift:
     """Create or change one shift of a checkpoint (staff 0 leaves the shift empty: a roster gap)."""
-    cp = checkpoint_by_code(ctx.session, checkpoint_code)
+    cp = checkpoint_by_code(ctx.session, checkpoint_code, ctx.actor, "plan.checkpoints")
     require_planner(ctx.actor, cp.path)
     _check_shift(shift, int(staff))
     row = ctx.session.execute(select(Shift).where(Shift.checkpoint_id == cp.id, Shift.on_date == on_date,
@@ -144,7 +144,7 @@ def set_roster(ctx: WriteContext, checkpoint_code: str, *, start: dt.date, days:
                staff_night: int, leader_name: str | None = None, reason: str | None = None) -> int:
     """Set a checkpoint's day and night shifts for `days` days from `start` (leaders kept where set; a shift of 0
     people is removed). One event for the whole change. Returns the number of shifts written."""
-    cp = checkpoint_by_code(ctx.session, checkpoint_code)
+    cp = checkpoint_by_code(ctx.session, checkpoint_code, ctx.actor, "plan.checkpoints")
     require_planner(ctx.actor, cp.path)
     _check_shift("day", int(staff_day))
     _check_shift("night", int(staff_night))

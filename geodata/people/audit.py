@@ -147,8 +147,19 @@ def history(session: Session, actor: Actor, entity: str, code: str) -> pd.DataFr
     Refused (PermissionDenied) when the record lies outside the actor's scope, or is person-level data the actor
     may not read — the same answer whatever the URL or form asked for."""
     authority.require(actor, "audit.read")
-    path = record_path(session, entity, code)
     kind = scope.PERSON_ENTITIES.get(entity)
+    if kind is not None and actor.scope_path is not None:
+        scope.require_persons(actor, actor.scope_path, kind)  # the role's refusal first, the same for any code
+    try:
+        path = record_path(session, entity, code)
+    except Rejected as missing:
+        if actor.scope_path is None or missing.errors[0].field != "code":
+            raise
+        path = None
+    if path is None or scope.hides(actor, path):
+        # one answer for a record that does not exist and one outside the scope (issue 18)
+        zh, en = scope.ENTITY_LABELS.get(entity, (entity, entity))
+        raise scope.unknown_code(actor, (f"{zh}编码", f"{en} code"), code)
     if kind is not None:
         scope.require_persons(actor, path, kind)
     else:

@@ -97,7 +97,7 @@ def set_control(ctx: WriteContext, target_code: str, state: str, reason: str, *,
     (only `decide_lift` does that, after the guard); setting 已解除 directly; an effective date before the
     current state's start. Returns the change, or None when the state was already `state`.
     """
-    target = resolve_target(ctx.session, target_code)
+    target = resolve_target(ctx.session, target_code, ctx.actor, EDIT_ACTIONS["building"])  # same roles as a unit's
     # the control state is a field of the building (or compound / village) record: its edit action decides
     authority.require(ctx.actor, EDIT_ACTIONS[target.kind], target.path)
     problems = []
@@ -308,7 +308,7 @@ def _assessment_item(session: Session, target: Target, on: dt.date, last_case: d
 
 def lift_status(session: Session, actor: Actor, target_code: str, on: dt.date | None = None) -> LiftCheck:
     """`lift_check` for a person's page: refused outside their scope (the checklist names observations)."""
-    target = resolve_target(session, target_code)
+    target = resolve_target(session, target_code, actor)
     if not scope.can_read(actor, target.path):
         raise PermissionDenied("超出您的管辖范围，无法查看解除条件", "outside your scope: cannot see the lift conditions")
     return lift_check(session, target_code, on)
@@ -321,7 +321,7 @@ def record_expert_assessment(ctx: WriteContext, target_code: str, *, experts: st
                              on: dt.date | None = None, note: str | None = None) -> ExpertAssessment:
     """Record the experts' assessment of a sealed target (市卫健委 experts; health staff or command centre).
     Refused for a date after today: an assessment cannot be entered before it is made."""
-    target = resolve_target(ctx.session, target_code)
+    target = resolve_target(ctx.session, target_code, ctx.actor, "assessment.record")
     authority.require(ctx.actor, "assessment.record", target.path)
     problems = []
     if conclusion not in ASSESSMENT_CONCLUSIONS:
@@ -349,7 +349,7 @@ def decide_lift(ctx: WriteContext, target_code: str, *, on: dt.date | None = Non
     """The command centre lifts a 疫点/封锁 (§2.2 响应终止: "市疫情防控指挥部 decides"). Refused unless the actor
     is the command centre and every item of `lift_check` holds; the refusal lists each unmet condition. Refused
     for a date after today: the guard would be read on a day whose cases and assessments are not known yet."""
-    target = resolve_target(ctx.session, target_code)
+    target = resolve_target(ctx.session, target_code, ctx.actor, DECISION_COMMAND)
     authority.require(ctx.actor, DECISION_COMMAND, target.path)
     on = not_after_today(on or dt.date.today(), "解除决定", "lift decision")
     if expected_version is not None and target.row.version != expected_version:

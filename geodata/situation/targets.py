@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 
 from geodata.base.problems import Problem, Rejected
 from geodata.base.vocab import Level
+from geodata.people import reach
 from geodata.store.models import Building, Case, Unit
+from geodata.store.writes import Actor
 
 
 @dataclass
@@ -64,16 +66,21 @@ class Target:
         return Case.building_id == self.row.id if self.kind == "building" else Case.compound_id == self.row.id
 
 
-def resolve_target(session: Session, code: str) -> Target:
+def resolve_target(session: Session, code: str, actor: Actor | None = None, action: str | None = None) -> Target:
+    """The building, else the compound / natural village, of `code`. With `actor`: after the role of `action`, one
+    answer for a code that is unknown and one outside a scoped actor's scope (geodata.people.reach, issue 18)."""
+    reach.role_first(actor, action)
     building = session.execute(select(Building).where(Building.code == code)).scalar_one_or_none()
-    if building is not None:
+    if building is not None and not reach.hidden(actor, building.path):
         return Target("building", building)
     unit = session.execute(
         select(Unit).where(Unit.code == code, Unit.level == int(Level.COMPOUND))).scalar_one_or_none()
-    if unit is not None:
+    if unit is not None and not reach.hidden(actor, unit.path):
         return Target("compound", unit)
-    raise Rejected([Problem(f"楼栋或小区/自然村编码不存在: {code}", f"no building or compound/village with code {code!r}",
-                            field="target_code")])
+    if actor is None:
+        raise Rejected([Problem(f"楼栋或小区/自然村编码不存在: {code}",
+                                f"no building or compound/village with code {code!r}", field="target_code")])
+    raise reach.refusal(actor, ("楼栋或小区/自然村编码", "building or compound/village code"), code, "target_code")
 
 
 def not_after_today(on: dt.date, what_zh: str, what_en: str, field: str = "on") -> dt.date:
