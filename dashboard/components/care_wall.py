@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state
+from dashboard.components import wall_links
 from dashboard.i18n import extend, t
 from geodata.fieldwork import care, supplies
 from geodata.store.hierarchy import unit_by_code
@@ -37,9 +38,9 @@ def panel(v: state.View, root_code: str) -> None:
     rows = "".join(
         f'<div class="gw-kpi-parts">{e(str(r.community_name))} · {e(supplies.ITEMS[r.item][1 if lang == "en" else 0])}'
         f' <b>{e(t("wall.days", lang, n=int(r.days_left)))}</b></div>' for r in low.itertuples())
-    st.html(f'<div class="gw-kpi{" gw-kpi-alert" if overdue else ""}" style="min-height:0;margin-top:8px">'
+    wall_links.card("wall-care", "care", f'<div class="gw-kpi{" gw-kpi-alert" if overdue else ""}" style="min-height:0;margin-top:8px">'
             f'<div class="gw-kpi-label">{e(t("wall.care_overdue", lang))}</div>'
             f'<div class="gw-kpi-value">{overdue:,}</div>'
             f'<div class="gw-kpi-parts">{e(t("wall.care_of", lang, n=f"{on_list:,}"))}</div>'
             + (f'<div class="gw-kpi-label" style="margin-top:8px">{e(t("wall.supplies_low", lang))}</div>{rows}'
-               if rows else "") + "</div>")
+               if rows else "") + "</div>", lang)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard.components import kpis
+from dashboard.components import kpis, wall_links
 from dashboard.i18n import extend, t
 from dashboard.state import store_for
 from geodata.fieldwork import events, patrols
@@ -32,9 +32,12 @@ def field_counts(url: str, version: int, code: str, on: dt.date, minute: str) ->
 def strip(url: str, version: int, code: str, on: dt.date, lang: str) -> None:
     c = field_counts(url, version, code, on, dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
     kpis.strip([
-        kpis.Kpi("events_open", t("kpi.events_open", lang), c["events_open"]),
-        kpis.Kpi("events_overdue", t("kpi.events_overdue", lang), c["events_overdue"], alert=True),
-        kpis.Kpi("events_closed_today", t("kpi.events_closed_today", lang), c["events_closed_today"]),
+        kpis.Kpi("events_open", t("kpi.events_open", lang), c["events_open"], page=wall_links.target("events")),
+        kpis.Kpi("events_overdue", t("kpi.events_overdue", lang), c["events_overdue"], alert=True,
+                 page=wall_links.target("events")),
+        kpis.Kpi("events_closed_today", t("kpi.events_closed_today", lang), c["events_closed_today"],
+                 page=wall_links.target("events")),
         kpis.Kpi("grids_not_patrolled", t("kpi.grids_not_patrolled", lang), c["grids_not_patrolled"], alert=True,
-                 parts=(kpis.Part(t("kpi.grids_patrolled", lang), c["grids_patrolled"]),)),
+                 parts=(kpis.Part(t("kpi.grids_patrolled", lang), c["grids_patrolled"]),),
+                 page=wall_links.target("patrol")),
     ], link_page=None, params={}, lang=lang)

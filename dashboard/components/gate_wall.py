@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard.components import gate_data, kpis
+from dashboard.components import gate_data, kpis, wall_links
 from dashboard.i18n import extend, t
 
 extend({
@@ -20,6 +20,7 @@ def strip(url: str, version: int, code: str, on: dt.date, lang: str) -> None:
     half, _rest = st.columns([1, 1], gap="small")  # two cards as wide as the other rows' cards
     with half:
         kpis.strip([
-            kpis.Kpi("gate_entries", t("kpi.gate_entries", lang), c["entries"]),
-            kpis.Kpi("gate_fevers", t("kpi.gate_fevers", lang), c["fevers"], alert=True),
+            kpis.Kpi("gate_entries", t("kpi.gate_entries", lang), c["entries"], page=wall_links.target("gate")),
+            kpis.Kpi("gate_fevers", t("kpi.gate_fevers", lang), c["fevers"], alert=True,
+                     page=wall_links.target("symptoms") or wall_links.target("gate")),
         ], link_page=None, params={}, lang=lang)

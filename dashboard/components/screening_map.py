@@ -34,8 +34,10 @@ def coverage_class(households: np.ndarray, visited: np.ndarray) -> np.ndarray:
     return np.where(households <= 0, 3, out)
 
 
-def coverage_layer(buildings: pd.DataFrame, lang: str = "zh", *, dark: bool = True) -> folium.FeatureGroup:
-    """`buildings`: code, name, lon, lat, households, visited (geodata's per-building coverage)."""
+def coverage_layer(buildings: pd.DataFrame, lang: str = "zh", *, dark: bool = True,
+                   with_legend: bool = True) -> folium.FeatureGroup:
+    """`buildings`: code, name, lon, lat, households, visited (geodata's per-building coverage);
+    `with_legend=False` for a page that shows legends below the map (the phone's /my-grid)."""
     hh = buildings["households"].to_numpy(dtype=float)
     vis = buildings["visited"].to_numpy(dtype=float)
     cls = coverage_class(hh, vis)
@@ -60,7 +62,8 @@ def coverage_layer(buildings: pd.DataFrame, lang: str = "zh", *, dark: bool = Tr
                   [float(np.nanmax(xy[:, 1])), float(np.nanmax(xy[:, 0]))]]
     elements.GeoJsonLayer(packed_points(xy, compact_properties(records)),
                           {"styles": styles, "marker": "circle", "tip": tip}, bounds=bounds).add_to(fg)
-    legend(entries, t("scr.map.title", lang), dark=dark, position="bottomright").add_to(fg)
+    if with_legend:
+        legend(entries, t("scr.map.title", lang), dark=dark, position="bottomright").add_to(fg)
     return fg
 
 

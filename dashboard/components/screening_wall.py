@@ -5,6 +5,7 @@ import html
 
 import streamlit as st
 
+from dashboard.components import wall_links
 from dashboard.i18n import extend, t
 from geodata.fieldwork.screening import open_round_counts
 
@@ -22,6 +23,6 @@ def panel(store, path: str | None, lang: str) -> None:  # noqa: ANN001 — geoda
         return
     households, visited = int(rounds["households"].sum()), int(rounds["visited"].sum())
     share = f"{100 * visited / households:.0f}%" if households else "—"
-    st.html(f'<div class="gw-kpi" data-testid="scr-wall"><div class="gw-kpi-label">{html.escape(t("scr.wall.title", lang))}'
+    wall_links.card("wall-screening", "screening", f'<div class="gw-kpi" data-testid="scr-wall"><div class="gw-kpi-label">{html.escape(t("scr.wall.title", lang))}'
             f'</div><div class="gw-kpi-value">{share}</div><div class="gw-kpi-parts"><b>{visited:,}</b> / '
-            f'{households:,} · {html.escape(t("scr.wall.rounds", lang, n=len(rounds)))}</div></div>')
+            f'{households:,} · {html.escape(t("scr.wall.rounds", lang, n=len(rounds)))}</div></div>', lang)

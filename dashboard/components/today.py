@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import maps
+from dashboard.components import field_layers, maps
 from dashboard.components.cards import building_card
 from dashboard.i18n import extend, t
 from dashboard.mapview import building_layer, checkpoint_layer, control_state_styles, legend_html, unit_layer, unit_theme
@@ -189,6 +189,9 @@ def phone_map(store: Any, actor: Actor, unit: UnitRef, settings: Any, on: dt.dat
     if checkpoints is not None and len(checkpoints):
         groups.append(checkpoint_layer(checkpoints, lang))
     st.markdown(f"**{t('today.map', lang)}**")
+    more = field_layers.overlays(store, actor, unit, field_layers.choose("my_grid", lang), lang, dark=dark,
+                                 with_legend=False)  # events, places, screening coverage (issue 15)
+    groups, legends = groups + more[0], legends + more[1]
     maps.show(base, groups, key=MAP_KEY, height=420, on_click=_open_sheet)
     if legends:
         with st.expander(t("today.legend", lang), expanded=False):

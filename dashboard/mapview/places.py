@@ -22,8 +22,9 @@ def _style(colour: str) -> dict:
 
 
 def place_layer(places: pd.DataFrame, state_labels: dict[str, str], kind_labels: dict[str, str], *, lang: str,
-                dark: bool = True) -> folium.FeatureGroup:
-    """`places`: code, name, kind, state, staff_on_site, lon, lat (geodata.fieldwork.places.places_in)."""
+                dark: bool = True, with_legend: bool = True) -> folium.FeatureGroup:
+    """`places`: code, name, kind, state, staff_on_site, lon, lat (geodata.fieldwork.places.places_in);
+    `with_legend=False` for a page that shows legends below the map (the phone's /my-grid)."""
     states = list(STATE_COLOURS)
     records = [{"code": str(r.code), "n": str(r.name), "k": states.index(r.state) if r.state in states else 0,
                 "x": [kind_labels.get(r.kind, r.kind), state_labels.get(r.state, r.state), int(r.staff_on_site)]}
@@ -35,7 +36,9 @@ def place_layer(places: pd.DataFrame, state_labels: dict[str, str], kind_labels:
     fg = folium.FeatureGroup(name=t("pl.layer", lang), overlay=True, control=True, show=True)
     elements.Runtime().add_to(fg)
     elements.GeoJsonLayer(packed_points(xy, compact_properties(records)),
-                          {"styles": [_style(STATE_COLOURS[s]) for s in states], "tip": tip}).add_to(fg)
+                          {"styles": [_style(STATE_COLOURS[s]) for s in states], "marker": "circle", "tip": tip}).add_to(fg)
+    if not with_legend:
+        return fg
     counts = places["state"].value_counts() if len(places) else pd.Series(dtype=int)
     legend([LegendEntry(state_labels.get(s, s), STATE_COLOURS[s], int(counts.get(s, 0)), "circle") for s in states],
            t("pl.layer", lang), dark=dark, position="bottomleft").add_to(fg)

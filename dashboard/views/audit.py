@@ -20,7 +20,13 @@ from geodata.editing import changes
 from geodata.people import audit
 
 ACTIONS = ("", "building.update", "checkpoint.", "control.change", "unit.", "person.update", "household.update",
-           "observation.", "health_check.record", "case.", "persons.view", "export", "user.")
+           "observation.", "health_check.record", "case.", "persons.view", "export", "user.",
+           # field work (issue 15): every action on each kind of record
+           "event.", "patrol.", "team.", "screening.", "gate.", "pass.", "care.", "supplies.", "place.", "unowned.",
+           "symptom.")
+#: the field-work records (issue 15), beside the registers' (audit.RECORDS), named by changes.entity_words
+FIELD_KINDS = ("event", "patrol", "patrol_team", "screening_round", "care_visit", "supplies", "place",
+               "unowned_compound", "alert")
 
 
 def main() -> None:
@@ -35,11 +41,12 @@ def main() -> None:
         history_panel(v.store, actor, lang, default_code=code, default_entity=entity, key="gw-au-history")
         st.divider()
 
-    kinds = ["", *audit.RECORDS]
+    kinds = ["", *audit.RECORDS, *FIELD_KINDS]
     c1, c2, c3, c4, c5, c6 = st.columns([1, 1, 1.4, 1, 1, 0.8])
     who = c1.text_input(t("au.user", lang), value=state.param("user") or "", max_chars=64)
     kind = c2.selectbox(t("mg.entity", lang), kinds, index=kinds.index(entity) if entity in kinds else 0,
-                        format_func=lambda e: t("au.any", lang) if not e else entity_label(e, lang))
+                        format_func=lambda e: t("au.any", lang) if not e else
+                        entity_label(e, lang) if e in audit.RECORDS else changes.entity_words(e, lang))
     action = c3.selectbox(t("au.action", lang), ACTIONS, format_func=lambda a: changes.action_filter_words(a, lang) if a else t("au.any", lang),
                           index=ACTIONS.index(state.param("action")) if state.param("action") in ACTIONS else 0)
     since = c4.date_input(t("au.since", lang), value=state.param("since"), max_value=dt.date.today(),

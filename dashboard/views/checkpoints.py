@@ -22,6 +22,7 @@ from streamlit_folium import st_folium
 from dashboard import auth, state
 from dashboard.components import checkpoint_data as data
 from dashboard.components import checkpoint_map as cmap
+from dashboard.components import gate_card
 from dashboard.components.edit_text import plain
 from dashboard.components.maps import PlaceLabelsWhenStyled, fit_group
 from dashboard.i18n import extend, t
@@ -29,7 +30,7 @@ from dashboard.mapview import base_map
 from geodata.base.vocab import CHECKPOINT_KINDS, Level, label
 from geodata.checkpoints.coverage import (
     METHOD_ROAD,
-    ZONE_RANKS,
+    ZoneWords,
     compound_zones,
     distance_method,
     method_label,
@@ -55,7 +56,7 @@ extend({
                        "Showing the what-if draft ({n} changes, not saved); deltas are against the current state."),
     "cp.kpi.entrances": ("开放出入口", "Open entrances"),
     "cp.kpi.uncovered": ("未覆盖出入口", "Uncovered entrances"),
-    "cp.kpi.zone_uncovered": ("封控/管控区未覆盖", "Uncovered in sealed/controlled zones"),
+    "cp.kpi.zone_uncovered": ("{z}未覆盖", "Uncovered in {z}"),  # {z}: the active scheme's two upper levels
     "cp.kpi.posts": ("在岗卡点", "Staffed checkpoints"),
     "cp.kpi.people": ("值守人数/日", "People on duty a day"),
     "cp.kpi.norm": ("标准 {n}", "norm {n}"),
@@ -105,7 +106,7 @@ extend({
     "cp.uncovered_list": ("未覆盖的出入口", "Entrances nobody covers"),
     "cp.opt.zone": ("规划范围", "Plan for"),
     "cp.opt.zone.all": ("整个街道/区", "The whole area"),
-    "cp.opt.zone.controlled": ("仅封控区和管控区", "Sealed and controlled zones only"),
+    "cp.opt.zone.controlled": ("仅{z}", "{z} only"),
     "cp.opt.zone.drawn": ("地图上画的区域", "The zone drawn on the map"),
     "cp.opt.mode": ("目标", "Goal"),
     "cp.opt.mode.cover": ("最少卡点覆盖全部出入口", "Fewest checkpoints covering every entrance"),
@@ -172,7 +173,7 @@ extend({
     "cp.fig.entrances_open": ("开放出入口", "Open entrances"),
     "cp.fig.entrances_covered": ("已覆盖出入口", "Entrances covered"),
     "cp.fig.entrances_uncovered": ("未覆盖出入口", "Entrances uncovered"),
-    "cp.fig.zone_entrances_uncovered": ("封控/管控区未覆盖", "Uncovered in zones"),
+    "cp.fig.zone_entrances_uncovered": ("{z}未覆盖", "Uncovered in {z}"),
     "cp.fig.buildings_covered": ("覆盖楼栋", "Buildings covered"),
     "cp.fig.households_covered": ("覆盖户数", "Households covered"),
     "cp.fig.violations": ("违规", "Violations"),
@@ -254,7 +255,7 @@ def candidates(code: str) -> list[tuple[float, float]]:
 # --- KPI strip ----------------------------------------------------------------------------------------------
 
 
-def kpis(now: dict[str, Any], shown: dict[str, Any], lang: str, changed: bool) -> None:
+def kpis(now: dict[str, Any], shown: dict[str, Any], lang: str, changed: bool, zones: str = "") -> None:
     cols = st.columns(6)
     spec = [
         ("cp.kpi.entrances", "entrances_open", "off"),
@@ -267,7 +268,7 @@ def kpis(now: dict[str, Any], shown: dict[str, Any], lang: str, changed: bool) -
     for col, (key, fig, colour) in zip(cols, spec):
         delta = shown[fig] - now[fig] if changed else None
         with col:
-            st.metric(t(key, lang), f"{shown[fig]:,}", delta=None if not delta else f"{delta:+,}",
+            st.metric(t(key, lang, z=zones), f"{shown[fig]:,}", delta=None if not delta else f"{delta:+,}",
                       delta_color=colour, help=t("cp.kpi.norm", lang, n=f"{shown['norm_people_per_day']:,}")
                       if fig == "people_per_day" else None)
 
@@ -307,7 +308,7 @@ def map_panel(v: state.View, code: str, radius: float, ev, lang: str) -> None:
             with c1:
                 zs["rank"] = st.radio(t("cp.zone.rank", lang), (2, 1), horizontal=True,
                                       index=0 if zs["rank"] == 2 else 1, key="cp-zone-rank",
-                                      format_func=lambda r: ZONE_RANKS[r][2 if lang == "en" else 1])
+                                      format_func=lambda r: area.words.label(r, lang))
             with c2:
                 if st.button(t("cp.zone.close", lang), disabled=len(zs["vertices"]) < 3, key="cp-zone-close"):
                     zs["closed"] = True
@@ -325,7 +326,7 @@ def map_panel(v: state.View, code: str, radius: float, ev, lang: str) -> None:
     cps = ev.checkpoints
     selected = cps[cps["code"] == sel_code] if sel_code else None
     groups = [
-        cmap.zones_group(a.compounds, compound_zones(a), lang=lang, dark=dark),
+        cmap.zones_group(a.compounds, compound_zones(a), a.words, lang=lang, dark=dark),
         # above the zone fills (a road's name shows on hover), below every marker
         cmap.roads_group(data.roads_geojson(v.url, v.version, code, v.on, lang), lang=lang),
         cmap.uncovered_group(ev.coverage.entrances, ev.coverage.buildings, lang=lang, dark=dark),
@@ -407,6 +408,8 @@ def selected_panel(row: pd.Series, ev, norms: dict[str, Any], code: str, lang: s
     st.markdown(f"**{t('cp.selected', lang, name=plain(row['name']), code=plain(row['code']))}** · "
                 f"{label(CHECKPOINT_KINDS, row['kind'], lang)} · {int(row['staff_day'])}/{int(row['staff_night'])} · "
                 + t("cp.selected.covers", lang, e=len(cov["entrances"]), b=len(cov["buildings"]), h=f"{h:,}"))
+    if not str(row["code"]).startswith("NEW-"):
+        gate_card.today_line(row, lang)  # today's entries and fevers at it, as its card on /explore (issue 15)
     if mode == "move":
         st.caption(t("cp.selected.move_hint", lang))
         return
@@ -452,7 +455,7 @@ def violations_tab(ev, lang: str) -> None:
         t("cp.col.source", lang): rows["source"]}), hide_index=True, width="stretch", height=360)
 
 
-def coverage_tab(ev, n_roads: int, lang: str) -> None:
+def coverage_tab(ev, n_roads: int, words: ZoneWords, lang: str) -> None:
     cov = ev.coverage
     st.caption(distance_note(cov.method, n_roads, lang))
     f = cov.figures
@@ -473,7 +476,7 @@ def coverage_tab(ev, n_roads: int, lang: str) -> None:
         un = cov.entrances[~cov.entrances["covered"]]
         st.dataframe(pd.DataFrame({
             t("cp.col.code", lang): un["code"], t("cp.col.name", lang): un["name"],
-            t("cp.col.zone", lang): [t(f"cpmap.zone.{int(z)}", lang) for z in un["zone_rank"]],
+            t("cp.col.zone", lang): [words.label(z, lang) for z in un["zone_rank"]],
             t("cp.col.nearest", lang): un["nearest_code"], t("cp.col.distance", lang): un["nearest_m"]}),
             hide_index=True, width="stretch", height=320)
 
@@ -499,8 +502,8 @@ def optimise_tab(v: state.View, code: str, radius: float, lang: str) -> None:
         c1, c2 = st.columns(2)
         with c1:
             zone = st.selectbox(t("cp.opt.zone", lang), zone_choices,
-                                format_func=lambda z: t(f"cp.opt.zone.{z}", lang) if z in ("all", "controlled",
-                                                                                           "drawn") else names[z])
+                                format_func=lambda z: t(f"cp.opt.zone.{z}", lang, z=area.words.raised(lang))
+                                if z in ("all", "controlled", "drawn") else names[z])
             mode = st.radio(t("cp.opt.mode", lang), ("cover", "people", "k", "budget"),
                             format_func=lambda m: t(f"cp.opt.mode.{m}", lang))
             k = st.number_input(t("cp.opt.k", lang), min_value=1, value=10, step=1)
@@ -643,7 +646,8 @@ def plans_tab(v: state.View, code: str, radius: float, ev, actor: Actor | None, 
                              format_func=lambda c: f"{c} {names[c]}", key=f"cp-cmp-{code}")
     if compare:
         table = data.comparison(v.url, state.data_version(v.url), code, v.on, tuple(compare))
-        table.index = [t(f"cp.fig.{i}", lang) for i in table.index]
+        zones = data.area(v.url, v.version, code, v.on).words.raised(lang)
+        table.index = [t(f"cp.fig.{i}", lang, z=zones) for i in table.index]
         table.columns = [t("cp.current", lang) if c == "current" else c for c in table.columns]
         st.dataframe(table, width="stretch")
 
@@ -727,7 +731,7 @@ def main() -> None:
     changed = bool(items) or wkt is not None
     ev = data.evaluation(v.url, v.version, code, v.on, radius, data.items_json(items), wkt, zs["rank"]) \
         if changed else now
-    kpis(now.figures, ev.figures, lang, changed)
+    kpis(now.figures, ev.figures, lang, changed, area.words.raised(lang))
     st.caption(t("cp.whatif_note", lang, n=len(items) + (1 if wkt else 0)) if changed else t("cp.current_note", lang))
 
     map_panel(v, code, radius, ev, lang)
@@ -737,7 +741,7 @@ def main() -> None:
     with tabs[0]:
         violations_tab(ev, lang)
     with tabs[1]:
-        coverage_tab(ev, roads_inside(area), lang)
+        coverage_tab(ev, roads_inside(area), area.words, lang)
     with tabs[2]:
         optimise_tab(v, code, radius, lang)
     with tabs[3]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-import folium
 import pandas as pd
 import streamlit as st
 
@@ -20,6 +19,7 @@ from dashboard.components.edit_text import plain
 from dashboard.components.field_forms import PHONE_CSS, event_fields, level_label, local_time
 from dashboard.components.refusals import show_refusal
 from dashboard.i18n import extend, t
+from dashboard.mapview.events import event_layer
 from geodata.base.problems import Refusal
 from geodata.fieldwork import events, patrols
 from geodata.people import authority
@@ -184,12 +184,10 @@ def event_map(frame: pd.DataFrame, lang: str) -> None:
     bounds = (points["lon"].min() - 0.002, points["lat"].min() - 0.002, points["lon"].max() + 0.002,
               points["lat"].max() + 0.002)
     base = maps.frame_base(bounds, settings=v.settings, outline=None)
-    fg = folium.FeatureGroup(name="events")
-    for row in points.to_dict("records"):
-        colour = "#D55E00" if row["overdue"] else "#E69F00" if row["urgency"] == "urgent" else "#0072B2"
-        folium.CircleMarker([row["lat"], row["lon"]], radius=9, color=colour, fill=True, fill_opacity=0.85,
-                            tooltip=html.escape(_row_label(pd.Series(row), lang))).add_to(fg)
-    st.caption(t("ev.legend", lang))
+    en = lang == "en"
+    # the one open-events layer, shared with /explore and /my-grid (dashboard/mapview/events.py)
+    fg = event_layer(points, {k: w[en] for k, w in events.KINDS.items()},
+                     {k: w[en] for k, w in events.LEVEL_NAMES.items()}, lang=lang, dark=not v.settings.tile_url)
     maps.show(base, [fg, maps.fit_group(bounds)], key="gw-ev-map", height=420)
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data, prefetch, state
-from dashboard.components import cards, controls, kpis, lift, maps, tables
+from dashboard.components import cards, controls, field_layers, gate_card, kpis, lift, maps, tables
 from dashboard.components.breadcrumb import breadcrumb, level_label
 from dashboard.components.edit_text import plain
 from dashboard.i18n import t
@@ -160,9 +160,12 @@ def main() -> None:
     kids = data.children(v.url, v.version, unit.code, v.on, v.lang)
     own = data.unit_row(v.url, v.version, crumbs, v.on, v.lang)
     theme = state.theme("situation" if data.has_situation(kids) else "observations")
+    layers: list[str] = []
     if not v.kiosk:
         with st.sidebar:
             controls.theme(theme, lang)
+            if unit.level >= Level.STREET:  # field work's layers (issue 15): read for the unit in view only
+                layers = field_layers.choose("explore", lang)
 
     polygons, buildings, checkpoints = map_frames(v, unit, kids, own)
     wanted = state.param("building")
@@ -201,6 +204,7 @@ def main() -> None:
             groups += maps.selected_group(opened)
             if unit.level >= Level.STREET:
                 groups += maps.flags_group(data.flags(v.url, v.version, unit.code, v.on), lang=lang, dark=dark)
+            groups += field_layers.overlays(v.store, auth.current_actor(), unit, layers, lang, dark=dark)[0]
             maps.show(base, groups, key=MAP_KEY, height=MAP_HEIGHT, on_click=remember_click)
         st.caption(t("explore.hint", lang))
     with right:
@@ -214,6 +218,7 @@ def main() -> None:
         elif checkpoint is not None:
             street = next((c.code for c in crumbs if c.level == Level.STREET), None)
             cards.checkpoint_card(checkpoint, street_code=street, lang=lang)
+            gate_card.today_line(checkpoint, lang)  # today's entries and fevers at it (issue 15, counts)
         if opened is not None:
             st.page_link(PAGE, label=t("card.close", lang), query_params=state.carried_params(code=unit.code))
         else:

@@ -20,6 +20,7 @@ from geodata.base.vocab import (
     CONTROL_STATES,
     OBSERVATION_KINDS,
     ROLES,
+    SEAL_BASES,
     Term,
     label,
 )
@@ -118,6 +119,7 @@ MORE_FIELDS: dict[str, tuple[str, str]] = {
     "layer": ("图层", "layer"), "account": ("账号", "account"), "name": ("名称", "name"),
     "cadre_signed_by": ("包保干部签字", "cadre's signature"), "medic_signed_by": ("包保医务人员签字", "medic's signature"),
     "source_case": ("来源病例", "source case"), "cases": ("病例", "cases"), "rule": ("规则", "rule"),
+    "basis": ("封锁依据", "basis of the sealing"),  # 封锁 / 硬隔离 (vocab.SEAL_BASES, issue 14 point 5)
     "is_24h": ("24小时值守", "24 h"), "staff_day": ("白班人数", "day staff"), "staff_night": ("夜班人数", "night staff"),
     # field work (issue 15)
     "text": ("内容", "text"), "urgency": ("紧急程度", "urgency"), "tier": ("分级", "tier"),
@@ -131,7 +133,7 @@ MORE_FIELDS: dict[str, tuple[str, str]] = {
 #: bookkeeping a reader does not need: internal ids, paths, versions, geometry
 HIDDEN = frozenset({"id", "path", "version", "geom", "geometry", "rank", "expires_at", "trigger", "cluster_cases"})
 #: fields whose values are vocabulary codes
-VOCABS: dict[str, dict[str, Term]] = {"control_state": CONTROL_STATES, "state": CONTROL_STATES}
+VOCABS: dict[str, dict[str, Term]] = {"control_state": CONTROL_STATES, "state": CONTROL_STATES, "basis": SEAL_BASES}
 KIND_VOCABS: dict[str, dict[str, Term]] = {"observation": OBSERVATION_KINDS, "case": CASE_KINDS,
                                           "checkpoint": CHECKPOINT_KINDS}
 
