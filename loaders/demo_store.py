@@ -18,6 +18,7 @@ from loaders.demo.care import build_care
 from loaders.demo.screening import build_screening
 from loaders.demo.symptoms import build_symptoms
 from loaders.demo.gate import build_gate
+from loaders.demo.seal_basis import build_seal_basis
 
 LAYER_OF_LEVEL = {int(level): name for name, level in UNIT_LAYERS.items()}
 
@@ -48,6 +49,7 @@ def store_demo(store: Store, city, *, scale: str, seed: int, log: Callable[[str]
                 create_user(ctx, u.username, u.display_name, u.role, u.scope_code, u.password)
 
         step("users", users)
+        step("seal_basis", lambda: build_seal_basis(ctx, city))  # 封锁 / 硬隔离 of each sealing (loaders.demo.seal_basis)
         step("symptoms", lambda: build_symptoms(ctx, city))  # symptom alerts open, overdue, followed up (issue 14)
         step("events", lambda: store_events(ctx, city))  # events and patrols (issue 15)
         step("care", lambda: build_care(ctx, city))  # care visits, supplies, places, 无主小区 (loaders.demo.care)

@@ -10,7 +10,8 @@ import streamlit as st
 
 from dashboard.components.breadcrumb import level_label
 from dashboard.i18n import MISSING, t
-from geodata.base.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, CONTROL_STATES, LEADER_TITLES, Level, label
+from geodata.base.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, CONTROL_STATES, LEADER_TITLES, Level, \
+    control_label, label
 from geodata.checkpoints.rules import staffing_text
 from geodata.people import authority
 from geodata.people.scope import sees_staff_contacts
@@ -65,6 +66,13 @@ def leader_title(level: int, lang: str) -> str:
     return t("leader", lang) if pair is None else (pair[1] if lang == "en" else pair[0])
 
 
+def _own_control_rows(level: int, row: pd.Series | None, lang: str) -> list[tuple]:
+    """A compound's / natural village's own control state, a sealing named by its basis (封锁 / 硬隔离)."""
+    if level != Level.COMPOUND or row is None or not isinstance(row.get("control_state"), str):
+        return []
+    return [(t("card.control", lang), control_label(row.get("control_state"), row.get("control_basis"), lang))]
+
+
 def unit_card(name: str, code: str, level: int, totals: Mapping[str, int], row: pd.Series | None,
               entrances_open: int | None, *, lang: str) -> None:
     """The unit in view: who is responsible, how many live here, who is under observation, checkpoints."""
@@ -85,6 +93,7 @@ def unit_card(name: str, code: str, level: int, totals: Mapping[str, int], row: 
         (t("new_cases_today", lang), _num(g("new_cases_today"))),
         (t("releases_due_today", lang), _num(g("releases_due_today"))),
         (t("releases_overdue", lang), _num(g("releases_overdue"))),
+        *_own_control_rows(level, row, lang),
         # 封锁/硬隔离: buildings and natural villages; 疫点 apart, not locked down (issue 14 points 5, 12)
         (t("locked_down", lang), f"{_num(g('locked_down'))}（{t('kpi.locked_down.buildings', lang)} "
                                  f"{_num(g('sealed_buildings'))} · {t('kpi.locked_down.villages', lang)} "
@@ -103,7 +112,7 @@ def unit_card(name: str, code: str, level: int, totals: Mapping[str, int], row: 
 
 def building_card(b: pd.Series, *, lang: str) -> None:
     """A building: address, its head (楼栋长) and phone, residents, control state and reason, observations, cases."""
-    state = label(CONTROL_STATES, b.get("control_state"), lang) or MISSING
+    state = control_label(b.get("control_state"), b.get("control_basis"), lang) or MISSING  # 封锁 / 硬隔离 by basis
     floors = f"{_num(b.get('floors'))} / {_num(b.get('stair_units'))}"
     rows = [
         (t("address", lang), _text(b.get("address")), WIDE),

@@ -29,15 +29,12 @@ from dashboard.mapview import (
 )
 from dashboard.mapview.geojson import compact_properties, packed_points
 from dashboard.mapview.themes import OKABE_ITO
-from geodata.base.vocab import CONTROL_STATES, ROAD_KINDS, label
-from geodata.checkpoints.coverage import ZONE_RANKS
+from geodata.base.vocab import ROAD_KINDS, control_label, label
+from geodata.checkpoints.coverage import ZONE_CODES, ZoneWords
 from geodata.checkpoints.rules import RULES
 
 extend({
     "cpmap.zones": ("管控分区", "Control zones"),
-    "cpmap.zone.0": ("防范区", "Prevention"),
-    "cpmap.zone.1": ("管控区", "Controlled"),
-    "cpmap.zone.2": ("封控区", "Sealed"),
     "cpmap.uncovered": ("未覆盖", "Not covered"),
     "cpmap.uncovered_entrances": ("未覆盖出入口", "Entrances nobody covers"),
     "cpmap.uncovered_buildings": ("未覆盖楼栋/自然村", "Buildings/villages nobody covers"),
@@ -96,20 +93,23 @@ def _texts(frame: pd.DataFrame, col: str) -> list[str]:
     return ["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in frame[col].tolist()]
 
 
-def zones_group(compounds: pd.DataFrame, zone_rank: pd.Series, *, lang: str, dark: bool) -> folium.FeatureGroup:
-    """Compound polygons filled by zone (prevention faint, controlled orange, sealed vermillion)."""
+def zones_group(compounds: pd.DataFrame, zone_rank: pd.Series, words: ZoneWords, *, lang: str,
+                dark: bool) -> folium.FeatureGroup:
+    """Compound polygons filled by zone (prevention faint, controlled orange, sealed vermillion), each rank named
+    by the active scheme (`words`, geodata.checkpoints.coverage.zone_words)."""
     frame = compounds.copy()
     rank = frame["code"].map(zone_rank).fillna(0).astype(int).to_numpy()
     frame["level"] = 6
-    frame["situation_code"] = [ZONE_RANKS[r][0] for r in rank]
-    frame["situation_label"] = [t(f"cpmap.zone.{r}", lang) for r in rank]
+    frame["situation_code"] = [ZONE_CODES[r] for r in rank]
+    frame["situation_label"] = [words.label(r, lang) for r in rank]
     frame["situation_color"] = [ZONE_COLORS[r] for r in rank]
-    frame["situation_reason"] = [label(CONTROL_STATES, s, lang) for s in frame["control_state"]]
+    bases = frame["control_basis"] if "control_basis" in frame.columns else [None] * len(frame)
+    frame["situation_reason"] = [control_label(s, b, lang) for s, b in zip(frame["control_state"], bases)]
     cfg = theme_config()
     base = cfg["unit"]
     styles = tuple({**base, "fillColor": ZONE_COLORS[r], "fillOpacity": 0.12 if r == 0 else 0.45} for r in (0, 1, 2))
     counts = np.bincount(rank, minlength=3)
-    entries = tuple(LegendEntry(t(f"cpmap.zone.{r}", lang), ZONE_COLORS[r], int(counts[r])) for r in (2, 1, 0))
+    entries = tuple(LegendEntry(words.label(r, lang), ZONE_COLORS[r], int(counts[r])) for r in (2, 1, 0))
     theme = UnitTheme("zones", t("cpmap.zones", lang), rank.astype(np.int64), styles, entries, config=cfg, dark=dark)
     fg = unit_layer(frame, theme, lang=lang, label=False, figures=False, name=t("cpmap.zones", lang))
     legend(entries, t("cpmap.zones", lang), dark=dark, position="bottomleft").add_to(fg)

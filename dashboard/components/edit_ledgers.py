@@ -20,7 +20,7 @@ from dashboard.components.edit_common import hold, pick_index, reload_button, sa
 from dashboard.components.edit_text import plain
 from dashboard.i18n import t
 from geodata.base.layers import STAFF_MAX
-from geodata.base.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, CONTROL_STATES, label
+from geodata.base.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, CONTROL_STATES, control_label, label
 from geodata.editing import records as editing
 from geodata.people import scope
 from geodata.reporting import access
@@ -109,7 +109,8 @@ def buildings(store: Any, actor: Actor, unit: UnitRef, on: dt.date, lang: str) -
         st.info(t("mg.no_buildings", lang))
         return
     current = pd.DataFrame(frame[["code", *BUILDING_FIELDS, "version"]]).copy()
-    current["control_state"] = frame["control_state"].map(lambda c: label(CONTROL_STATES, c, lang))
+    current["control_state"] = [control_label(c, b, lang) for c, b in  # a sealing by its basis: 封锁 / 硬隔离
+                                zip(frame["control_state"], frame.get("control_basis", [None] * len(frame)))]
     for c in ("floors", "stair_units", "households", "population", "party_members", "vulnerable"):
         current[c] = current[c].astype("Int64")
     config = {

@@ -18,6 +18,7 @@ from dashboard.components.edit_common import save
 from dashboard.components.edit_text import plain
 from dashboard.i18n import extend, t
 from geodata.base.problems import PermissionDenied, Rejected
+from geodata.base.vocab import control_label
 from geodata.people import authority
 from geodata.situation.control import ASSESSMENT_CONCLUSIONS, DECISION_COMMAND, LiftCheck, decide_lift, \
     lift_status, record_expert_assessment
@@ -77,7 +78,9 @@ def panel(store: Any, code: str, lang: str) -> None:
     if not check.guarded and norm.empty:
         return
     with st.container(border=True, key=f"gw-lift-{code}"):
-        st.markdown(f"**{t('lift.title', lang)}**")
+        # what is lifted, by its basis: 封锁 (by hand) / 硬隔离 (the rules) / 疫点 (vocab.control_label)
+        state = f" · {plain(control_label(check.state, check.basis, lang))}" if check.guarded else ""
+        st.markdown(f"**{t('lift.title', lang)}**{state}")
         if len(norm):
             row = norm.iloc[0]
             text = t("lift.norm", lang, done=int(row["done_today"]), required=int(row["required"]))

@@ -49,7 +49,7 @@ from dashboard.mapview.themes import (
     theme_config,
     unit_theme,
 )
-from geodata.base.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, LEADER_TITLES, Level, label
+from geodata.base.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, LEADER_TITLES, Level, control_label, label
 
 OUTLINE_PANE = ("gw-outline", 420)  # above the unit fills (overlayPane 400), below markers (600)
 
@@ -306,14 +306,20 @@ def building_layer(
     codes, names = _texts(buildings, "code"), _texts(buildings, "name")
     figures = _numbers(buildings, BUILDING_FIGURES)
     texts = [_texts(buildings, c) for c in ("leader_name", "leader_phone", "address")]
+    # a sealing named by its basis under the state's badge: 封锁 (by hand) or 硬隔离 (the rules), vocab.control_label
+    bases = _texts(buildings, "control_basis")
+    raw_states = _texts(buildings, "control_state")
+    basis = [t("tip.seal_basis", lang, b=control_label(s, b, lang)) if s == "sealed" and b else None
+             for s, b in zip(raw_states, bases)]
     records = [
         {"code": codes[i], "b": 1, "n": names[i], "k": int(states[i]), "r": int(radius[i]), "v": figures[i],
-         "x": [texts[0][i] or None, texts[1][i] or None, texts[2][i] or None]}
+         "x": [texts[0][i] or None, texts[1][i] or None, texts[2][i] or None], "s": basis[i]}
         for i in range(len(buildings))
     ]
     badge = [[e.label, e.color] for e in styles.legend] + [[MISSING, None]]
     tip = {
         "badges": [["k", badge]],
+        "sub": "s",
         "rows": [
             [t("obs_total", lang), [["v", 0, ""]]],
             [t("cases", lang), [["v", 1, ""]]],

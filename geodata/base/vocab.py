@@ -85,6 +85,14 @@ CONTROL_STATES = _vocab(
     Term("lifted", "已解除", "Lifted", ("解除", "解封")),
 )
 
+# The basis of a `sealed` control state (issue 14 point 5; one state, two words on screen): 封锁 — "宿舍(公寓)、楼栋等
+#防控区域封锁" on the health commission's advice (000 §3(一)4), set by hand; 硬隔离 — a natural village with a confirmed
+# case ("封闭式硬隔离", 000 §1(三)) or a cluster's 楼宇、院落 (000 §3(二)), set by the rules (geodata.situation.control)
+SEAL_BASES = _vocab(
+    Term("lockdown", "封锁", "Lockdown", ("楼栋封锁", "宿舍封锁")),
+    Term("hard_isolation", "硬隔离", "Hard isolation", ("封闭式硬隔离",)),
+)
+
 # Observation (quarantine/isolation) kinds (domain file §2.5)
 OBSERVATION_KINDS = _vocab(
     Term("home", "居家医学观察", "Home observation", ("居家隔离", "居家观察", "居家", "居家隔离医学观察",
@@ -167,6 +175,15 @@ def label(vocab: dict[str, Term], code: str | None, lang: str = "zh") -> str:
     if term is None:
         return str(code)
     return term.zh if lang == "zh" else term.en
+
+
+def control_label(state: str | None, basis: str | None = None, lang: str = "zh") -> str:
+    """A control state as people read it: a sealed building/village by the basis of its sealing (封锁 / 硬隔离,
+    SEAL_BASES), any other by its state; a sealing with no recorded basis (before 0015_seal_basis, or from a file)
+    keeps "封锁/硬隔离"."""
+    if state == "sealed" and basis in SEAL_BASES:
+        return label(SEAL_BASES, basis, lang)
+    return label(CONTROL_STATES, state, lang)
 
 
 def parse_term(vocab: dict[str, Term], value: object) -> str | None:

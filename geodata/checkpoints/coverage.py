@@ -16,7 +16,8 @@ chunked Dijkstra pass from the posts over the area's network (built once per are
 Zones (domain file §2.1–§2.3, §8): a compound under 封锁/疫点 is *sealed* (rank 2), under 封闭管理 *controlled*
 (rank 1); a community at situation rank 2/1 (S2/S1, or 封控区/管控区 in the national scheme) makes its compounds
 sealed/controlled; everything else is *prevention* (rank 0). A drawn what-if zone raises the compounds and
-entrances inside it to its rank.
+entrances inside it to its rank. The ranks are named to people by the active map scheme (`zone_words`,
+`Area.words`): the national zone words only when that scheme is chosen.
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ from geodata.checkpoints.roadnet import nearest as walk_nearest
 from geodata.checkpoints.roadnet import within as walk_within
 from geodata.checkpoints.roads import ROAD_MARGIN_M, margin_for, no_roads, roads_near, walking_network
 from geodata.checkpoints.rules import is_staffed, staffing_status
-from geodata.situation.risk import situation
+from geodata.situation.risk import scheme_legend, situation
 from geodata.store.frames import WGS84, read_frame, wkb_sql
 from geodata.store.hierarchy import path_upper_bound, unit_by_code
 from geodata.store.models import Unit
@@ -52,8 +53,9 @@ from geodata.store.rules_config import DEFAULTS, get_setting
 #: [DERIVED] The seeds give no radius: 150 m is about what one post watches along a street; change per city.
 PLANNING_DEFAULTS: dict[str, Any] = DEFAULTS["checkpoint_planning"]
 
-ZONE_RANKS = {0: ("prevention", "防范区", "Prevention"), 1: ("controlled", "管控区", "Controlled"),
-              2: ("sealed", "封控区", "Sealed")}
+#: the planner's zone ranks by a scheme-neutral code; how a rank is *named* to people is the active map scheme's
+#: (`zone_words`): 防范区/管控区/封控区 are national words absent from the seeds (§2.1), shown only under that scheme
+ZONE_CODES = {0: "prevention", 1: "controlled", 2: "sealed"}
 #: compound control state → zone rank (§2.3)
 STATE_ZONE = {"sealed": 2, "epidemic_spot": 2, "closed": 1}
 METHOD_STRAIGHT = "straight"
@@ -61,6 +63,39 @@ METHOD_ROAD = "road"
 #: how each distance is named to people (zh, en)
 METHOD_LABELS = {METHOD_ROAD: ("沿道路步行距离", "walking distance along roads"),
                  METHOD_STRAIGHT: ("直线距离", "straight-line distance")}
+
+
+@dataclass(frozen=True)
+class ZoneWords:
+    """How the planner names its zone ranks 0/1/2: the level names of a map scheme (rank order, lowest first).
+
+    Under the "zones" scheme that is 防范区/管控区/封控区; under the seeds' ladder S0/S1/S2's own names (未发现病例/
+    出现病例/社区传播), under "risk" 低/中/高风险 — never the national zone words when that scheme is not chosen
+    (issue 14 point 5, domain file §2.1: the seeds have no 封控/管控/防范)."""
+
+    scheme: str
+    zh: tuple[str, str, str]
+    en: tuple[str, str, str]
+
+    def label(self, rank: int, lang: str = "zh") -> str:
+        return (self.en if lang == "en" else self.zh)[int(rank)]
+
+    def raised(self, lang: str = "zh") -> str:
+        """The ranks the zone rule watches (2 and 1), highest first: "封控区/管控区", "社区传播/出现病例" …"""
+        return f"{self.label(2, lang)}/{self.label(1, lang)}"
+
+
+def zone_words(session: Session, scheme: str | None = None) -> ZoneWords:
+    """The planner's zone labels for the active (or the named) map scheme — the one place pages and rule texts
+    ask (geodata.situation.risk.scheme_legend holds the scheme's levels)."""
+    zh = tuple(lab for _, lab, _ in scheme_legend(session, scheme, "zh"))
+    en = tuple(lab for _, lab, _ in scheme_legend(session, scheme, "en"))
+    return ZoneWords(scheme or get_setting(session, "schemes")["active"], zh, en)  # type: ignore[arg-type]
+
+
+#: until an area is read from a database: the seeds' ladder, the default scheme (geodata.store.rules_config)
+SEED_WORDS = ZoneWords("seeds", *(tuple(DEFAULTS["schemes"]["available"]["seeds"]["levels"][r][lang]
+                                        for r in ("0", "1", "2")) for lang in ("zh", "en")))
 
 
 def planning_setting(session: Session) -> dict[str, Any]:
@@ -130,6 +165,7 @@ class Area:
     road_margin_m: float = ROAD_MARGIN_M  # walks up to twice this are exact (geodata.checkpoints.roads)
     # the walking network, built on first use; `replace` hands the same dict to every what-if copy of the area
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    words: ZoneWords = SEED_WORDS  # how its zone ranks are named: the active map scheme's (`zone_words`)
 
     def with_checkpoints(self, checkpoints: pd.DataFrame) -> "Area":
         return replace(self, checkpoints=checkpoints)
@@ -159,7 +195,8 @@ def load_area(session: Session, code: str, on: dt.date | None = None, *, days: i
     epsg = metric_epsg(unit.label_lon)
 
     units = read_frame(session, (
-        f"SELECT id, code, name, level, kind, path, control_state, households, population, label_lon AS lon, "
+        f"SELECT id, code, name, level, kind, path, control_state, control_basis, households, population, "
+        f"label_lon AS lon, "
         f"label_lat AS lat, {wkb_sql(session, 'geom')} AS geom FROM units "
         f"WHERE path >= :lo AND path < :hi AND level IN (:comm, :comp) ORDER BY code"),
         {**rng, "comm": int(Level.COMMUNITY), "comp": int(Level.COMPOUND)})
@@ -220,7 +257,7 @@ def load_area(session: Session, code: str, on: dt.date | None = None, *, days: i
     return Area(code=unit.code, name=unit.name, level=unit.level, path=unit.path, geom=unit.geom, on=on, epsg=epsg,
                 norms=get_setting(session, "staffing"), communities=comms, compounds=comps,
                 checkpoints=cps, buildings=bl, shifts=shifts,
-                planning=setting, roads=roads, road_margin_m=margin)
+                planning=setting, roads=roads, road_margin_m=margin, words=zone_words(session))
 
 
 def with_roads_for(session: Session, area: Area, radius_m: float) -> Area:

@@ -48,8 +48,9 @@ RULES: dict[str, tuple[str, str, str]] = {
                      "000_7bd660b113904959.txt §1; 001_7a5a7b7568cbf5a5.txt §十四"),
     "unstaffed": ("开放卡点无人值守", "open checkpoint with nobody on duty",
                   "000_7bd660b113904959.txt §1 24小时不间断值守"),
-    "uncovered_entrance": ("封控/管控区开放出入口无在岗卡点覆盖", "open entrance of a sealed/controlled zone that no "
-                           "staffed checkpoint covers", "000_7bd660b113904959.txt §1 无死角布防"),
+    # scheme-neutral name: the zone's own words (封控区/管控区, 出现病例 …) are in each row's detail (Area.words)
+    "uncovered_entrance": ("须布防区域开放出入口无在岗卡点覆盖", "open entrance of an area to be guarded (the two "
+                           "upper levels) that no staffed checkpoint covers", "000_7bd660b113904959.txt §1 无死角布防"),
     "shift_gap": ("24小时值守排班有空档", "gap in the 24-hour roster", "000_7bd660b113904959.txt §1 24小时轮流值班"),
     "shift_under": ("排班人数低于标准", "rostered shift below the staffing norm",
                     "000_7bd660b113904959.txt §1; 001_7a5a7b7568cbf5a5.txt §十四"),

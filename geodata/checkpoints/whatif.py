@@ -4,8 +4,8 @@ map or on a plan's items, and a plan judged before anything is written.
 Rules (`check_rules`) — each violation a row with the rule, the checkpoint/compound, a place on the map, details
 and the seed it comes from:
   single_entrance, understaffed, unstaffed, shift_gap, shift_under  (geodata.checkpoints.rules, pure frame rules)
-  uncovered_entrance: an open entrance of a sealed/controlled zone that no staffed checkpoint covers within the
-  radius (geodata.checkpoints.coverage).
+  uncovered_entrance: an open entrance of a sealed/controlled zone (rank 2/1, named by the active scheme:
+  `Area.words`) that no staffed checkpoint covers within the radius (geodata.checkpoints.coverage).
 
 What-if: `apply_items` turns the area's checkpoints and roster into what they would be after a plan's items
 (`PlanItem`: add, move, open, close, staff); `evaluate` judges that state by the rules and coverage. The optimiser
@@ -39,8 +39,7 @@ def check_rules(area: Area, checkpoints: pd.DataFrame | None = None, *, cov: Cov
     cov = cov or coverage(area, radius_m, cps)
     ent = cov.entrances
     bad = ent[(ent["zone_rank"] >= 1) & ~ent["covered"]]
-    zone_zh = {1: "管控区", 2: "封控区"}
-    zone_en = {1: "controlled", 2: "sealed"}
+    words = area.words  # the active scheme's names of the ranks (封控区/管控区 only under that scheme)
     how_zh = "沿道路步行 " if cov.method == METHOD_ROAD else "直线 "
     how_en = " walking along roads" if cov.method == METHOD_ROAD else " in a straight line"
     parts = [
@@ -48,8 +47,8 @@ def check_rules(area: Area, checkpoints: pd.DataFrame | None = None, *, cov: Cov
         cp_rules.staffing_violations(cps[cps["status"] == "open"], area.norms),
         cp_rules.violation_rows(
             "uncovered_entrance", bad,
-            [f"{zone_zh[int(z)]}出入口，{how_zh}{cov.radius_m:.0f} 米内无在岗卡点" for z in bad["zone_rank"]],
-            [f"{zone_en[int(z)]} zone entrance, no staffed checkpoint within {cov.radius_m:.0f} m{how_en}"
+            [f"出入口（{words.label(z, 'zh')}），{how_zh}{cov.radius_m:.0f} 米内无在岗卡点" for z in bad["zone_rank"]],
+            [f"entrance ({words.label(z, 'en')}), no staffed checkpoint within {cov.radius_m:.0f} m{how_en}"
              for z in bad["zone_rank"]]),
         cp_rules.shift_violations(cps, shifts, area.norms, area.on, days),
     ]

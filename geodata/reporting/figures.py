@@ -39,6 +39,7 @@ def _child_of(paths: pd.Series, depth: int) -> pd.Series:
 
 def _units_where(session: Session, where: str, params: dict, title_level: int | None) -> gpd.GeoDataFrame:
     sql = (f"SELECT u.id, u.code, u.name, u.level, u.path, u.kind, u.leader_name, u.leader_phone, u.control_state, "
+           f"u.control_basis, "
            f"p.code AS parent_code, p.name AS parent_name, "
            f"{wkb_sql(session, 'u.geom')} AS geom, s.* FROM units u LEFT JOIN unit_stats s ON s.unit_id = u.id "
            f"LEFT JOIN units p ON p.id = u.parent_id WHERE {where} ORDER BY u.code")
@@ -245,7 +246,8 @@ def buildings_in(session: Session, unit: UnitRef, on: dt.date) -> gpd.GeoDataFra
     params = {**_range(unit.path), "on": on}
     frame = pd.read_sql_query(text(
         "SELECT b.id, b.code, b.name, b.address, b.households, b.population, b.party_members, b.vulnerable, "
-        "b.leader_name, b.leader_phone, b.control_state, b.control_reason, b.lon, b.lat, b.floors, b.stair_units "
+        "b.leader_name, b.leader_phone, b.control_state, b.control_reason, b.control_basis, b.lon, b.lat, b.floors, "
+        "b.stair_units "
         "FROM buildings b WHERE b.path >= :lo AND b.path < :hi ORDER BY b.code"), conn, params=params)
     obs = pd.read_sql_query(text(
         "SELECT p.building_id AS id, count(*) AS obs_total FROM observations o JOIN persons p ON p.id = o.person_id "

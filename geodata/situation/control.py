@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geodata.base.problems import PermissionDenied, Problem, Rejected
-from geodata.base.vocab import CONTROL_STATES, Level, parse_term
+from geodata.base.vocab import CONTROL_STATES, SEAL_BASES, Level, parse_term
 from geodata.people import authority, scope
 from geodata.situation.disinfection import refresh_shortfall_alerts
 from geodata.situation.history import CONTROL_ACTION, compound_control_as_of, state_counts
@@ -44,6 +44,11 @@ SEVERITY = {"normal": 0, "lifted": 0, "closed": 1, "epidemic_spot": 2, "sealed":
 #: states that only a lift decision ends (§2.2 响应终止)
 GUARDED = frozenset({"epidemic_spot", "sealed"})
 assert GUARDED == frozenset(SEALED_STATES)
+#: the basis a rule's sealing records (vocab.SEAL_BASES): the rules seal by 硬隔离 — a natural village with a confirmed
+#: case (000 §1(三) 封闭式硬隔离) and a cluster's buildings (000 §3(二) 楼宇、院落); a sealing by hand is 封锁 unless the
+#: person says otherwise (000 §3(一)4: 楼栋等防控区域封锁 on the health commission's advice)
+RULE_BASIS = {"village_case_sealed": "hard_isolation", "cluster_hard_isolation": "hard_isolation"}
+MANUAL_BASIS = "lockdown"
 #: the action of geodata.people.authority that sets a target's control state: the edit of its own record (so /my-grid's
 #: building form and this command answer alike, §5.3)
 EDIT_ACTIONS = {"building": "edit.building", "compound": "edit.unit"}
@@ -61,22 +66,26 @@ class ControlChange:
 
 
 def _change(ctx: WriteContext, target: Target, state: str, on: dt.date, reason: str, rule: str,
-            cases: Iterable[str] = ()) -> ControlChange | None:
-    """Write a state change: row, counter, event. No-op when the state is already `state`."""
+            cases: Iterable[str] = (), basis: str | None = None) -> ControlChange | None:
+    """Write a state change: row, counter, event. No-op when the state is already `state`. A sealing records its
+    basis (封锁 / 硬隔离) on the row and in the event; any other state clears it."""
     old, old_since, old_reason = target.state, target.since, target.row.control_reason
+    old_basis = target.row.control_basis
     if old == state:
         return None
+    basis = (basis or RULE_BASIS.get(rule, MANUAL_BASIS)) if state == "sealed" else None
     row = target.row
     row.control_state = state
     row.control_reason = reason
     row.control_since = on
+    row.control_basis = basis
     if target.kind == "building":
         delta = int(state in SEALED_STATES) - int(old in SEALED_STATES)
         apply_delta(ctx.session, target.path, sealed_buildings=delta)
     ctx.session.flush()
     ctx.record(CONTROL_ACTION, target.kind, target.code, path=target.path,
-               old={"state": old, "since": old_since, "reason": old_reason},
-               new={"state": state, "since": on, "rule": rule, "cases": list(cases)}, reason=reason)
+               old={"state": old, "since": old_since, "reason": old_reason, "basis": old_basis},
+               new={"state": state, "since": on, "rule": rule, "cases": list(cases), "basis": basis}, reason=reason)
     # a back-dated change moves the disinfection norm of the days since: judge them now, not at the next daily run
     refresh_shortfall_alerts(ctx, target, on)
     return ControlChange(target.kind, target.code, old, state, on, rule, reason)
@@ -90,12 +99,13 @@ def _check_not_backdated(target: Target, on: dt.date) -> None:
 
 
 def set_control(ctx: WriteContext, target_code: str, state: str, reason: str, *, on: dt.date | None = None,
-                expected_version: int | None = None) -> ControlChange | None:
+                expected_version: int | None = None, basis: str | None = None) -> ControlChange | None:
     """Set a building's or natural village's control state by hand (§2.3, §5.3), with the reason.
 
     Refused: unknown state; empty reason; a target changed since `expected_version` was read; leaving 疫点/封锁
     (only `decide_lift` does that, after the guard); setting 已解除 directly; an effective date before the
-    current state's start. Returns the change, or None when the state was already `state`.
+    current state's start; a `basis` (封锁 / 硬隔离, default 封锁) for any state but sealed. Returns the change, or
+    None when the state was already `state`.
     """
     target = resolve_target(ctx.session, target_code, ctx.actor, EDIT_ACTIONS["building"])  # same roles as a unit's
     # the control state is a field of the building (or compound / village) record: its edit action decides
@@ -106,6 +116,12 @@ def set_control(ctx: WriteContext, target_code: str, state: str, reason: str, *,
         problems.append(Problem(f"未知管控状态: {state}", f"unknown control state: {state!r}", field="state"))
     if not (reason or "").strip():
         problems.append(Problem("须填写原因", "a reason is required", field="reason"))
+    # the word people chose names the basis too: "硬隔离" is sealed by hard isolation, "封锁" by lockdown
+    basis_code = parse_term(SEAL_BASES, basis if basis is not None else state)
+    if basis is not None and (basis_code is None or code != "sealed"):
+        problems.append(Problem(f"封锁依据只适用于“封锁/硬隔离”，且须为封锁或硬隔离: {basis}",
+                                f"a sealing basis applies to the sealed state only and is lockdown or hard isolation: "
+                                f"{basis!r}", field="basis"))
     if problems:
         raise Rejected(problems)
     if expected_version is not None and target.row.version != expected_version:
@@ -120,7 +136,7 @@ def set_control(ctx: WriteContext, target_code: str, state: str, reason: str, *,
             "centre decides the lift", field="state")])
     on = not_after_today(on or dt.date.today(), "生效", "effective")
     _check_not_backdated(target, on)
-    return _change(ctx, target, code, on, reason.strip(), "manual")
+    return _change(ctx, target, code, on, reason.strip(), "manual", basis=basis_code)
 
 
 #: the name the issue uses; a natural-village code works too (scenario 23)
@@ -179,6 +195,7 @@ class LiftCheck:
     version: int = 0  # the target's version when read: a decision is saved against it
     is_village: bool = False
     path: str | None = None  # where the target sits (who may act on it: authority.allowed)
+    basis: str | None = None  # a sealing's basis, 封锁 / 硬隔离 (vocab.SEAL_BASES; vocab.control_label names it)
 
     @property
     def conditions_met(self) -> bool:
@@ -211,7 +228,7 @@ def lift_check(session: Session, target_code: str, on: dt.date | None = None) ->
     days = observation_days(session)
     kinds = [*get_setting(session, "situation")["case_kinds"], "suspected"]
     check = LiftCheck(target.code, target.state, on, version=int(target.row.version or 0),
-                      is_village=target.is_village, path=target.path)
+                      is_village=target.is_village, path=target.path, basis=target.row.control_basis)
     items = check.items
     guarded = target.state in GUARDED
     items.append(LiftItem("state", guarded, "" if guarded else f"当前状态为{CONTROL_STATES[target.state].zh}，无需解除",

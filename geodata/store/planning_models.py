@@ -30,7 +30,7 @@ class CheckpointPlan(Versioned, Base):
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | applied | discarded
     radius_m: Mapped[float] = mapped_column(Float)
     zone_geom: Mapped[shapely.Geometry | None] = mapped_column(GeometryType("POLYGON"))
-    zone_rank: Mapped[int | None] = mapped_column(Integer)  # 1 controlled, 2 sealed (coverage.ZONE_RANKS)
+    zone_rank: Mapped[int | None] = mapped_column(Integer)  # 1 controlled, 2 sealed (coverage.ZONE_CODES)
     note: Mapped[str | None] = mapped_column(Text)
     figures: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_by: Mapped[str] = mapped_column(String(64))
