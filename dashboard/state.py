@@ -120,6 +120,8 @@ _TEXT = _pattern(r"[^\x00-\x1f\x7f]{1,64}")
 _KIOSK = ("1", "true", "yes", "0", "false", "no")
 #: the coverage radius /checkpoints accepts, in metres (its input box has the same bounds)
 RADIUS_M = (10.0, 2000.0)
+#: the wall's rotation period in seconds (`?rotate=`): shorter than 10 s nobody reads a view, over an hour is off
+ROTATE_S = (10.0, 3600.0)
 
 #: every query parameter a page reads; `param()` returns only values that pass, `check_query()` refuses the rest
 QUERY: dict[str, QueryParam] = {
@@ -140,6 +142,7 @@ QUERY: dict[str, QueryParam] = {
     "until": QueryParam(_past_day, "日期 YYYY-MM-DD", "a day, YYYY-MM-DD"),
     "event": QueryParam(_CODE, "事件编号", "an event code"),
     "grid": QueryParam(_CODE, "网格编码", "a grid code"),
+    "rotate": QueryParam(_number(*ROTATE_S), "10 到 3600 之间的秒数", "seconds from 10 to 3600"),
 }
 
 

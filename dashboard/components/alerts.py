@@ -38,8 +38,9 @@ CSS = """<style>
 
 
 def panel(store: Store, frame: pd.DataFrame, totals: dict[str, int], missing: int, *, lang: str,
-          kiosk: bool) -> None:
-    """Newest open alerts first, then the standing conditions; an acknowledge button for the command centre."""
+          kiosk: bool, shown: int = SHOWN) -> None:
+    """Newest open alerts first (the first `shown`, then "另有 N 条"), then the standing conditions; an
+    acknowledge button for the command centre."""
     st.html(CSS)
     st.markdown(f"#### {t('alerts.title', lang)}")
     standing = [(key, n) for key, n in (("alerts.overdue", totals.get("releases_overdue", 0)),
@@ -51,7 +52,7 @@ def panel(store: Store, frame: pd.DataFrame, totals: dict[str, int], missing: in
     actor = auth.current_actor()
     may_ack = not kiosk and authority.allowed(actor, "alert.acknowledge")
     title = "title_en" if lang == "en" else "title_zh"
-    for row in frame.head(SHOWN).itertuples(index=False):
+    for row in frame.head(shown).itertuples(index=False):
         text = html.escape(str(getattr(row, title)))
         when = html.escape(f"{row.raised_on} · {row.unit_name}")
         if may_ack and acknowledgeable(str(row.kind)):
@@ -62,8 +63,8 @@ def panel(store: Store, frame: pd.DataFrame, totals: dict[str, int], missing: in
                 _acknowledge(store, actor, int(row.id), int(row.version), lang, ids)
         else:
             st.html(f'<div class="gw-alert">{text}<div class="gw-alert-when">{when}</div></div>')
-    if len(frame) > SHOWN:
-        st.caption(t("alerts.more", lang, n=len(frame) - SHOWN))
+    if len(frame) > shown:
+        st.caption(t("alerts.more", lang, n=len(frame) - shown))
     for key, n in standing:
         st.html(f'<div class="gw-alert gw-standing">{html.escape(t(key, lang, n=f"{n:,}"))}</div>')
 

@@ -12,12 +12,15 @@ import html
 import streamlit as st
 
 from dashboard import auth, data, state
-from dashboard.components import alerts, controls, freshness, kpis, maps
+from dashboard.components import alerts, care_wall, controls, field_kpis, freshness, gate_wall, kpis, maps, screening_wall
+from dashboard.components import wall_screen
 from dashboard.i18n import t
 from dashboard.mapview.render import hide_contacts
+from dashboard.mapview.wall import WallScreen, highlight_layer
 from geodata.base.vocab import Level
+from geodata.reporting.selection import units_behind
 
-MAP_HEIGHT = {True: 800, False: 700}  # kiosk (1080 px screen, no chrome) / with navigation
+MAP_HEIGHT = {True: 800, False: 700}  # the frame's first height; the page then sizes it to the screen (wall_screen)
 
 
 def headline(city: str, on: dt.date, lang: str) -> None:
@@ -49,24 +52,43 @@ def live(root_code: str, theme: str) -> None:
     totals = data.totals(v.url, v.version, root_code, v.on)
     communities = data.units_at_level(v.url, v.version, root_code, int(Level.COMMUNITY), v.on, v.lang)
     headline(root.name, v.on, v.lang)
+    rotate = state.param("rotate")
+    wall_screen.rotation_marker(int(rotate) if rotate else None)
     link = None if v.kiosk else "views/explore.py"
-    kpis.strip(kpis.city_kpis(totals, communities, v.lang), link_page=link,
-               params=state.carried_params(code=root_code), lang=v.lang)
+    cards = kpis.city_kpis(totals, communities, v.lang)
+    chosen = wall_screen.focus(state.param("focus"))
+    wall_screen.kpi_strip(cards, chosen=chosen, link_page=link, params=state.carried_params(code=root_code),
+                          lang=v.lang)
 
     outline = data.outlines(v.url, v.version, root_code, (int(Level.DISTRICT), int(Level.STREET)))
     bounds = communities.total_bounds if len(communities) else outline.total_bounds
     base = maps.frame_base(bounds, settings=v.settings, outline=outline)
+    WallScreen(bounds).add_to(base)  # the map fills the stage; its names grow with the screen (4K)
     shown = hide_contacts(communities, v.lang)  # the room reads counts: "负责人 已隐藏", never a name or "—"
-    frame = (bounds, 1536, MAP_HEIGHT[v.kiosk])  # the map's column: 4/5 of a 1920-px wall screen
-    groups = ([maps.units_group(shown, theme, lang=v.lang, dark=not v.settings.tile_url, frame=frame)]
-              if len(shown) else [])
-    map_col, alert_col = st.columns([4, 1], gap="small")
-    with map_col:
-        maps.show(base, groups, key="wall-map", height=MAP_HEIGHT[v.kiosk])
-    with alert_col:
-        missing = int(communities["report_missing"].sum()) if "report_missing" in communities else 0
-        alerts.panel(v.store, data.alerts(v.url, v.version, root_code, v.on), totals, missing, lang=v.lang,
-                     kiosk=v.kiosk)
+    frame = (bounds, 1400, MAP_HEIGHT[v.kiosk])  # the map's column: 2.7/3.7 of a 1920-px wall screen
+    dark = not v.settings.tile_url
+    groups = ([maps.units_group(shown, theme, lang=v.lang, dark=dark, frame=frame)] if len(shown) else [])
+    picked = units_behind(communities, chosen) if chosen else None  # geodata decides which units a figure counts
+    what = next((k.label for k in cards if k.key == chosen), "")
+    if picked is not None:
+        groups.append(highlight_layer(picked, what, title=t("wall.highlight", v.lang),
+                                      more=t("wall.units_more", v.lang, n="{n}"),
+                                      note=t("wall.highlight_note", v.lang), dark=dark, frame=frame))
+    with st.container(key="wall-stage"):
+        map_col, side_col = st.columns([2.7, 1], gap="small")
+        with map_col, st.container(key="wall-mapbox"):
+            maps.show(base, groups, key="wall-map", height=MAP_HEIGHT[v.kiosk])
+        with side_col, st.container(key="wall-side"):
+            with st.container(key="wall-field"):  # field work, counts only (issue 15)
+                field_kpis.strip(v.url, v.version, root_code, v.on, v.lang)  # events and patrols
+                gate_wall.strip(v.url, v.version, root_code, v.on, v.lang)  # gate entries and fevers today
+                care_wall.panel(v, root_code)  # care visits overdue, supplies running out
+                screening_wall.panel(v.store, crumbs[-1].path, v.lang)  # open screening rounds: visited / households
+            with st.container(key="wall-alerts"):
+                missing = int(communities["report_missing"].sum()) if "report_missing" in communities else 0
+                alerts.panel(v.store, data.alerts(v.url, v.version, root_code, v.on), totals, missing,
+                             lang=v.lang, kiosk=v.kiosk,
+                             shown=wall_screen.alerts_shown(bool(rotate), v.lang, v.kiosk))
 
 
 def main() -> None:
@@ -83,6 +105,7 @@ def main() -> None:
         with st.sidebar:
             controls.theme(theme, v.lang)
     freshness.watcher(v.settings.wall_refresh_seconds, v.lang)  # in the browser: works when the server is down
+    wall_screen.install(v.lang, v.kiosk)  # one screen at 1080 p and 4K; ?rotate= cycles the stage in the browser
     st.fragment(live, run_every=v.settings.wall_refresh_seconds)(root.code, theme)
 
 

@@ -158,13 +158,14 @@ GOOD = {"lang": ["en", "zh"], "on": ["2024-05-01"], "theme": ["checkpoints"], "k
         "code": ["G11", "420100"], "building": ["G11K1B1"], "checkpoint": ["E1"], "radius": ["10", "150.5", "2000"],
         "focus": ["obs_total"], "section": ["households"], "entity": ["building"], "action": ["checkpoint."],
         "user": ["head1"], "since": ["2024-05-01"], "until": ["2024-05-02"], "event": ["EV-2024-00001"],
-        "grid": ["G11"]}
+        "grid": ["G11"], "rotate": ["10", "60", "3600"]}
 BAD = {"lang": ["fr", "![x](http://example.invalid/x.png)"], "on": ["yesterday", "2999-01-01", "2024-13-01"],
        "theme": ["nope"], "kiosk": ["maybe"], "code": ["x" * 65, "G11\x00", "a b"], "building": ["x" * 65],
        "checkpoint": ["E\n1", "E1 E2"], "radius": ["abc", "-5", "0", "1e9", "nan", "inf", "-inf", "1e999"],
        "focus": ["![x](http://example.invalid/x.png)", ":red[x]"], "section": ["<img src=x>"],
        "entity": ["x" * 65], "action": ["x" * 65], "user": ["\x07bell"], "since": ["2999-01-01", "1.5"],
-       "until": ["soon"], "event": ["x" * 65, "EV 1"], "grid": ["G11\x00", "a b"]}
+       "until": ["soon"], "event": ["x" * 65, "EV 1"], "grid": ["G11\x00", "a b"],
+       "rotate": ["0", "9", "3601", "-60", "nan", "inf", "1e999", "fast"]}
 
 
 def test_every_query_parameter_has_good_and_bad_examples():

@@ -15,7 +15,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
+from geodata.base.vocab import Level
 from geodata.exchange.bulk import upsert_layer
+from geodata.reporting import figures
+from geodata.reporting.selection import units_behind
 from geodata.store.db import open_store
 from geodata.store.writes import Actor, write
 from loaders.demo import generate
@@ -102,8 +105,52 @@ def test_english_kpi_labels_are_whole_and_the_numbers_line_up(wall_server, stree
                                        "els => els.map(e => [e.innerText, e.scrollWidth <= e.clientWidth + 1])")
     assert len(labels) >= 8 and any(len(text) > 20 for text, _ in labels)
     assert [text for text, whole in labels if not whole] == []
-    tops = page.eval_on_selector_all(".gw-kpi-value", "els => els.map(e => Math.round(e.getBoundingClientRect().top))")
+    tops = page.eval_on_selector_all(".st-key-wall-kpis .gw-kpi-value",
+                                     "els => els.map(e => Math.round(e.getBoundingClientRect().top))")
     assert max(tops) - min(tops) <= 2, tops
+
+
+def test_kiosk_wall_fits_1080p_and_a_kpi_click_highlights_its_units(wall_server, street_url, page):
+    """Issue 16: nothing below the screen at 1920×1080 (the field-work figures beside the map, not under it),
+    no label cut, and 封锁/硬隔离 clicked rings the communities geodata counts behind it; clicked again, none."""
+    with open_store(street_url, migrate=False).read() as s:
+        communities = figures.units_with_figures(s, figures.root_unit(s), int(Level.COMMUNITY), dt.date.today())
+    sealed = set(units_behind(communities, "locked_down")["code"])
+    assert 0 < len(sealed) < COMMUNITIES  # the street demo seals some communities, not all
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    sign_in_as(page, street_url)
+    page.goto(f"{wall_server}/wall?kiosk=1")
+    wait_for_app_run(page)
+    frame = map_frame(page)
+    frame.wait_for_function(COUNT_UNITS.replace("return n;", f"return n === {COMMUNITIES};"))
+    expect(page.locator(".st-key-wall-field [data-kpi='events_open']")).to_be_visible()  # beside the map
+
+    # the page sizes the stage to what is left of the screen: the map and the side column end on it
+    page.wait_for_function("() => document.documentElement.style.getPropertyValue('--gw-stage-h') !== ''")
+    fit = page.evaluate("""() => {
+        const main = document.querySelector('[data-testid=stMain]');
+        const bottom = s => document.querySelector(s).getBoundingClientRect().bottom;
+        return {scroll: Math.max(main.scrollHeight - main.clientHeight,
+                                 document.scrollingElement.scrollHeight - innerHeight),
+                map: bottom('.st-key-wall-mapbox iframe'), side: bottom('.st-key-wall-side'),
+                mapTop: document.querySelector('.st-key-wall-mapbox iframe').getBoundingClientRect().top}; }""")
+    assert fit["scroll"] <= 1, fit
+    assert 1000 <= fit["map"] <= 1080 and fit["side"] <= 1080, fit
+    assert fit["map"] - fit["mapTop"] >= 600, fit  # the map keeps most of the screen
+    cut = page.eval_on_selector_all(".gw-kpi-label, .gw-kpi-cell-label",
+                                    "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)")
+    assert cut == []
+
+    count_hl = ("() => { const s = []; window.map.eachLayer(l => { if (l.feature && l.feature.properties.hl) "
+                "s.push(l.feature.properties.code); }); return s; }")
+    assert frame.evaluate(count_hl) == []
+    page.locator(".st-key-wallkpi-locked_down button").click()
+    frame.wait_for_function(f"() => ({count_hl})().length === {len(sealed)}", timeout=15_000)
+    assert set(frame.evaluate(count_hl)) == sealed
+    expect(page.locator(".gw-kpi-on [data-kpi='locked_down']")).to_have_count(1)
+    assert frame.evaluate(COUNT_UNITS) == COMMUNITIES  # drawn over the units, which stay
+    page.locator(".st-key-wallkpi-locked_down button").click()
+    frame.wait_for_function(f"() => ({count_hl})().length === 0", timeout=15_000)
 
 
 def test_theme_switch_changes_the_legend_and_keeps_the_map(wall_server, street_url, page):
