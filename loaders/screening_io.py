@@ -56,7 +56,8 @@ def results_workbook(store: Store, actor: Actor, round_code: str) -> Workbook:
                  ("状态", label(screening.STATUSES, report.status)), ("登记户数", report.households),
                  ("已走访户数", report.visited), ("未走访户数", report.households - report.visited),
                  ("走访率", None if report.share is None else round(report.share, 4)),
-                 ("外地返回户", report.returned), ("发现症状户", report.flagged), ("有需求户", report.with_needs)):
+                 ("外地返回户", report.returned), ("发现症状户", report.flagged), ("有需求户", report.with_needs),
+                 ("纳入关爱户", report.cared)):
         cells.append(ws, [k, v])
     cells.append(ws, [])
     cells.append(ws, GRID_HEADERS.values())

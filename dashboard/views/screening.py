@@ -20,8 +20,9 @@ from dashboard.components.edit_text import plain
 from dashboard.components.refusals import show_refusal
 from dashboard.i18n import extend, t
 from geodata.base.problems import Refusal
-from geodata.base.vocab import label
+from geodata.base.vocab import PERSON_TAGS, label
 from geodata.fieldwork import returnees, screening
+from geodata.fieldwork.care import CARE_KINDS, kinds_label
 from geodata.people import authority, scope
 from geodata.reporting import access
 from geodata.situation.observations import SYMPTOMS
@@ -59,6 +60,11 @@ extend({
     "scr.needs": ("需求（将转为事件办理）", "Needs (become an event)"),
     "scr.note": ("备注", "Note"),
     "scr.save": ("保存走访", "Save visit"),
+    "scr.care": ("需要关爱的家庭成员（纳入关爱名单）", "Members needing care (put on the care list)"),
+    "scr.care.has": ("已在名单：{kinds}", "already on the list: {kinds}"),
+    "scr.care.none": ("本户没有登记的成员", "No registered member in this household"),
+    "scr.cared": ("已纳入关爱名单 {n} 人", "{n} put on the care list"),
+    "scr.cared_n": ("纳入关爱户", "Households put on the care list"),
     "scr.saved": ("已登记 {hh}", "Visit to {hh} recorded"),
     "scr.alerted": ("已发出症状预警", "Symptom alert raised"),
     "scr.grids": ("各网格走访情况", "Coverage per grid"),
@@ -146,7 +152,8 @@ def visit_panel(v: state.View, actor, rnd: pd.Series, lang: str) -> None:  # noq
         try:
             res = write(v.store, actor, lambda ctx: screening.record_visit(ctx, rnd["code"], hh, presence, **kw))
             st.session_state["scr-flash"] = (t("scr.saved", lang, hh=hh)
-                                             + (f" · {t('scr.alerted', lang)}" if res.alert_id else ""))
+                                             + (f" · {t('scr.alerted', lang)}" if res.alert_id else "")
+                                             + (f" · {t('scr.cared', lang, n=len(res.cared))}" if res.cared else ""))
         except Refusal as exc:
             st.session_state["scr-refusal"] = exc
 
@@ -159,9 +166,16 @@ def visit_panel(v: state.View, actor, rnd: pd.Series, lang: str) -> None:  # noq
             c2.button(t("scr.away", lang), key=f"scr-away-{row['code']}", width="stretch",
                       on_click=mark, args=(row["code"], "away"))
     with st.expander(t("scr.detail", lang)):
+        # the household is chosen outside the form: its members (for the care marks) follow the choice
+        labels = {r["code"]: f"{household_label(r)} ({r['code']})" for _, r in todo.iterrows()}
+        hh = st.selectbox(t("scr.household", lang), list(labels), format_func=lambda c: labels[c],
+                          key="scr-visit-hh")
+        try:
+            with v.store.read() as s:
+                members = screening.members_of(s, actor, hh)
+        except Refusal:
+            members = None  # may not tag persons here: the visit is still recorded, without care marks
         with st.form("scr-visit-form", clear_on_submit=True):
-            labels = {r["code"]: f"{household_label(r)} ({r['code']})" for _, r in todo.iterrows()}
-            hh = st.selectbox(t("scr.household", lang), list(labels), format_func=lambda c: labels[c])
             presence = st.radio(t("scr.presence", lang), list(screening.PRESENCE), horizontal=True,
                                 format_func=lambda c: label(screening.PRESENCE, c, lang))
             came = st.text_input(t("scr.returned_from", lang), max_chars=200)
@@ -171,10 +185,29 @@ def visit_panel(v: state.View, actor, rnd: pd.Series, lang: str) -> None:  # noq
                                       format_func=lambda c: label(SYMPTOMS, c, lang))
             needs = st.text_area(t("scr.needs", lang), max_chars=2000)
             note = st.text_input(t("scr.note", lang), max_chars=2000)
+            care = care_choices(members, hh, lang) if members is not None else {}
             if st.form_submit_button(t("scr.save", lang), key="scr-visit-go", type="primary", width="stretch"):
                 mark(hh, presence, on=v.on, returned_from=came, returned_on=back, temperature=temp,
-                     symptoms=symptoms, needs=needs, note=note)
+                     symptoms=symptoms, needs=needs, note=note,
+                     care={code: kinds for code, kinds in care.items() if kinds})
                 st.rerun()
+
+
+def care_choices(members: pd.DataFrame, hh: str, lang: str) -> dict:
+    """One row of care-kind pills (big taps) per household member; returns person code -> the kinds chosen. What a
+    choice means — added tags, scope, duplicates — is geodata's."""
+    st.markdown(f"**{t('scr.care', lang)}**")
+    if members.empty:
+        st.caption(t("scr.care.none", lang))
+        return {}
+    out = {}
+    for m in members.itertuples():
+        has = f" · {t('scr.care.has', lang, kinds=kinds_label(m.kinds, lang))}" if m.kinds else ""
+        born = f" ({int(m.birth_year)})" if pd.notna(m.birth_year) else ""
+        out[m.code] = list(st.pills(plain(f"{m.name}{born}{has}"), list(CARE_KINDS), selection_mode="multi",
+                                    key=f"scr-care-{hh}-{m.code}",
+                                    format_func=lambda c: label(PERSON_TAGS, c, lang)) or [])
+    return out
 
 
 def coverage_panel(v: state.View, actor, rnd: pd.Series, lang: str) -> None:  # noqa: ANN001
@@ -212,10 +245,11 @@ def list_panel(v: state.View, actor, rnd: pd.Series, lang: str) -> None:  # noqa
 
 def report_panel(report: screening.RoundReport, lang: str) -> None:
     st.markdown(f"#### {t('scr.report', lang)} · {plain(report.unit_name)} · {report.starts_on}–{report.ends_on}")
-    cols = st.columns(4)
+    cols = st.columns(5)
     for col, (key, value) in zip(cols, [("scr.visited", f"{report.visited}/{report.households}"),
                                         ("scr.returned_n", report.returned), ("scr.flagged_n", report.flagged),
-                                        ("scr.needs_n", report.with_needs)], strict=True):
+                                        ("scr.needs_n", report.with_needs), ("scr.cared_n", report.cared)],
+                                 strict=True):
         col.metric(t(key, lang), value)
     if len(report.unvisited):
         st.markdown(f"**{t('scr.unvisited', lang)}**")

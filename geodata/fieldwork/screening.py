@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -27,16 +27,18 @@ from sqlalchemy.orm import Session
 from geodata.base.layers import control_character_problem, length_problem
 from geodata.base.problems import Problem, Rejected
 from geodata.base.tasks import Task
-from geodata.base.vocab import Level, Term, parse_term
+from geodata.base.vocab import PERSON_TAGS, Level, Term, parse_term
+from geodata.fieldwork.care import CARE_KINDS, care_kinds
 from geodata.fieldwork.events import log_event
 from geodata.people import authority, reach, scope
+from geodata.people.persons import add_tags
 from geodata.situation.alerts import raise_alert
 from geodata.situation.observations import SYMPTOMS, fever_limit, is_fever
 from geodata.situation.risk import community_of
 from geodata.situation.targets import not_after_today
-from geodata.store.field_models import ScreeningListEntry, ScreeningRound, ScreeningVisit
+from geodata.store.field_models import ScreeningCareMark, ScreeningListEntry, ScreeningRound, ScreeningVisit
 from geodata.store.hierarchy import is_under, under
-from geodata.store.models import Building, Household, Unit
+from geodata.store.models import Building, Household, Person, Unit
 from geodata.store.writes import Actor, WriteContext
 
 #: what a round is
@@ -119,6 +121,7 @@ class VisitResult:
     symptoms: tuple[str, ...]
     alert_id: int | None
     event_code: str | None = None
+    cared: tuple[str, ...] = ()  # the persons the visit put on the care list (at least one care kind added)
 
     @property
     def flagged(self) -> bool:
@@ -138,13 +141,47 @@ def in_round(session: Session, rnd: ScreeningRound, household: Household) -> boo
     return is_under(household.path, rnd.path)
 
 
+def _care_marks(ctx: WriteContext, hh: Household, care: Mapping[str, Iterable[str]]) -> tuple[
+        list[tuple[Person, list[str]]], list[Problem]]:
+    """The household members a visit marks as needing care, each with its care kinds (CARE_KINDS codes or their
+    words), checked before anything is written: a person outside the worker's scope answers as an unknown code
+    (geodata.people.reach) and is refused by "edit.person" on their current place; a person of another household,
+    an unknown or a non-care kind, or none chosen are problems."""
+    marks, problems = [], []
+    for code, kinds in care.items():
+        person = reach.find(ctx.session, ctx.actor, Person, code, ("人员编码", "person code"), action="edit.person",
+                            field="care")
+        authority.require(ctx.actor, "edit.person", person.path)
+        if person.household_id != hh.id:
+            problems.append(Problem(f"{code} 不是户 {hh.code} 的成员，不能在本次走访中纳入关爱名单",
+                                    f"{code} is not a member of household {hh.code}", field="care"))
+            continue
+        kinds = list(kinds)
+        parsed = [parse_term(PERSON_TAGS, k) for k in kinds]
+        bad = [str(k) for k, p in zip(kinds, parsed, strict=True) if p not in CARE_KINDS]
+        if bad:
+            problems.append(Problem(f"{code}：不是关爱类别: {'、'.join(bad)}", f"{code}: not a care kind: {bad}",
+                                    field="care"))
+        elif not parsed:
+            problems.append(Problem(f"{code}：请选择至少一个关爱类别", f"{code}: choose at least one care kind",
+                                    field="care"))
+        else:
+            marks.append((person, list(dict.fromkeys(p for p in parsed if p))))
+    return marks, problems
+
+
 def record_visit(ctx: WriteContext, round_code: str, household_code: str, presence: str, *,
                  on: dt.date | None = None, returned_from: str | None = None, returned_on: dt.date | None = None,
                  temperature: float | None = None, symptoms: Iterable[str] = (), needs: str | None = None,
-                 note: str | None = None) -> VisitResult:
+                 note: str | None = None, care: Mapping[str, Iterable[str]] | None = None) -> VisitResult:
     """A grid worker marks a household visited with what they found. Refused outside the worker's place (the
     household's), for a closed round, a household the round does not walk, a day outside the round, or findings
-    that do not read. Fever or a symptom raises the symptom alert of the household's community."""
+    that do not read. Fever or a symptom raises the symptom alert of the household's community.
+
+    `care`: household members found needing care (person code -> care kinds, geodata.fieldwork.care.CARE_KINDS).
+    Their kinds are added to the person's tags (geodata.people.persons.add_tags: scoped on the person's place,
+    audited old → new, a kind already there not added twice) in this same transaction, so the care list shows them
+    at once; the visit keeps a `ScreeningCareMark` per person. A refusal for any of them writes nothing at all."""
     reach.role_first(ctx.actor, "screening.visit")
     rnd = get_round(ctx.session, round_code, ctx.actor)
     hh = _household(ctx.session, household_code, ctx.actor)
@@ -188,6 +225,8 @@ def record_visit(ctx: WriteContext, round_code: str, household_code: str, presen
                                           (needs, "needs", 2000, "需求", "needs"), (note, "note", 2000, "备注", "note")):
         if p := _text_problem(value, field, max_len, zh, en):
             problems.append(p)
+    marks, care_problems = _care_marks(ctx, hh, care or {})
+    problems += care_problems
     if problems:
         raise Rejected(problems)
     codes = tuple(dict.fromkeys(p for p in parsed if p))
@@ -202,7 +241,7 @@ def record_visit(ctx: WriteContext, round_code: str, household_code: str, presen
     ctx.record("screening.visit", "household", hh.code, path=hh.path,
                new={"round": rnd.code, "on": on, "presence": pcode, "returned_from": visit.returned_from,
                     "returned_on": visit.returned_on, "temperature": temperature, "symptoms": list(codes),
-                    "needs": needs})
+                    "needs": needs, "care": {p.code: k for p, k in marks} or None})
     alert_id = None
     if fever or codes:
         words_zh = ([f"体温{temperature}℃"] if fever else []) + [SYMPTOMS[c].zh for c in codes]
@@ -222,7 +261,16 @@ def record_visit(ctx: WriteContext, round_code: str, household_code: str, presen
         event = log_event(ctx, grid.code, f"入户摸排（{rnd.code}）户 {hh.code} 的需求：{needs}", kind="livelihood",
                           building_code=building.code if building else None, source="screening")
         visit.event_code = event.code
-    return VisitResult(visit, fever, codes, alert_id, visit.event_code)
+    cared = []
+    for person, kinds in marks:
+        added = add_tags(ctx, person, kinds, reason=f"入户摸排（{rnd.code}）发现需关爱 / screening round {rnd.code} "
+                                                    f"found them needing care")
+        ctx.session.add(ScreeningCareMark(visit_id=visit.id, round_id=rnd.id, household_id=hh.id, person_id=person.id,
+                                          path=person.path, kinds=",".join(kinds), added=",".join(added) or None))
+        if added:
+            cared.append(person.code)
+    ctx.session.flush()
+    return VisitResult(visit, fever, codes, alert_id, visit.event_code, tuple(cared))
 
 
 # --- reads ---------------------------------------------------------------------------------------------------
@@ -351,6 +399,20 @@ def households_to_visit(session: Session, actor: Actor, round_code: str, *, limi
                                                            "room", "head_name", "members"])
 
 
+def members_of(session: Session, actor: Actor, household_code: str) -> pd.DataFrame:
+    """The registered members of a household a worker may mark as needing care on a visit: code, name, birth year
+    and the care kinds they already have (`kinds`). Person-level: the household's place must be the actor's and
+    they must be allowed to tag persons there ("edit.person"); no ID numbers or phones."""
+    hh = _household(session, household_code, actor)
+    scope.require_persons(actor, hh.path, "persons")
+    authority.require(actor, "edit.person", hh.path)
+    rows = session.execute(select(Person.code, Person.name, Person.birth_year, Person.tags).where(
+        Person.household_id == hh.id).order_by(Person.code)).all()
+    frame = pd.DataFrame(rows, columns=["code", "name", "birth_year", "tags"])
+    frame["kinds"] = frame["tags"].map(care_kinds)
+    return frame.drop(columns="tags")
+
+
 def visits_of(session: Session, actor: Actor, round_code: str) -> pd.DataFrame:
     """Every visit of the round in the actor's part of it, newest first (the results ledger and its export)."""
     rnd = get_round(session, round_code, actor)
@@ -387,6 +449,17 @@ class RoundReport:
     with_needs: int
     grids: pd.DataFrame  # code, name, households, visited, share
     unvisited: pd.DataFrame  # community, grid, building, room, household code
+    cared: int = 0  # households whose visit put someone on the care list
+
+
+def cared_households(session: Session, rnd: ScreeningRound, within: str | None = None) -> int:
+    """Households of the round (in `within`) whose visit put at least one member on the care list (a care kind
+    the person did not have yet: `ScreeningCareMark.added`)."""
+    q = select(ScreeningCareMark.household_id).where(ScreeningCareMark.round_id == rnd.id,
+                                                     ScreeningCareMark.added.is_not(None)).distinct()
+    if within is not None:
+        q = q.where(under(ScreeningCareMark.path, within))
+    return len(session.execute(q).all())
 
 
 def round_report(session: Session, actor: Actor, round_code: str) -> RoundReport:
@@ -421,7 +494,8 @@ def round_report(session: Session, actor: Actor, round_code: str) -> RoundReport
     unit = session.get(Unit, rnd.unit_id)
     households, visited = len(targets), int(targets["visited"].sum())
     return RoundReport(rnd.code, rnd.purpose, unit.name, rnd.starts_on, rnd.ends_on, rnd.status, households, visited,
-                       share(visited, households), int(returned), int(flagged), int(with_needs), grids, unvisited)
+                       share(visited, households), int(returned), int(flagged), int(with_needs), grids, unvisited,
+                       cared_households(session, rnd, within))
 
 
 def close_round(ctx: WriteContext, round_code: str) -> RoundReport:
@@ -439,7 +513,7 @@ def close_round(ctx: WriteContext, round_code: str) -> RoundReport:
     ctx.record("screening.close", "screening_round", rnd.code, path=rnd.path, old={"status": "open"},
                new={"status": "closed", "households": report.households, "visited": report.visited,
                     "unvisited": report.households - report.visited, "returned": report.returned,
-                    "flagged": report.flagged, "with_needs": report.with_needs},
+                    "flagged": report.flagged, "with_needs": report.with_needs, "cared": report.cared},
                reason="结束摸排，向街乡镇报告 / round closed, reported to the street")
     return report
 

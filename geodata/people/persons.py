@@ -20,7 +20,8 @@ from geodata.people import authority, scope
 from geodata.people.audit import log_view
 from geodata.store.db import Store
 from geodata.store.hierarchy import path_upper_bound, unit_by_code
-from geodata.store.writes import Actor
+from geodata.store.models import Person
+from geodata.store.writes import Actor, WriteContext
 
 
 def _unit(store: Store, actor: Actor, code: str, what: str) -> tuple[str, str]:
@@ -188,6 +189,23 @@ def mask_frame(actor: Actor, frame: pd.DataFrame) -> pd.DataFrame:
                 frame[name] = frame[name].map(lambda v, fn=fn: fn(v) if isinstance(v, str) else v)
         return frame
     return _masked(actor, frame.copy()).drop(columns=["identifiers_masked"])
+
+
+def add_tags(ctx: WriteContext, person: Person, tags: list[str], *, reason: str | None = None) -> list[str]:
+    """Add tag codes (geodata.base.vocab.PERSON_TAGS, checked by the caller) to a person's record in the caller's
+    transaction: "edit.person" on the person's current place (a tag does not move them, so that is also the new
+    place), a tag already there is not added twice, and the change is audited old → new as a hand edit is
+    (`person.update`). Returns the tags added (empty: nothing written, nothing logged)."""
+    authority.require(ctx.actor, "edit.person", person.path)
+    old = _tags(person.tags)
+    added = [t for t in dict.fromkeys(tags) if t not in old]
+    if not added:
+        return []
+    person.tags = [*old, *added]  # a new list: the JSON column does not track changes in place
+    ctx.session.flush()
+    ctx.record("person.update", "person", person.code, path=person.path, old={"tags": old},
+               new={"tags": person.tags}, reason=reason)
+    return added
 
 
 def _tags(value: Any) -> list[str]:

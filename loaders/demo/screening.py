@@ -17,6 +17,7 @@ import pandas as pd
 
 from geodata.fieldwork.screening import close_round, insert_visits, start_round
 from geodata.store.writes import WriteContext
+from loaders.demo.screening_care import mark_care
 
 PLACES = np.array(["湖北武汉", "广东深圳", "浙江温州", "北京", "上海", "河南信阳"], dtype=object)
 
@@ -66,7 +67,9 @@ def build_screening(ctx: WriteContext, city) -> dict[str, int]:  # noqa: ANN001
             start_round(ctx, comm, purpose, starts, ends, code=code)
             codes = city.households["code"].to_numpy()[(hh_comm == comm).to_numpy()]
             last = min(ends, today)
-            insert_visits(ctx, code, _visits(rng, codes, share, starts, (last - starts).days + 1))
+            visits = _visits(rng, codes, share, starts, (last - starts).days + 1)
+            insert_visits(ctx, code, visits)
+            mark_care(ctx, city, code, visits, last)  # a few old members put on the care list (screening_care)
             if state == "closed":
                 close_round(ctx, code)
             rounds += 1
