@@ -180,6 +180,22 @@ class ScreeningVisit(Base):
     alert_id: Mapped[int | None] = mapped_column(Integer)  # the symptom alert this visit raised
     event_code: Mapped[str | None] = mapped_column(String(64))  # the event its needs became
 
+
+class ScreeningCareMark(Base):
+    """A household member a screening visit marked as needing care (findings feed the care list, issue 15): which
+    care kinds the worker chose and which of them the visit added to the person's tags (`added`; empty when the
+    person already had them all). Migration 0016_screening_care."""
+
+    __tablename__ = "screening_care_marks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("screening_visits.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("screening_rounds.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    path: Mapped[str] = mapped_column(String(200), index=True)
+    kinds: Mapped[str] = mapped_column(String(200))  # care kind codes chosen, comma-separated
+    added: Mapped[str | None] = mapped_column(String(200))  # of them, the ones the person did not have yet
+
 # --- checkpoint entry registration and household passes --------------------------------------------------------
 
 
