@@ -72,16 +72,17 @@ def test_dry_run_and_a_bad_file_write_nothing(db, tmp_path, capsys):
     assert _state(db) == before
 
 
-def test_person_level_export_needs_permission_and_is_logged(db, tmp_path):
+def test_person_level_export_needs_permission_and_is_logged(db, tmp_path, capsys):
     store = open_store(db)
     with store.engine.connect() as c:
         first_community = c.execute(text("SELECT min(code) FROM units WHERE level = 4")).scalar()
     out = tmp_path / "p.xlsx"
-    with pytest.raises(PermissionError):
-        main(["export", str(out), "--layer", "persons", "--format", "xlsx", "--db", db, "--as", "command"])
-    with pytest.raises(PermissionError):
-        main(["export", str(out), "--layer", "persons", "--format", "xlsx", "--db", db, "--as", "head",
-              "--scope", "420100"])
+    # refused with the reason in both languages and exit status 1, nothing written (issue 18: no traceback)
+    assert main(["export", str(out), "--layer", "persons", "--format", "xlsx", "--db", db, "--as", "command"]) == 1
+    assert "人员明细" in capsys.readouterr().err and not out.exists()
+    assert main(["export", str(out), "--layer", "persons", "--format", "xlsx", "--db", db, "--as", "head",
+                 "--scope", "420100"]) == 1
+    assert "管辖范围" in capsys.readouterr().err and not out.exists()
     assert main(["export", str(out), "--layer", "persons", "--format", "xlsx", "--db", db, "--as", "head"]) == 0
     with store.read() as s:
         logged = s.execute(select(func.count()).select_from(Event).where(
