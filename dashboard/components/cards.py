@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.components.breadcrumb import level_label
 from dashboard.i18n import MISSING, t
-from geodata.base.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, CONTROL_STATES, LEADER_TITLES, Level, \
+from geodata.base.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, LEADER_TITLES, Level, \
     control_label, label
 from geodata.checkpoints.rules import staffing_text
 from geodata.people import authority

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import html
 
-import streamlit as st
 
 from dashboard.components import wall_links
 from dashboard.i18n import extend, t

@@ -6,7 +6,6 @@ read and write is checked in geodata (geodata.fieldwork.care); this page only as
 """
 from __future__ import annotations
 
-import datetime as dt
 import html
 
 import streamlit as st

@@ -7,7 +7,6 @@ page asks `authority.allowed` only to leave out buttons that would be refused.
 """
 from __future__ import annotations
 
-import datetime as dt
 import html
 
 import pandas as pd

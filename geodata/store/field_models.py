@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from geodata.base.types import GeometryType
 from geodata.store.models import Base, Versioned, utcnow
 
 # --- events and requests (事件上报 → 流转 → 办结), patrols and patrol teams -----------------------------------

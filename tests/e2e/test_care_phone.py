@@ -4,7 +4,6 @@ and the visit is in the database with its method and what was brought. No horizo
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect

@@ -18,13 +18,13 @@ from geodata.base.problems import PermissionDenied, Refusal, Rejected
 from geodata.editing import records
 from geodata.exchange.exports import export_scope
 from geodata.exchange.imports import import_frame
-from geodata.people import audit, persons
+from geodata.people import persons
 from geodata.reporting import access
 from geodata.store.hierarchy import path_tables, unit_by_code
 from geodata.store.models import Event
 from geodata.store.writes import Actor, write
 from loaders.cli import main
-from tests.factories import TODAY, X0, Y0, H, W
+from tests.factories import TODAY
 from tests.geodata.test_import_scope import _snapshot
 from tests.geodata.test_scope_city import actor, city, path_of  # noqa: F401 — `city` is a fixture
 

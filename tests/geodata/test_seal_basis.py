@@ -3,7 +3,6 @@ health commission's advice (000 §3(一)4), 硬隔离 set by the rules — a nat
 (000 §1(三)) and a cluster's buildings (000 §3(二)). The basis is stored with the sealing and in its event."""
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 from alembic import command
