@@ -51,6 +51,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "situation": ("疫情形势", "Situation"),
     "report_missing": ("今日未上报", "Today's report missing"),
     "control_state": ("管控状态", "Control state"),
+    "tip.seal_basis": ("依据：{b}", "Basis: {b}"),  # a sealing's basis, 封锁 / 硬隔离 (vocab.SEAL_BASES)
     "staffing": ("值守", "Staffing"),
     "staff_day_night": ("白班/夜班", "Day/night staff"),
     "status": ("状态", "Status"),

@@ -17,6 +17,7 @@ from loaders.demo.events import store_events
 from loaders.demo.care import build_care
 from loaders.demo.screening import build_screening
 from loaders.demo.symptoms import build_symptoms
+from loaders.demo.resident_symptoms import build_resident_symptoms
 from loaders.demo.gate import build_gate
 from loaders.demo.seal_basis import build_seal_basis
 
@@ -51,6 +52,7 @@ def store_demo(store: Store, city, *, scale: str, seed: int, log: Callable[[str]
         step("users", users)
         step("seal_basis", lambda: build_seal_basis(ctx, city))  # 封锁 / 硬隔离 of each sealing (loaders.demo.seal_basis)
         step("symptoms", lambda: build_symptoms(ctx, city))  # symptom alerts open, overdue, followed up (issue 14)
+        step("resident_symptoms", lambda: build_resident_symptoms(ctx, city))  # residents reported (issue 14)
         step("events", lambda: store_events(ctx, city))  # events and patrols (issue 15)
         step("care", lambda: build_care(ctx, city))  # care visits, supplies, places, 无主小区 (loaders.demo.care)
         step("screening", lambda: build_screening(ctx, city))  # rounds open, overdue, closed (issue 15)

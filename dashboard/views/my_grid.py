@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, state
-from dashboard.components import alerts, edit_ledgers, edit_map, edit_records, lift, today
+from dashboard.components import alerts, edit_ledgers, edit_map, edit_records, lift, symptom_report, today
 from dashboard.components.edit_common import pending_conflict, text_table
 from dashboard.components.edit_history import history_panel
 from dashboard.components.edit_text import plain
@@ -135,6 +135,7 @@ def main() -> None:
             edit_records.cases(v.store, actor, unit, v.version, v.on, lang)
         elif section == "households":
             edit_records.registers(v.store, actor, unit, v.version, lang)
+            symptom_report.report_form(v.store, actor, unit, v.version, lang)  # issue 14 point 3
         elif section == "map":
             edit_map.editor(v.store, actor, unit, v.settings, v.on, lang)
         elif section == "history":

@@ -1,7 +1,8 @@
 """/symptoms: the open symptom alerts of the street's (or the district's) communities, oldest first, overdue ones
 marked, each with its follow-up form (上门收治 / 转诊 / 排除, the day, a note) — for the street supervisor and the
 district health role, on a phone as at a desk (issue 14 point 3). Recording the follow-up is
-geodata.situation.symptoms.record_followup; it clears the alert.
+geodata.situation.symptoms.record_followup; it clears the alert. Below the alerts, the form that reports a resident
+not under observation with symptoms (dashboard.components.symptom_report).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dashboard import auth, state
 from dashboard.components import field_ledgers
 from dashboard.components.edit_text import plain
 from dashboard.components.refusals import show_refusal
+from dashboard.components.symptom_report import report_form
 from dashboard.i18n import extend, t
 from geodata.base.problems import Refusal
 from geodata.people import authority
@@ -105,6 +107,7 @@ def main() -> None:
             _form(v, actor, row, lang)
         else:
             st.caption(t("sy.readonly", lang))
+    report_form(v.store, actor, home, v.version, lang)  # a resident not under observation (issue 14 point 3)
     if len(done):
         st.markdown(f"#### {t('sy.done', lang)}")
         shown = done.assign(outcome=[FOLLOWUP_OUTCOMES[c].en if lang == "en" else FOLLOWUP_OUTCOMES[c].zh

@@ -96,6 +96,10 @@ ACTIONS: dict[str, Action] = {
     # what was done about a symptom alert (上门收治/转诊/排除); only that clears it
     "symptom.follow_up": Action(_roles("supervisor", "health", "command", SYSTEM), "登记症状预警的随访处置",
                                 "record the follow-up of a symptom alert"),
+    # issue 14 point 3: a resident not under observation reported with symptoms (the same symptom alert), by the
+    # staff who see the person — at the person's place
+    "symptom.report": Action(_LOCAL | _roles("health", "supervisor", "command", SYSTEM), "上报有症状居民",
+                             "report a resident with symptoms"),
     # §5.3: the command centre sets levels and their thresholds
     "settings.set": Action(_roles("command"), "修改规则参数和分级方案", "change rule parameters and schemes", ANY),
     # --- reads

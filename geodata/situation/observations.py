@@ -29,17 +29,18 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from geodata.base.codes import content_code
+from geodata.base.layers import control_character_problem, length_problem
 from geodata.base.problems import PermissionDenied, Problem, Rejected
 from geodata.base.vocab import OBSERVATION_KINDS, Term, parse_term
 from geodata.people import authority, reach
 from geodata.people.accounts import actor_of
-from geodata.situation.alerts import raise_alert
+from geodata.situation.alerts import SYMPTOM, raise_alert
 from geodata.situation.history import kinds_as_of
 from geodata.situation.risk import ancestor_at, community_of, select_units
 from geodata.situation.symptoms import excluded_through
 from geodata.store.hierarchy import path_upper_bound
 from geodata.situation.targets import not_after_today
-from geodata.store.models import Case, HealthCheck, Observation, Person, User
+from geodata.store.models import Alert, Case, HealthCheck, Observation, Person, User
 from geodata.store.rules_config import get_setting
 from geodata.store.stats import apply_delta
 from geodata.store.writes import Actor, WriteContext
@@ -239,6 +240,22 @@ def change_observation_kind(ctx: WriteContext, code: str, kind: str, *, place: s
     return obs
 
 
+def _reading(temperature: float | None, symptoms: Iterable[str]) -> tuple[list[Problem], list[str | None]]:
+    """The problems of a temperature and a list of symptom words (the health check's and a resident report's one
+    rule), and the symptom codes parsed (None where unknown)."""
+    symptoms = list(symptoms)
+    problems = []
+    parsed = [parse_term(SYMPTOMS, s) for s in symptoms]
+    unknown = [s for s, p in zip(symptoms, parsed, strict=True) if p is None]
+    if unknown:
+        problems.append(Problem(f"未知症状: {'、'.join(map(str, unknown))}", f"unknown symptoms: {unknown}",
+                                field="symptoms"))
+    if temperature is not None and not 34.0 <= float(temperature) <= 43.0:
+        problems.append(Problem(f"体温不合理: {temperature}", f"implausible temperature: {temperature}",
+                                field="temperature"))
+    return problems, parsed
+
+
 @dataclass(frozen=True)
 class HealthCheckResult:
     check: HealthCheck
@@ -256,15 +273,7 @@ def record_health_check(ctx: WriteContext, observation_code: str, *, on: dt.date
     obs = _get(ctx.session, observation_code, ctx.actor, "health_check.record")
     authority.require(ctx.actor, "health_check.record", obs.path)
     on = on or dt.date.today()
-    problems = []
-    parsed = [parse_term(SYMPTOMS, s) for s in symptoms]
-    unknown = [s for s, p in zip(symptoms, parsed, strict=True) if p is None]
-    if unknown:
-        problems.append(Problem(f"未知症状: {'、'.join(map(str, unknown))}", f"unknown symptoms: {unknown}",
-                                field="symptoms"))
-    if temperature is not None and not 34.0 <= float(temperature) <= 43.0:
-        problems.append(Problem(f"体温不合理: {temperature}", f"implausible temperature: {temperature}",
-                                field="temperature"))
+    problems, parsed = _reading(temperature, symptoms)
     if on < obs.start_date or (obs.released_on is not None and on > obs.released_on):
         problems.append(Problem("日期不在观察期内", "the date is outside the observation", field="on"))
     if problems:
@@ -287,6 +296,79 @@ def record_health_check(ctx: WriteContext, observation_code: str, *, on: dt.date
                     {"observation": obs.code, "temperature": temperature, "symptoms": list(codes)},
                     subject_code=obs.code)
     return result
+
+
+REPORT_NOTE_MAX = 500
+
+
+def report_resident_symptoms(ctx: WriteContext, person_code: str, *, on: dt.date | None = None,
+                             temperature: float | None = None, symptoms: Iterable[str] = (),
+                             note: str | None = None) -> Alert:
+    """A resident who is not under observation is reported with symptoms (issue 14 point 3; 004 (一)4 上传机制):
+    a fever (above `fever_limit`, §2.4 高于37.3℃) or at least one listed symptom raises the same symptom alert as a
+    flagged health check — for the person's community, addressed to the street and the district health role, the
+    person's code as its subject — and its follow-up (上门收治/转诊/排除) clears it. A second report of the same
+    person on the same day joins the open alert (its readings added) instead of raising another.
+
+    Refused: a person outside the reporter's scope (the same answer as an unknown code), a day after today, no
+    fever and no symptom, an unknown symptom or implausible temperature, a note with control characters or too
+    long, a person under observation that day (their health check raises the alert)."""
+    person = reach.find(ctx.session, ctx.actor, Person, person_code, ("人员编码", "person code"),
+                        action="symptom.report", field="person_code")
+    authority.require(ctx.actor, "symptom.report", person.path)
+    on = not_after_today(on or dt.date.today(), "症状上报", "symptom report", "on")
+    symptoms = list(symptoms)
+    problems, parsed = _reading(temperature, symptoms)
+    codes = tuple(dict.fromkeys(p for p in parsed if p))
+    fever = is_fever(temperature, fever_limit(ctx.session))
+    if not problems and not fever and not codes:
+        limit = fever_limit(ctx.session)
+        problems.append(Problem(f"请填写发热（体温高于{limit}℃）或至少一项症状", f"give a fever (above {limit} °C) "
+                                f"or at least one symptom", field="symptoms"))
+    note = (note or "").strip() or None
+    if note is not None:
+        for bad in (control_character_problem(note, "note"), length_problem(note, REPORT_NOTE_MAX)):
+            if bad is not None:
+                problems.append(Problem(bad[0], bad[1], field="note"))
+    observed = ctx.session.execute(select(Observation.code).where(
+        Observation.person_id == person.id, Observation.start_date <= on,
+        (Observation.released_on.is_(None)) | (Observation.released_on >= on))).scalar()
+    if observed:
+        problems.append(Problem(f"该人员正在隔离观察中（{observed}），请在“我的网格”的健康随访表中登记体温和症状",
+                                f"this person is under observation ({observed}): record the temperature and "
+                                f"symptoms in the health check form on My grid", field="person_code"))
+    if problems:
+        raise Rejected(problems)
+    reading = {"on": on.isoformat(), "temperature": temperature, "symptoms": list(codes), "note": note,
+               "by": ctx.actor.username}
+    joined = ctx.session.execute(select(Alert).where(
+        Alert.kind == SYMPTOM, Alert.subject_code == person.code, Alert.raised_on == on,
+        Alert.acknowledged_by.is_(None)).order_by(Alert.id).limit(1)).scalar_one_or_none()
+    if joined is not None:
+        old = dict(joined.details or {})
+        merged = tuple(dict.fromkeys([*old.get("symptoms", []), *codes]))
+        temps = [x for x in (old.get("temperature"), temperature) if x is not None]
+        joined.details = {**old, "symptoms": list(merged), "temperature": max(temps) if temps else None,
+                          "reports": [*old.get("reports", []), reading]}
+        ctx.session.flush()
+        ctx.record("symptom.report", "alert", str(joined.id), path=person.path,
+                   old={"symptoms": old.get("symptoms"), "temperature": old.get("temperature")},
+                   new={"person": person.code, "on": on, "temperature": temperature, "symptoms": list(codes),
+                        "note": note, "joined": joined.id},
+                   reason="同日再次上报，并入未处置的症状预警 / reported again the same day: joined the open alert")
+        return joined
+    words_zh = ([f"体温{temperature}℃"] if fever else []) + [SYMPTOMS[c].zh for c in codes]
+    words_en = ([f"{temperature} °C"] if fever else []) + [SYMPTOMS[c].en.lower() for c in codes]
+    alert = raise_alert(ctx, SYMPTOM, community_of(ctx.session, person.path), on,
+                        f"居民 {person.code}（未在隔离观察）出现症状：{'、'.join(words_zh)}，请安排上门收治/就诊",
+                        f"resident {person.code} (not under observation): {', '.join(words_en)} — arrange a "
+                        f"visit/referral",
+                        {"person": person.code, "temperature": temperature, "symptoms": list(codes),
+                         "reports": [reading]}, subject_code=person.code)
+    ctx.record("symptom.report", "person", person.code, path=person.path,
+               new={"on": on, "temperature": temperature, "symptoms": list(codes), "note": note,
+                    "alert": alert.id}, reason="上报有症状居民 / resident reported with symptoms")
+    return alert
 
 
 def sign_release(ctx: WriteContext, observation_code: str, role: str, *, on: dt.date | None = None) -> Observation:

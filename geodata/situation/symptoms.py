@@ -2,7 +2,8 @@
 
 `004_2a51f4f7b2873512.txt` (一)4 上传机制: "对出现发热、气促、干咳等症状者，社区（村）要及时报告街乡镇政府，由街乡镇政府报告区
 卫生健康部门，迅速安排就诊". A symptom alert (raised by geodata.situation.alerts.raise_alert with kind "symptom": a
-flagged health check, and a fever at a checkpoint gate) is addressed to the street and the district health role
+flagged health check, a fever at a checkpoint gate, and a resident not under observation reported with symptoms —
+geodata.situation.observations.report_resident_symptoms) is addressed to the street and the district health role
 (`details["to"]`); one of them records the follow-up — 上门收治, 转诊 or 排除, by whom, on which day, a note — and
 only that clears it: the command centre's acknowledgement does not (geodata.situation.alerts.acknowledge_alert).
 
