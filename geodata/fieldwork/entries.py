@@ -203,9 +203,12 @@ def insert_entries(ctx: WriteContext, frame: pd.DataFrame) -> int:
         "temperature": temp.round(1).astype(object).where(temp.notna(), None), "fever": fever.astype(bool),
         "pass_id": passes_.map(pass_ids).astype(object), "household_id": hh.map(hh_ids).astype(object),
         "person_id": None, "note": None, "recorded_by": ctx.actor.username}, index=f.index)
-    for col in ("pass_id", "household_id"):
-        rows[col] = [None if pd.isna(v) else int(v) for v in rows[col]]
     records = rows.to_dict("records")
+    # ids as int or None in the records themselves: a column of ints and None would come back as floats and NaN,
+    # which PostgreSQL refuses for an integer column
+    for col in ("pass_id", "household_id"):
+        for record, v in zip(records, rows[col], strict=True):
+            record[col] = None if pd.isna(v) else int(v)
     ctx.session.execute(insert(GateEntry.__table__), records)  # Core executemany: ORM bulk costs 3× as much
     # one event per community (its path): a city's day is tens of thousands of rows, an event each would double it
     per = f.assign(place=community_paths(f["path"])).groupby("place").agg(

@@ -64,6 +64,10 @@ MAKE: dict[str, tuple[Callable[[dict[str, type[Refusal]]], Refusal], str, str]] 
                                                      file=f"a{HOSTILE}.csv"), "文件已损坏", "the file is damaged"),
     "MappingError": (lambda k: k["MappingError"](f"映射文件格式错误{HOSTILE}", f"the mapping file is not valid {HOSTILE}"),
                      "映射文件格式错误", "the mapping file is not valid"),
+    "NotInScope": (lambda k: k["NotInScope"](("户编码", "household code"), f"H1{HOSTILE}"),
+                   "不存在或不在您的管辖范围内", "unknown or outside your scope"),
+    "UnitNotInScope": (lambda k: k["UnitNotInScope"](f"G9{HOSTILE}"), "不存在或不在您的管辖范围内",
+                       "unknown or outside your scope"),
 }
 
 

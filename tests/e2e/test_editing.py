@@ -156,17 +156,17 @@ def test_a_heads_control_state_reaches_the_command_wall(server, city, page, seco
 
 def test_another_communitys_head_is_refused_by_url(server, city, page):
     sign_in(page, f"{server}/my-grid?code={city['community']}&section=buildings", "head2")
-    expect(page.get_by_text("超出您的管辖范围").first).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("不在您的管辖范围内").first).to_be_visible(timeout=15_000)
     for code in (city["grid"], city["compound"]):
         page.goto(f"{server}/my-grid?code={code}&section=households")  # still signed in: the cookie
         wait_for_app_run(page)
-        expect(page.get_by_text("超出您的管辖范围").first).to_be_visible(timeout=15_000)
+        expect(page.get_by_text("不在您的管辖范围内").first).to_be_visible(timeout=15_000)
         expect(page.locator("[data-testid='stDataFrame'], [data-testid='stDataFrameResizable']")).to_have_count(0)
         expect(page.get_by_text(city["building"])).to_have_count(0)
     # and the audit log of that community's building is refused too
     page.goto(f"{server}/audit?entity=building&code={city['building']}")
     wait_for_app_run(page)
-    expect(page.get_by_text("超出您的管辖范围").first).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("不在您的管辖范围内").first).to_be_visible(timeout=15_000)
 
 
 def test_signing_out_ends_the_session_even_with_the_cookie(server, page):
@@ -265,8 +265,9 @@ def test_a_file_with_a_bad_row_is_refused_by_row_and_field_and_writes_nothing(se
     wait_for_app_run(page)
     expect(page.get_by_text("文件被拒绝，未写入任何数据。")).to_be_visible(timeout=20_000)
     problems = page.locator("[data-testid='stDataFrame'], [data-testid='stDataFrameResizable']").last
-    expect(problems).to_contain_text("网格编码不存在", timeout=10_000)
-    expect(problems).to_contain_text("unknown grid code")
+    # a scoped importer hears the same for a code that does not exist and one outside their scope (issue 18)
+    expect(problems).to_contain_text("网格编码不存在或不在您的管辖范围内", timeout=10_000)
+    expect(problems).to_contain_text("grid code unknown or outside your scope")
     # the file's own header and value, and its line in the file (the header is line 1)
     expect(problems).to_contain_text("网格编码「NO-SUCH-GRID」")
     expect(problems).to_contain_text(re.compile(r"错误 error\s*3\s*网格编码"))

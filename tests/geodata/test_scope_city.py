@@ -189,7 +189,7 @@ def city(backend, request) -> Iterator[Store]:
         _templates["postgresql"] = name
     name = f"gw_cc_{os.getpid()}_{next(_clones)}"
     with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_templates["postgresql"]}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_templates["postgresql"]}" STRATEGY FILE_COPY'))
     store = Store(f"{base}/{name}")
     yield store
     store.dispose()
