@@ -51,3 +51,11 @@ def test_the_assets_are_committed_and_make_assets_only_checks_them():
     assert done.returncode == 0, done.stderr
     for folder in ("leaflet", "leaflet-draw"):
         assert (REPO / "dashboard" / "static" / "vendor" / folder / "LICENSE").stat().st_size > 0
+
+
+def test_no_two_test_modules_share_a_name():
+    """tests/ has no __init__.py files, so pytest imports test modules by their file name: a second
+    test_events.py in another folder is not collected at all ("import file mismatch") and its tests silently
+    never run in a whole-suite run (three did, once)."""
+    names = [p.name for p in (REPO / "tests").rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
