@@ -86,7 +86,7 @@ def backend(request) -> str:
 
 
 #: spare PostgreSQL test databases of this process, emptied and with the template's schema: a test takes one
-#: instead of cloning the template (CREATE + DROP DATABASE cost ~0.8 s on the 2-core machine, TRUNCATE ~0.1 s)
+#: instead of cloning the template (CREATE + DROP DATABASE cost ~0.8 s on the 2-core machine, emptying it ~0.02 s)
 _SPARE: list[str] = []
 #: tables whose rows come with the schema (PostGIS's reference systems, Alembic's heads): never emptied
 _KEEP_ROWS = {"spatial_ref_sys", "alembic_version"}
@@ -122,9 +122,16 @@ def _recycle(engine, url: str, name: str, schema: str) -> None:
                 raise LookupError("schema changed")
             tables = [t for t in conn.execute(text(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars() if t not in _KEEP_ROWS]
-            if tables:
-                conn.execute(text(f"TRUNCATE {', '.join(f'{chr(34)}{t}{chr(34)}' for t in tables)} "
-                                  "RESTART IDENTITY CASCADE"))
+            sequences = conn.execute(text(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")).scalars().all()
+            # DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE's new files for 43 tables cost 0.6 s
+            # against 0.015 s; foreign keys are not checked while emptying everything (replica role)
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(text("SET LOCAL synchronous_commit = off"))
+            statements = [f'DELETE FROM "{t}"' for t in tables]
+            statements += [f'ALTER SEQUENCE "{q}" RESTART' for q in sequences]
+            if statements:
+                conn.execute(text("; ".join(statements)))
         _SPARE.append(name)
     except Exception:  # noqa: BLE001 — whatever went wrong, a fresh copy is the safe answer
         eng.dispose()
