@@ -78,7 +78,7 @@ DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/gridwatch"
 MAX_HEADS, MAX_BROWSERS, MAX_WALLS, MAX_PROCESSES, MAX_SECONDS = 3000, 200, 10, 16, 3600
 PREFIX = "rush-"
 BROWSE_USER, WALL_USER = f"{PREFIX}command", f"{PREFIX}wall"
-#: the supplies figure the bench types (an "entered" figure: no reason needed, not prefilled from the data)
+#: the supplies figure the bench types (an "entered" figure, typed with a reason: derived from a supplies ledger)
 MARKED = next(f.key for f in FIGURES if f.source == "entered")
 START_TIMEOUT_S = 120
 
@@ -309,7 +309,9 @@ class Tally:
 
 def report_widgets(run: RunResult, marker: int) -> list | None:
     """The report form's widget states as the browser sends them on submit: every field as drawn, the marked
-    supplies figure set to `marker`, the submit button pressed. None when the page shows no report form."""
+    supplies figure set to `marker` with a reason (where the community keeps a supplies ledger the figure is
+    derived from it, and a different value is a correction), the submit button pressed. None when the page shows
+    no report form."""
     form = [(wid, el) for wid, el in run.widgets.items()
             if getattr(getattr(el, el.WhichOneof("type")), "form_id", "").startswith("daily-report-")]
     submit = next((wid for wid, el in form if el.WhichOneof("type") == "button" and el.button.is_form_submitter),
@@ -322,6 +324,8 @@ def report_widgets(run: RunResult, marker: int) -> list | None:
             continue
         if wid.endswith(f"-{MARKED}"):
             states.append(int_state(wid, marker))
+        elif wid.endswith("-reason"):  # the marked figure may differ from the supplies ledger: a correction
+            states.append(string_state(wid, "压测标记 / rush bench marker"))
         elif el.WhichOneof("type") == "text_input":
             states.append(string_state(wid, ""))
         elif (state := widget_value(el)) is not None:

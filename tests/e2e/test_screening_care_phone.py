@@ -18,7 +18,7 @@ from geodata.store.models import Person
 from geodata.store.writes import Actor, write
 from tests.e2e.conftest import offline_page, wait_for_app_run
 from tests.e2e.test_editing import PASSWORD, sign_in
-from tests.e2e.test_screening import server  # noqa: F401 — the app on this module's db_url
+from tests.e2e.test_screening_phone import server  # noqa: F401 — the app on this module's db_url
 from tests.factories import load_small_city
 from tests.geodata.test_screening import HOUSEHOLDS
 
