@@ -13,7 +13,6 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
 
 from geodata.base.vocab import PERSON_TAGS, label
 from geodata.fieldwork import care, places
@@ -76,16 +75,8 @@ def ledger_frame(store: Store, actor: Actor, ledger: str, scope_code: str, *, on
     return out
 
 
-def write_xlsx(frame: pd.DataFrame, sheet: str, out: Path) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet
-    cells.append(ws, frame.columns)
-    for row in frame.itertuples(index=False):
-        cells.append(ws, [None if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else
-                          (v.isoformat() if isinstance(v, dt.date) else v) for v in row])
-    ws.freeze_panes = "A2"
-    return cells.save_workbook(wb, out)
+#: one writer for every ledger sheet (loaders.cells)
+write_xlsx = cells.write_table
 
 
 def export_ledger(store: Store, actor: Actor, ledger: str, scope_code: str, out: Path) -> int:

@@ -17,6 +17,7 @@ stored before that rule can have them.
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from collections.abc import Iterable
@@ -133,3 +134,17 @@ def workbook_bytes(wb: Workbook) -> bytes:
     buf = io.BytesIO()
     harden(wb).save(buf)
     return buf.getvalue()
+
+
+def write_table(frame: pd.DataFrame, sheet: str, out: Path) -> Path:
+    """A ledger frame (its columns already the Chinese headers) as a one-sheet XLSX: dates as ISO text, blanks
+    empty, every cell through `append` (formula-looking text neutralised), the header row frozen."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    append(ws, frame.columns)
+    for row in frame.itertuples(index=False):
+        append(ws, [None if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else
+                    (v.isoformat() if isinstance(v, dt.date) else v) for v in row])
+    ws.freeze_panes = "A2"
+    return save_workbook(wb, out)

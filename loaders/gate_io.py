@@ -13,7 +13,6 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
 
 from geodata.base.problems import Refusal
 from geodata.fieldwork import entries, passes
@@ -70,16 +69,8 @@ def ledger_frame(store: Store, actor: Actor, ledger: str, scope_code: str | None
     return frame.reindex(columns=list(headers)).rename(columns=headers)
 
 
-def write_xlsx(frame: pd.DataFrame, sheet: str, out: Path) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet
-    cells.append(ws, frame.columns)
-    for row in frame.itertuples(index=False):
-        cells.append(ws, [None if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else
-                          (v.isoformat() if isinstance(v, dt.date) else v) for v in row])
-    ws.freeze_panes = "A2"
-    return cells.save_workbook(wb, out)
+#: one writer for every ledger sheet (loaders.cells)
+write_xlsx = cells.write_table
 
 
 def export_ledger(store: Store, actor: Actor, ledger: str, out: Path, scope_code: str | None = None, *,
