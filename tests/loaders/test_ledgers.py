@@ -62,8 +62,8 @@ def observations(store) -> dict[str, tuple]:
         found = s.execute(text(
             "SELECT p.name, o.code, o.kind, o.start_date, p.code, p.id_number, h.room, b.code FROM observations o "
             "JOIN persons p ON p.id = o.person_id LEFT JOIN households h ON h.id = p.household_id "
-            "LEFT JOIN buildings b ON b.id = COALESCE(h.building_id, p.building_id)")).all()
-    return {r[0]: tuple(r[1:]) for r in found}
+            "LEFT JOIN buildings b ON b.id = COALESCE(h.building_id, p.building_id) ORDER BY o.id")).all()
+    return {r[0]: tuple(r[1:]) for r in found}  # by name: the latest observation of a person wins
 
 
 def test_an_unknown_kind_stops_the_read_with_the_choice_and_a_mapping_resolves_it(tmp_path):
