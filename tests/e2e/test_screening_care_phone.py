@@ -22,7 +22,9 @@ from tests.e2e.test_screening_phone import server  # noqa: F401 — the app on t
 from tests.factories import load_small_city
 from tests.geodata.test_screening import HOUSEHOLDS
 
-TODAY = dt.date.today()
+def today() -> dt.date:
+    """Read at each use, not at import: a whole run can cross midnight (CI did, and 14 tests failed)."""
+    return dt.date.today()
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,7 @@ def db_url(tmp_path_factory) -> str:
         upsert_layer(ctx, "persons", pd.DataFrame([{"code": "P9", "name": "钱九", "household_code": "H1",
                                                     "building_code": "G11K1B1", "birth_year": 1941}]))
         create_user(ctx, "grid11", "网格员小李", "grid_leader", "G11", PASSWORD)
-        start_round(ctx, "C1", "春节后入户摸排", TODAY - dt.timedelta(days=1), TODAY + dt.timedelta(days=3), code="R1")
+        start_round(ctx, "C1", "春节后入户摸排", today() - dt.timedelta(days=1), today() + dt.timedelta(days=3), code="R1")
 
     write(store, Actor.system("e2e"), fill)
     store.dispose()

@@ -22,7 +22,9 @@ from tests.e2e.test_editing import PASSWORD, make_app_dir, sign_in
 from tests.factories import load_small_city
 from tests.geodata.test_screening import HOUSEHOLDS
 
-TODAY = dt.date.today()
+def today() -> dt.date:
+    """Read at each use, not at import: a whole run can cross midnight (CI did, and 14 tests failed)."""
+    return dt.date.today()
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +38,7 @@ def db_url(tmp_path_factory) -> str:
             [{"code": c, "building_code": b, "stair_unit": su, "room": r, "head_name": n, "members": 2}
              for c, b, su, r, n in HOUSEHOLDS]), recompute=False)
         create_user(ctx, "grid11", "网格员小李", "grid_leader", "G11", PASSWORD)
-        start_round(ctx, "C1", "春节后入户摸排", TODAY - dt.timedelta(days=1), TODAY + dt.timedelta(days=3), code="R1")
+        start_round(ctx, "C1", "春节后入户摸排", today() - dt.timedelta(days=1), today() + dt.timedelta(days=3), code="R1")
 
     write(store, Actor.system("e2e"), fill)
     store.dispose()

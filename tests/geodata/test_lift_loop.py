@@ -18,11 +18,13 @@ from geodata.situation.disinfection import disinfection_compliance, record_disin
 from tests.factories import load_small_city
 from tests.risk_helpers import COMMAND, GRID, HEAD, MEDIC, building, day, load_rural_county, run, unit
 
-TODAY = dt.date.today()
+def today() -> dt.date:
+    """Read at each use, not at import: a whole run can cross midnight (CI did, and 14 tests failed)."""
+    return dt.date.today()
 
 
 def ago(n: int) -> dt.date:
-    return TODAY - dt.timedelta(days=n)
+    return today() - dt.timedelta(days=n)
 
 
 def cleared_spot(store) -> None:
@@ -86,10 +88,10 @@ def test_no_step_of_the_lift_is_dated_after_today(store, command, kwargs):
     actor = {record_disinfection: HEAD, record_expert_assessment: MEDIC, decide_lift: COMMAND}[command]
     positional = (kwargs.pop("kind"),) if "kind" in kwargs else ()
     with pytest.raises(Rejected) as err:
-        run(store, actor, command, "G12K1B1", *positional, on=TODAY + dt.timedelta(days=1), **kwargs)
+        run(store, actor, command, "G12K1B1", *positional, on=today() + dt.timedelta(days=1), **kwargs)
     problem = err.value.errors[0]
     assert problem.field == "on" and "晚于今天" in problem.message_zh and "after today" in problem.message_en
-    run(store, actor, command, "G12K1B1", *positional, on=TODAY, **kwargs)  # today itself is fine
+    run(store, actor, command, "G12K1B1", *positional, on=today(), **kwargs)  # today itself is fine
 
 
 # --- point 2: the daily norm as alerts --------------------------------------------------------------------------
@@ -122,28 +124,28 @@ def test_a_back_dated_sealing_raises_one_alert_per_short_day_at_once_and_a_recor
     assert shortfalls(store)["RN1"] == [ago(3), ago(1)]  # a 疫点's 随时/终末消毒 is not the village's round
 
     # the daily run finds nothing new for yesterday: one alert per village per day
-    assert run_daily_disinfection_check(store, TODAY) == []
+    assert run_daily_disinfection_check(store, today()) == []
     assert shortfalls(store)["RN1"] == [ago(3), ago(1)]
 
 
 def test_a_closed_village_owes_one_a_day_and_the_daily_run_judges_yesterday_once(store):
     load_rural_county(store)
-    run(store, GRID, set_control, "RN2", "封闭管理", "六个一", on=TODAY)
+    run(store, GRID, set_control, "RN2", "封闭管理", "六个一", on=today())
     assert shortfalls(store) == {}  # today is not over
     with store.read() as s:
-        row = disinfection_compliance(s, TODAY).set_index("code").loc["RN2"]
+        row = disinfection_compliance(s, today()).set_index("code").loc["RN2"]
     assert (row["required"], row["done_today"], row["short"]) == (1, 0, True)
 
-    tomorrow = TODAY + dt.timedelta(days=1)
+    tomorrow = today() + dt.timedelta(days=1)
     raised = run_daily_disinfection_check(store, tomorrow)
-    assert [(a.subject_code, a.raised_on) for a in raised] == [("RN2", TODAY)]
+    assert [(a.subject_code, a.raised_on) for a in raised] == [("RN2", today())]
     assert "少于每日1次" in raised[0].title_zh and "below 1 a day" in raised[0].title_en
     assert run_daily_disinfection_check(store, tomorrow) == []  # deduplicated
 
-    run(store, GRID, set_control, "RN3", "封闭管理", "六个一", on=TODAY)
-    run(store, GRID, record_disinfection, "RN3", "daily", on=TODAY)  # exactly the norm: not short
+    run(store, GRID, set_control, "RN3", "封闭管理", "六个一", on=today())
+    run(store, GRID, record_disinfection, "RN3", "daily", on=today())  # exactly the norm: not short
     assert run_daily_disinfection_check(store, tomorrow) == []
-    assert shortfalls(store) == {"RN2": [TODAY]}
+    assert shortfalls(store) == {"RN2": [today()]}
 
 
 def test_a_lift_ends_the_norm_and_a_back_dated_lift_is_judged_at_once(store):

@@ -26,7 +26,9 @@ from geodata.store.models import Alert, Event, Unit
 from geodata.store.writes import Actor, write
 from tests.factories import load_small_city
 
-TODAY = dt.date.today()
+def today() -> dt.date:
+    """Read at each use, not at import: a whole run can cross midnight (CI did, and 14 tests failed)."""
+    return dt.date.today()
 SYSTEM = Actor.system("test")
 #: G11 has four registered households in two buildings, G12 one, G21 one, G22 none
 HOUSEHOLDS = [("H1", "G11K1B1", 1, "101", "张三"), ("H2", "G11K1B1", 1, "102", "赵六"),
@@ -59,8 +61,8 @@ def city(store):
 
 
 def _start(store, actor, unit="C1", code="R1"):
-    return write(store, actor, lambda ctx: start_round(ctx, unit, "春节后入户摸排", TODAY - dt.timedelta(days=1),
-                                                        TODAY + dt.timedelta(days=5), code=code)).code
+    return write(store, actor, lambda ctx: start_round(ctx, unit, "春节后入户摸排", today() - dt.timedelta(days=1),
+                                                        today() + dt.timedelta(days=5), code=code)).code
 
 
 def _visit(store, actor, hh, presence="present", rnd="R1", **kw):
@@ -112,9 +114,9 @@ def test_a_grid_worker_of_another_grid_is_refused_and_nothing_is_written(store, 
     with pytest.raises(PermissionDenied):
         _visit(store, city["other"], "H1")  # G21's worker at a door in G11
     with pytest.raises(PermissionDenied):
-        write(store, city["grid"], lambda ctx: start_round(ctx, "C1", "x", TODAY, TODAY))  # grid staff do not start
+        write(store, city["grid"], lambda ctx: start_round(ctx, "C1", "x", today(), today()))  # grid staff do not start
     with pytest.raises(PermissionDenied):  # a community head of C1 cannot open a round over C2
-        write(store, city["head"], lambda ctx: start_round(ctx, "C2", "x", TODAY, TODAY))
+        write(store, city["head"], lambda ctx: start_round(ctx, "C2", "x", today(), today()))
     with store.read() as s:
         assert s.execute(select(func.count()).select_from(ScreeningVisit)).scalar() == 0
         assert s.execute(select(func.count()).select_from(ScreeningRound)).scalar() == 1
@@ -142,7 +144,7 @@ def test_a_household_outside_the_round_and_bad_findings_are_refused_by_field(sto
 def test_a_fever_at_the_door_raises_the_symptom_alert_and_needs_become_an_event(store, city):
     _start(store, city["head"])
     res = _visit(store, city["grid"], "H1", presence="returned", returned_from="湖北武汉",
-                 returned_on=TODAY - dt.timedelta(days=2), temperature=37.9, symptoms=["咳嗽"], needs="需要代购药品")
+                 returned_on=today() - dt.timedelta(days=2), temperature=37.9, symptoms=["咳嗽"], needs="需要代购药品")
     assert res.flagged and res.alert_id is not None
     _visit(store, city["grid"], "H2")
     with store.read() as s:
@@ -206,7 +208,7 @@ def test_a_malformed_returnee_list_is_refused_by_row_with_both_languages_and_not
 
 def test_closing_reports_counts_per_grid_and_lists_the_unvisited_for_the_community(store, city):
     _start(store, city["head"])
-    _visit(store, city["grid"], "H1", presence="returned", returned_from="北京", returned_on=TODAY)
+    _visit(store, city["grid"], "H1", presence="returned", returned_from="北京", returned_on=today())
     _visit(store, city["grid"], "H3", needs="独居老人需送菜")
     with pytest.raises(PermissionDenied):
         write(store, city["grid"], lambda ctx: close_round(ctx, "R1"))  # grid staff do not close a round
@@ -233,8 +235,8 @@ def test_the_worker_today_list_shows_households_still_to_visit(store, city):
     _start(store, city["head"])
     _visit(store, city["grid"], "H1")
     with store.read() as s:
-        tasks = screening_tasks(s, city["grid"], TODAY)
-        none_for_other = screening_tasks(s, city["other"], TODAY)
+        tasks = screening_tasks(s, city["grid"], today())
+        none_for_other = screening_tasks(s, city["other"], today())
     assert [t.code for t in tasks] == ["R1"] and "3 户" in tasks[0].title_zh  # G11: four households, one visited
     assert none_for_other == []
 
