@@ -184,9 +184,6 @@ def add_checkpoint(ctx: WriteContext, *, name: str | None, lon: Any, lat: Any, k
         {"name": name, "kind": kind, "status": status, "is_24h": is_24h, "staff_day": staff_day,
          "staff_night": staff_night, "leader_name": leader_name, "leader_phone": leader_phone, "code": code},
         required=("name", "kind", "status"))
-    if "code" in parsed and ctx.session.execute(select(Checkpoint.id).where(Checkpoint.code == parsed["code"])).first():
-        problems.append(Problem(f"卡点编码已存在: {parsed['code']}", f"checkpoint code already exists: {parsed['code']}",
-                                field="code"))
     if problems:
         raise Rejected(problems)
     hits = [u for u in units_at(ctx.session, x, y, within=within) if u.level >= Level.COMMUNITY]
@@ -195,6 +192,11 @@ def add_checkpoint(ctx: WriteContext, *, name: str | None, lon: Any, lat: Any, k
                                 "the point lies in no community, grid or compound of this area", field="lon")])
     unit = hits[0]
     scope.require_edit(ctx.actor, "checkpoint", unit.path)
+    # a chosen code is checked only once the actor may place a checkpoint here: codes are unique city-wide, so
+    # "exists" told to anyone else would say that a checkpoint exists outside their scope (issue 18)
+    if "code" in parsed and ctx.session.execute(select(Checkpoint.id).where(Checkpoint.code == parsed["code"])).first():
+        raise Rejected([Problem(f"卡点编码已存在: {parsed['code']}", f"checkpoint code already exists: {parsed['code']}",
+                                field="code")])
     parsed.setdefault("is_24h", True)
     day, night = norm_staffing(parsed["kind"], get_setting(ctx.session, "staffing"), parsed["is_24h"])
     parsed.setdefault("staff_day", day)

@@ -110,8 +110,6 @@ def record_case(ctx: WriteContext, *, kind: str, reported_on: dt.date, building_
         problems.append(Problem(f"未知病例类型: {kind}", f"unknown case kind: {kind!r}", field="kind"))
     if reported_on > dt.date.today():
         problems.append(Problem("报告日期不能晚于今天", "the report date cannot be in the future", field="reported_on"))
-    if code and ctx.session.execute(select(Case.id).where(Case.code == code)).first():
-        problems.append(Problem(f"病例编号已存在: {code}", f"case code already exists: {code}", field="code"))
     if problems:
         raise Rejected(problems)
     reach.role_first(ctx.actor, "edit.case")
@@ -119,6 +117,10 @@ def record_case(ctx: WriteContext, *, kind: str, reported_on: dt.date, building_
     place = _place(ctx, person_code=person_code, household_code=household_code, building_code=building_code,
                    compound_code=compound_code)
     authority.require(ctx.actor, "edit.case", place["path"])
+    # a chosen code is checked only once the actor may record a case at this place: codes are unique city-wide, so
+    # "exists" told to anyone else would say that a case exists outside their scope (issue 18)
+    if code and ctx.session.execute(select(Case.id).where(Case.code == code)).first():
+        raise Rejected([Problem(f"病例编号已存在: {code}", f"case code already exists: {code}", field="code")])
     if not code:  # the code an import of this record would give it (geodata.base.codes; exchange.bulk's key)
         code = _new_code(ctx, person_code, (household_code, building_code, compound_code, kcode, stair_unit,
                                             worksite, note, reported_on), reported_on)

@@ -246,6 +246,31 @@ def test_every_write_follows_role_and_scope_and_a_refusal_writes_nothing(city, n
             assert (events_count(city), city.data_version()) == before, (name, username, which)
 
 
+@pytest.mark.parametrize("username, what", [("head2", "checkpoint"), ("head2", "case"), ("wall", "checkpoint"),
+                                            ("wall", "case")])
+def test_a_chosen_code_taken_elsewhere_is_not_told_to_who_may_not_create_there(city, username, what):
+    """Codes are unique city-wide, so "code already exists" told before the role and place checks would confirm a
+    checkpoint or case outside the actor's scope (issue 18): the refusal is the role's or the place's, whatever
+    the code. C1's own head, entitled at that place, does hear of the clash."""
+    a_side = SIDES["A"]  # C1's place and C1's existing codes (E1, K2)
+    add = {"checkpoint": lambda ctx, code: commands.add_checkpoint(
+               ctx, name="新卡点", kind="community_checkpoint", lon=a_side["point"][0], lat=a_side["point"][1],
+               code=code),
+           "case": lambda ctx, code: record_case(ctx, kind="close_contact", reported_on=TODAY,
+                                                 building_code=a_side["building2"], code=code)}[what]
+    taken = a_side["checkpoint" if what == "checkpoint" else "case"]
+    answers = []
+    for code in (taken, "未用过的编号"):
+        try:
+            write(city, actor(city, username), lambda ctx, c=code: add(ctx, c))
+        except (PermissionDenied, Rejected) as refused:
+            answers.append((type(refused), str(refused)))
+    assert len(answers) == 2 and answers[0][0] is answers[1][0], answers
+    assert "已存在" not in answers[0][1] and "exists" not in answers[0][1], answers
+    with pytest.raises(Rejected, match="已存在"):  # the entitled head is told
+        write(city, actor(city, "head1"), lambda ctx: add(ctx, taken))
+
+
 def test_a_grid_leader_cannot_edit_a_sibling_grid(city):
     a = actor(city, "grid11")
     for entity, code, changes in (("building", "G12K1B1", {"floors": 3}), ("person", "P4", {"name": "x"}),
