@@ -18,13 +18,17 @@ SERIES_FIELD = "系列"
 TOOLTIP_TITLES = {"zh": ("日期", "数值"), "en": ("Day", "Value")}
 
 
-def _long(frame: pd.Series | pd.DataFrame) -> pd.DataFrame:
-    """(day, series, value) rows from a series or a wide frame indexed by day."""
+def _values(frame: pd.Series | pd.DataFrame) -> tuple[list[dict[str, Any]], int]:
+    """(day, series, value) records from a series or a wide frame indexed by day, series by series, and the
+    number of days. Plain lists, not a pandas melt: a /reports run draws four charts, and melting them was a
+    fifth of the run at the 16:00 rush (bench/rush.py)."""
     wide = frame.to_frame() if isinstance(frame, pd.Series) else frame
-    wide = wide.set_axis(_unique([str(c) for c in wide.columns]), axis=1)  # two units may share a name
-    days = pd.to_datetime(pd.Index(wide.index)).strftime("%Y-%m-%d")
-    out = wide.set_axis(days).rename_axis("day").reset_index()
-    return out.melt(id_vars="day", var_name=SERIES_FIELD, value_name="value")
+    names = _unique([str(c) for c in wide.columns])  # two units may share a name
+    days = pd.to_datetime(pd.Index(wide.index)).strftime("%Y-%m-%d").tolist()
+    numbers = wide.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float).T if len(wide.columns) else []
+    values = [{"day": d, SERIES_FIELD: name, "value": None if v != v else float(v)}  # NaN != NaN: a gap
+              for name, column in zip(names, numbers) for d, v in zip(days, column)]
+    return values, len(set(days))
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -39,13 +43,11 @@ def _unique(names: list[str]) -> list[str]:
 def trend_spec(frame: pd.Series | pd.DataFrame, *, kind: Literal["line", "bar"] = "line",
                height: int = 220, lang: str = "zh") -> dict[str, Any]:
     """A Vega-Lite spec of one or several daily series; several are told apart by colour with a legend."""
-    rows = _long(frame)
+    values, n_days = _values(frame)
     several = isinstance(frame, pd.DataFrame) and frame.shape[1] > 1
-    values = [{"day": d, SERIES_FIELD: str(s), "value": None if pd.isna(v) else float(v)}
-              for d, s, v in rows[["day", SERIES_FIELD, "value"]].itertuples(index=False)]
     mark: dict[str, Any] = {"type": kind}
     if kind == "line":
-        mark["point"] = len(rows["day"].unique()) <= 31
+        mark["point"] = n_days <= 31
     encoding: dict[str, Any] = {
         "x": {"field": "day", "type": "temporal", "timeUnit": "utcyearmonthdate", "title": None,
               "axis": {"format": DATE_FORMAT, "labelAngle": 0, "labelOverlap": True}},

@@ -96,8 +96,7 @@ def status_panel(v: state.View, actor, code: str, now: dt.datetime) -> None:  # 
     if counts["pending"]:
         st.info(t("reports.before_cutoff", lang, n=counts["pending"]))
     # who to phone: before the cut-off the communities still pending, after it those missing (issue 16 point 5)
-    with v.store.read() as s:
-        chase = tasks.reports_to_chase(s, actor, code, v.on, now)
+    chase = tasks.chase_list(frame, actor)  # from the status read above, not a second read
     st.markdown(f"**{t('reports.chase_list' if counts['pending'] else 'reports.missing_list', lang)}**")
     if chase.empty:
         st.caption(t("reports.all_in", lang))
