@@ -20,10 +20,18 @@ from dashboard.components.edit_common import hold, pick_index, reload_button, sa
 from dashboard.components.edit_text import plain
 from dashboard.i18n import t
 from geodata.base.layers import STAFF_MAX
-from geodata.base.vocab import CHECKPOINT_KINDS, CHECKPOINT_STATUSES, CONTROL_STATES, control_label, label
+from geodata.base.vocab import (
+    CHECKPOINT_KINDS,
+    CHECKPOINT_STATUSES,
+    CONTROL_CHOICES,
+    control_choice,
+    control_label,
+    label,
+)
 from geodata.editing import records as editing
 from geodata.people import scope
 from geodata.reporting import access
+from geodata.situation.control import choice_fields, control_choices
 from geodata.store.hierarchy import UnitRef
 from geodata.store.writes import Actor
 
@@ -144,25 +152,38 @@ def control_form(store: Any, actor: Actor, frame: pd.DataFrame, lang: str) -> No
                         format_func=lambda c: f"{names[c]}（{c}）", key="gw-control-building")
     if code is None:
         return
-    h = hold(CONTROL_FORM, "building", code, rows.loc[code], {"control_state": "gw-control-state"})
-    # 已解除 is the command centre's decision after the guard (the lift panel below), never a state to pick
-    states = [c for c in CONTROL_STATES if c != "lifted" or rows.at[code, "control_state"] == "lifted"]
+    row = rows.loc[code]
+    # the form edits one choice (封锁 and 硬隔离 apart, vocab.CONTROL_CHOICES); it is saved as state + basis
+    now = control_choice(row["control_state"], row.get("control_basis"))
+    h = hold(CONTROL_FORM, "building", code, {"version": row["version"], "control_choice": now},
+             {"control_choice": "gw-control-state"})
+    choices = control_choices(h.values["control_choice"])  # which to offer is geodata's (已解除 never)
     with st.form(CONTROL_FORM, clear_on_submit=False):
-        state = st.selectbox(t("mg.state", lang), states,
-                             format_func=lambda c: label(CONTROL_STATES, c, lang), key="gw-control-state")
+        choice = st.selectbox(t("mg.state", lang), choices, format_func=lambda c: CONTROL_CHOICES[c].label(lang),
+                              key="gw-control-state")
         reason = st.text_area(t("mg.control_reason", lang), key="gw-control-reason", max_chars=10_000)
         submitted = st.form_submit_button(t("mg.submit", lang), type="primary")
     reload_button(CONTROL_FORM, h, lang)
     if submitted:
-        done = save_held(store, actor, h, {"control_state": state}, along={"control_reason": reason}, lang=lang,
-                         reason=reason or None)
+        done = _save_control(store, actor, h, choice, reason, lang)
         if done is not None:
-            was = h.values["control_state"]
-            flash(t("mg.done", lang) + " " + plain(f"{names[code]}: {label(CONTROL_STATES, was, lang)} → "
-                                                   f"{label(CONTROL_STATES, state, lang)}"))
+            was = CONTROL_CHOICES[h.values["control_choice"]].label(lang)
+            flash(t("mg.done", lang) + " " + plain(f"{names[code]}: {was} → {CONTROL_CHOICES[choice].label(lang)}"))
             forget_ledgers()
             st.rerun()
     lift.panel(store, code, lang)
+
+
+def _save_control(store: Any, actor: Actor, h: Any, choice: str, reason: str, lang: str) -> Any:
+    """Save a changed choice as state + basis against the version held (a conflict shows both values)."""
+    if not h.changes({"control_choice": choice}):
+        st.info(t("mg.nothing", lang))
+        return None
+    changes = choice_fields(choice) | {"control_reason": reason}
+    read = choice_fields(h.values["control_choice"])
+    return save(store, actor, lambda ctx: editing.update_record(
+        ctx, "building", h.code, changes, expected_version=h.version, reason=reason or None, read=read), lang=lang,
+        retry={"entity": "building", "code": h.code, "changes": changes, "reason": reason or None})
 
 
 def checkpoints(store: Any, actor: Actor, unit: UnitRef, lang: str) -> pd.DataFrame:

@@ -32,6 +32,7 @@ from geodata.base.vocab import (
     PERSON_TAGS,
     RESIDENT_TYPES,
     ROAD_KINDS,
+    SEAL_BASES,
     UNIT_KINDS,
     Term,
 )
@@ -303,20 +304,21 @@ _CODE, _NAME, _PERSON_NAME = _text(64), _text(200), _text(100)
 _PHONE = Rule("phone", max_len=40)
 _STAFF = _count(STAFF_MAX)
 _CONTROL_STATE = _terms(CONTROL_STATES)
+_SEAL_BASIS = _terms(SEAL_BASES)  # 封锁 / 硬隔离 of a sealing (set with the state: geodata.situation.control)
 
 #: entity → field → rule: every field a file or a hand edit can set
 RULES: dict[str, dict[str, Rule]] = {
     "unit": {
         "code": _CODE, "name": _NAME, "kind": _terms(UNIT_KINDS), "leader_name": _PERSON_NAME,
         "leader_phone": _PHONE, "households": _count(1_000_000), "population": _count(10_000_000),
-        "control_state": _CONTROL_STATE, "control_reason": _text(None),
+        "control_state": _CONTROL_STATE, "control_reason": _text(None), "control_basis": _SEAL_BASIS,
     },
     "building": {
         "code": _CODE, "name": _NAME, "address": _text(300), "kind": _text(32),
         "floors": _count(300), "stair_units": _count(100), "households": _count(100_000),
         "population": _count(1_000_000), "party_members": _count(100_000), "vulnerable": _count(100_000),
         "leader_name": _PERSON_NAME, "leader_phone": _PHONE, "control_state": _CONTROL_STATE,
-        "control_reason": _text(None),
+        "control_reason": _text(None), "control_basis": _SEAL_BASIS,
     },
     "checkpoint": {
         "code": _CODE, "name": _NAME, "kind": _terms(CHECKPOINT_KINDS), "status": _terms(CHECKPOINT_STATUSES),

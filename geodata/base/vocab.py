@@ -80,7 +80,7 @@ UNIT_KINDS = _vocab(
 CONTROL_STATES = _vocab(
     Term("normal", "常态化防控", "Normal", ("正常", "常态")),
     Term("closed", "封闭管理", "Closed management", ("封闭", "封闭式管理")),
-    Term("sealed", "封锁/硬隔离", "Sealed", ("封锁", "硬隔离", "封控")),
+    Term("sealed", "封锁/硬隔离", "Sealed", ("封锁", "硬隔离", "封控", "楼栋封锁", "宿舍封锁", "封闭式硬隔离")),
     Term("epidemic_spot", "疫点", "Epidemic spot", ("疫点",)),
     Term("lifted", "已解除", "Lifted", ("解除", "解封")),
 )
@@ -92,6 +92,45 @@ SEAL_BASES = _vocab(
     Term("lockdown", "封锁", "Lockdown", ("楼栋封锁", "宿舍封锁")),
     Term("hard_isolation", "硬隔离", "Hard isolation", ("封闭式硬隔离",)),
 )
+
+
+@dataclass(frozen=True)
+class ControlChoice:
+    """A control state as a person picks or reads it: `sealed` is two choices, 封锁 and 硬隔离 (issue 14 "Words":
+    000 §3(一)4 and §1(三)/§3(二) name two states), stored as the state `sealed` with its basis."""
+
+    code: str
+    state: str
+    basis: str | None = None
+
+    def label(self, lang: str = "zh") -> str:
+        return control_label(self.state, self.basis, lang)
+
+
+#: every control choice, in the states' order with `sealed` split by basis; the code of a choice is its state's, or
+#: the basis's for a sealing. "sealed" alone is a sealing recorded without a basis (read "封锁/硬隔离"), kept so that
+#: such a row still has a choice, never offered for a new sealing (geodata.situation.control.control_choices)
+CONTROL_CHOICES: dict[str, ControlChoice] = {c.code: c for c in (
+    ControlChoice("normal", "normal"), ControlChoice("closed", "closed"),
+    ControlChoice("lockdown", "sealed", "lockdown"), ControlChoice("hard_isolation", "sealed", "hard_isolation"),
+    ControlChoice("sealed", "sealed"), ControlChoice("epidemic_spot", "epidemic_spot"),
+    ControlChoice("lifted", "lifted"))}
+
+
+def named_seal_basis(word: object) -> str | None:
+    """The basis a control-state word names (a file's cell, a form's word): 封锁 / 楼栋封锁 → lockdown, 硬隔离 /
+    封闭式硬隔离 → hard_isolation; None for a word that names a sealing but no basis (封控, sealed, 封锁/硬隔离) and
+    for any other state — whoever records the sealing decides then (geodata.situation.control.MANUAL_BASIS)."""
+    if parse_term(CONTROL_STATES, word) != "sealed":
+        return None
+    return parse_term(SEAL_BASES, word)
+
+
+def control_choice(state: str | None, basis: str | None = None) -> str | None:
+    """The choice code of a stored (state, basis): a sealing by its basis, any other state by itself."""
+    if state == "sealed" and basis in SEAL_BASES:
+        return basis
+    return state
 
 # Observation (quarantine/isolation) kinds (domain file §2.5)
 OBSERVATION_KINDS = _vocab(

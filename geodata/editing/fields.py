@@ -64,7 +64,8 @@ FIELDS: dict[str, dict[str, Field]] = {
         ("party_members", "党员", "party members", {"stat": "party_members"}),
         ("vulnerable", "弱势群体", "vulnerable", {"stat": "vulnerable"}),
         ("leader_name", "楼栋长", "building head"), ("leader_phone", "电话", "phone"),
-        ("control_state", "管控状态", "control state"), ("control_reason", "管控原因", "control reason")),
+        ("control_state", "管控状态", "control state"), ("control_reason", "管控原因", "control reason"),
+        ("control_basis", "封锁依据", "basis of the sealing")),
     "checkpoint": _fields(
         "checkpoint", ("name", "名称", "name", _REQUIRED), ("kind", "类型", "kind", _REQUIRED),
         ("status", "状态", "status", _REQUIRED), ("is_24h", "24小时值守", "24 h"),
@@ -75,7 +76,8 @@ FIELDS: dict[str, dict[str, Field]] = {
         ("leader_name", "负责人", "leader"), ("leader_phone", "电话", "phone"),
         ("households", "户数", "households", {"stat": "households"}),
         ("population", "人数", "population", {"stat": "population"}),
-        ("control_state", "管控状态", "control state"), ("control_reason", "管控原因", "control reason")),
+        ("control_state", "管控状态", "control state"), ("control_reason", "管控原因", "control reason"),
+        ("control_basis", "封锁依据", "basis of the sealing")),
     "household": _fields(
         "household", ("stair_unit", "单元", "stair unit"), ("room", "房号", "room"),
         ("head_name", "户主", "head of household"), ("members", "人口", "members"), ("phone", "电话", "phone"),

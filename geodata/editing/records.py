@@ -118,13 +118,16 @@ def _validate(session: Session, entity: str, row: Any, changes: Mapping[str, Any
             problems.append(p)
         else:
             parsed[name] = v
-    if "control_state" in parsed or "control_reason" in parsed:
+    if {"control_state", "control_reason", "control_basis"} & set(parsed):
         if entity == "unit" and row.level != int(Level.COMPOUND):
             problems.append(Problem("只有小区/自然村有管控状态", "only compounds and natural villages have a control state",
                                     field="control_state"))
         elif "control_state" not in parsed or parsed["control_state"] is None:
-            problems.append(Problem("管控原因随管控状态一起修改", "the control reason is changed with the control state",
-                                    field="control_reason"))
+            # a sealing's basis (封锁 / 硬隔离) is chosen with its state: the state is sent with it
+            along = "control_basis" if "control_basis" in parsed else "control_reason"
+            problems.append(Problem("管控原因和封锁依据随管控状态一起修改",
+                                    "the control reason and the sealing's basis are changed with the control state",
+                                    field=along))
     if entity == "unit" and ({"households", "population"} & set(parsed)):
         has_buildings = session.execute(select(Building.id).where(
             Building.path >= row.path, Building.path < path_upper_bound(row.path)).limit(1)).first()
@@ -197,8 +200,10 @@ def _apply(ctx: WriteContext, entity: str, row: Any, parsed: dict[str, Any], rea
     old = {k: stored(row, k) for k in diff}
     rest = dict(diff)  # what this function writes itself (the rest goes through the owning command)
     try:
-        if "control_state" in rest:  # lift guard, reason required, its own control.change event
-            set_control(ctx, row.code, rest.pop("control_state"), parsed.get("control_reason") or reason or "")
+        if "control_state" in rest or "control_basis" in rest:  # lift guard, reason, its own control.change event
+            rest.pop("control_basis", None)  # 封锁 → 硬隔离 of a sealed target is a change too (set_control)
+            set_control(ctx, row.code, rest.pop("control_state", row.control_state),
+                        parsed.get("control_reason") or reason or "", basis=parsed.get("control_basis"))
         if entity == "case" and "kind" in rest:  # situation, clusters and alerts follow the new kind
             reclassify_case(ctx, row.code, rest.pop("kind"), reason=reason)
         stats: dict[str, int] = {}

@@ -37,6 +37,7 @@ from geodata.base.layers import (
 from geodata.base.problems import Problem, Rejected
 from geodata.exchange import parents as parents_mod
 from geodata.people import authority, scope
+from geodata.situation.control import MANUAL_BASIS
 from geodata.situation.observations import rule_days
 from geodata.store.hierarchy import child_path, is_under, move_subtree, path_ids
 from geodata.store.models import Building, Case, Checkpoint, DailyReport, Household, Observation, Person, Shift, Unit
@@ -175,6 +176,34 @@ def _check_vocab(rows: _Rows, name: str, terms: dict[str, vocab.Term], *, defaul
     allowed = "、".join(t.zh for t in terms.values())
     rows.error(unknown, name, f"不是可识别的取值（可用：{allowed}）", f"not a known value (allowed: {', '.join(terms)})")
     rows.frame[name] = parsed.where(parsed.notna(), default)
+
+
+def _named_seal_basis(rows: _Rows) -> None:
+    """The basis each row's control-state word names (issue 14 "Words": 封锁 and 硬隔离 are two states, see
+    vocab.named_seal_basis), into `control_basis`; else the basis the reader already took from the file's word
+    (loaders.readers, which hands over codes); None for a word that names none (封控, sealed: `_seal_bases` fills
+    it) and for any other state. Call before the state column is parsed: the word is gone after."""
+    if not rows.has("control_state"):
+        return
+    raw, basis = rows.col("control_state"), rows.col("control_basis")
+    # each distinct word once: a city's file has a million rows and five words
+    named = raw.map({v: vocab.named_seal_basis(v) for v in pd.unique(raw)}).astype(object)
+    sealed = raw.map({v: vocab.parse_term(vocab.CONTROL_STATES, v) == "sealed" for v in pd.unique(raw)})
+    given = basis.map({v: vocab.parse_term(vocab.SEAL_BASES, v) for v in pd.unique(basis)}).astype(object)
+    rows.frame["control_basis"] = named.where(named.notna(), given.where(sealed.astype(bool), None)).astype(object)
+
+
+def _seal_bases(session: Session, table: Table, records: list[dict[str, Any]]) -> None:
+    """A sealing whose word named no basis (封控): a target already sealed keeps its recorded basis, a new sealing
+    is a person's, 封锁 (geodata.situation.control.MANUAL_BASIS). Never NULL for a sealed row from a file."""
+    unnamed = [r for r in records if r.get("control_state") == "sealed" and not r.get("control_basis")]
+    if not unnamed:
+        return
+    stored = _existing(session, table, [r["code"] for r in unnamed], ["control_state", "control_basis"])
+    kept = {c: b for c, st, b in zip(stored["code"], stored["control_state"], stored["control_basis"], strict=True)
+            if st == "sealed" and isinstance(b, str)}
+    for r in unnamed:
+        r["control_basis"] = kept.get(r["code"], MANUAL_BASIS)
 
 
 def _check_ints(rows: _Rows, names: Iterable[str]) -> None:
@@ -659,6 +688,7 @@ def _upsert_units(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> None:
     session = ctx.session
     geoms = _check_geometry(rows, "polygon")
     _check_vocab(rows, "kind", vocab.UNIT_KINDS)
+    _named_seal_basis(rows)
     _check_vocab(rows, "control_state", vocab.CONTROL_STATES, default="normal")
     _check_ints(rows, ["households", "population"])
     parent_codes = _text(rows.col("parent_code"))
@@ -697,8 +727,8 @@ def _upsert_units(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> None:
         if name not in frame.columns:
             frame[name] = None
     compare = ["name", "parent_id", "kind", "leader_name", "leader_phone", "households", "population",
-               "control_state", "geom", "minx", "miny", "maxx", "maxy", "label_lon", "label_lat", "derived",
-               "unnamed"]
+               "control_state", "control_basis", "geom", "minx", "miny", "maxx", "maxy", "label_lon", "label_lat",
+               "derived", "unnamed"]
     present = [c for c in compare if c in frame.columns]
     records = _records(frame, ["code", "level", *present])
     for rec in records:
@@ -706,6 +736,7 @@ def _upsert_units(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> None:
         rec["parent_id"] = _int_or_none(rec["parent_id"])
         for k in ("households", "population"):
             rec[k] = _int_or_none(rec.get(k))
+    _seal_bases(session, Unit.__table__, records)
     existing_paths = dict(session.execute(select(Unit.code, Unit.path).where(
         Unit.code.in_([r["code"] for r in records]))).all()) if len(records) < 50000 else \
         dict(session.execute(select(Unit.code, Unit.path).where(Unit.level == level)).all())
@@ -734,6 +765,7 @@ def _upsert_units(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> None:
 def _upsert_buildings(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> None:
     session = ctx.session
     geoms = _check_geometry(rows, "point")
+    _named_seal_basis(rows)
     _check_vocab(rows, "control_state", vocab.CONTROL_STATES, default="normal")
     _check_ints(rows, ["floors", "stair_units", "households", "population", "party_members", "vulnerable"])
     grids, grid_geoms = _unit_geoms(session, vocab.Level.GRID)
@@ -796,7 +828,7 @@ def _upsert_buildings(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> N
         frame[name] = frame[name].fillna(0)
     compare = ["name", "grid_id", "compound_id", "path", "address", "kind", "floors", "stair_units", "households",
                "population", "party_members", "vulnerable", "leader_name", "leader_phone", "control_state",
-               "lon", "lat", "footprint"]
+               "control_basis", "lon", "lat", "footprint"]
     present = [c for c in compare if c in frame.columns]
     records = _records(frame, ["code", *present])
     for rec in records:
@@ -805,6 +837,7 @@ def _upsert_buildings(ctx: WriteContext, rows: _Rows, result: UpsertResult) -> N
         for k in ("floors", "stair_units", "households", "population", "party_members", "vulnerable"):
             if k in rec:
                 rec[k] = _int_or_none(rec[k])
+    _seal_bases(session, Building.__table__, records)
     _upsert(ctx, rows, result, Building, records, compare=present, entity="building", per_row_insert_events=False)
 
 

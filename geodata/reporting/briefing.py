@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from geodata.base.vocab import CONTROL_STATES, LEVEL_LABELS, Level, label
+from geodata.base.vocab import LEVEL_LABELS, Level, control_label
 from geodata.reporting import figures, reports, trends
 from geodata.situation import honours
 from geodata.situation.alerts import ALERT_KINDS, open_alerts
@@ -203,7 +203,7 @@ def _changes(session: Session, unit: UnitRef, on: dt.date, today: pd.DataFrame, 
 
 def _control_changes(session: Session, unit: UnitRef, on: dt.date) -> list[dict[str, object]]:
     ev = control_events(session, "building", unit.path)
-    ev = ev[ev["effective"] == on] if len(ev) else ev
+    ev = ev[ev["dated"] == on] if len(ev) else ev  # a change of state, or of a sealing's basis, made for `on`
     if ev.empty:
         return []
     names = dict(session.execute(select(Building.code, Building.name).where(
@@ -214,17 +214,18 @@ def _control_changes(session: Session, unit: UnitRef, on: dt.date) -> list[dict[
         {f"c{i}": c for i, c in enumerate(ev["code"].unique())}).all())
     out = []
     # the day's net change per building: the state before its first change that day → after its last
-    day = ev.sort_values("id").groupby("code").agg(old_state=("old_state", "first"), state=("state", "last"))
+    # (a sealing by its basis, 封锁 / 硬隔离: vocab.control_label; 封锁 → 硬隔离 of a sealed building is a change too)
+    day = ev.sort_values("id").groupby("code").agg(old_state=("old_state", "first"), state=("state", "last"),
+                                                   old_basis=("old_basis", "first"), basis=("basis", "last"))
     for r in day.reset_index().itertuples(index=False):
-        if (r.old_state or "normal") == r.state:
+        before, after = control_label(r.old_state or "normal", r.old_basis), control_label(r.state, r.basis)
+        if before == after:
             continue
         where = f"{compounds.get(r.code, '')}{names.get(r.code, r.code)}"
         sealing = r.state in SEALED_STATES
-        out.append({"kind": "control", "severity": 2 if sealing else 3,
-                    "text_zh": f"{where}：{label(CONTROL_STATES, r.old_state or 'normal')}→"
-                               f"{label(CONTROL_STATES, r.state)}",
-                    "text_en": f"{where}: {label(CONTROL_STATES, r.old_state or 'normal', 'en')} → "
-                               f"{label(CONTROL_STATES, r.state, 'en')}"})
+        out.append({"kind": "control", "severity": 2 if sealing else 3, "text_zh": f"{where}：{before}→{after}",
+                    "text_en": f"{where}: {control_label(r.old_state or 'normal', r.old_basis, 'en')} → "
+                               f"{control_label(r.state, r.basis, 'en')}"})
     return out
 
 

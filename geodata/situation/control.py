@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geodata.base.problems import PermissionDenied, Problem, Rejected
-from geodata.base.vocab import CONTROL_STATES, SEAL_BASES, Level, parse_term
+from geodata.base.vocab import CONTROL_CHOICES, CONTROL_STATES, SEAL_BASES, Level, parse_term
 from geodata.people import authority, scope
 from geodata.situation.disinfection import refresh_shortfall_alerts
 from geodata.situation.history import CONTROL_ACTION, compound_control_as_of, state_counts
@@ -67,11 +67,14 @@ class ControlChange:
 
 def _change(ctx: WriteContext, target: Target, state: str, on: dt.date, reason: str, rule: str,
             cases: Iterable[str] = (), basis: str | None = None) -> ControlChange | None:
-    """Write a state change: row, counter, event. No-op when the state is already `state`. A sealing records its
-    basis (封锁 / 硬隔离) on the row and in the event; any other state clears it."""
+    """Write a state change: row, counter, event. No-op when the state is already `state`, unless a sealing is
+    given another basis (`_rebase`). A sealing records its basis (封锁 / 硬隔离) on the row and in the event; any
+    other state clears it."""
     old, old_since, old_reason = target.state, target.since, target.row.control_reason
     old_basis = target.row.control_basis
     if old == state:
+        if state == "sealed" and basis is not None and basis != old_basis:
+            return _rebase(ctx, target, basis, on, reason, rule)
         return None
     basis = (basis or RULE_BASIS.get(rule, MANUAL_BASIS)) if state == "sealed" else None
     row = target.row
@@ -91,6 +94,38 @@ def _change(ctx: WriteContext, target: Target, state: str, on: dt.date, reason: 
     return ControlChange(target.kind, target.code, old, state, on, rule, reason)
 
 
+def _rebase(ctx: WriteContext, target: Target, basis: str, on: dt.date, reason: str, rule: str) -> ControlChange:
+    """A sealed target given another basis (封锁 → 硬隔离 or back, issue 14 "Words"): the sealing goes on, so its
+    start stays (`control_since`: the lift guard counts disinfection and assessments from it, and the replay of
+    `control.change` events by `since` keeps the state); the change is a `control.change` event of its own, old →
+    new basis, dated `on`, with its reason."""
+    row = target.row
+    old_basis, old_reason = row.control_basis, row.control_reason
+    since = target.since or on  # a sealing from a file may have no start: the replay needs a date
+    row.control_basis = basis
+    row.control_reason = reason
+    ctx.session.flush()
+    ctx.record(CONTROL_ACTION, target.kind, target.code, path=target.path,
+               old={"state": "sealed", "since": target.since, "reason": old_reason, "basis": old_basis},
+               new={"state": "sealed", "since": since, "on": on, "rule": rule, "cases": [], "basis": basis},
+               reason=reason)
+    return ControlChange(target.kind, target.code, "sealed", "sealed", on, rule, reason)
+
+
+def control_choices(current: str | None = None) -> list[str]:
+    """What a person may pick for a target now showing choice `current` (vocab.CONTROL_CHOICES): every state with
+    the sealing as 封锁 and 硬隔离 apart. 已解除 is the command centre's decision after the guard (`decide_lift`) and a
+    sealing without a recorded basis is no choice to make anew: each is listed only as the current value."""
+    return [c for c in CONTROL_CHOICES if c not in ("lifted", "sealed") or c == current]
+
+
+def choice_fields(choice: str | None) -> dict[str, str | None]:
+    """A control choice as a target's fields for `geodata.editing.records.update_record`: its state and a sealing's
+    basis (None for any other state; both None for no known choice, which the edit refuses)."""
+    c = CONTROL_CHOICES.get(choice or "")
+    return {"control_state": c.state if c else None, "control_basis": c.basis if c else None}
+
+
 def _check_not_backdated(target: Target, on: dt.date) -> None:
     if target.since is not None and on < target.since:
         raise Rejected([Problem(
@@ -104,8 +139,9 @@ def set_control(ctx: WriteContext, target_code: str, state: str, reason: str, *,
 
     Refused: unknown state; empty reason; a target changed since `expected_version` was read; leaving 疫点/封锁
     (only `decide_lift` does that, after the guard); setting 已解除 directly; an effective date before the
-    current state's start; a `basis` (封锁 / 硬隔离, default 封锁) for any state but sealed. Returns the change, or
-    None when the state was already `state`.
+    current state's start; a `basis` (封锁 / 硬隔离, default 封锁) for any state but sealed. A sealed target given
+    another basis is a change of its own (封锁 → 硬隔离, `_rebase`). Returns the change, or None when the state
+    (and a sealing's basis) was already so.
     """
     target = resolve_target(ctx.session, target_code, ctx.actor, EDIT_ACTIONS["building"])  # same roles as a unit's
     # the control state is a field of the building (or compound / village) record: its edit action decides

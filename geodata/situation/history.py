@@ -95,10 +95,12 @@ def kinds_as_of(session: Session, frame: pd.DataFrame, on: dt.date, path: str | 
 
 def control_events(session: Session, kind: str = "building", path: str | None = None) -> pd.DataFrame:
     """Every change of a building's (kind='building') or compound's (kind='compound') control state, in write
-    order (optionally under a unit path): id, code, effective date, state, old_state, rule, actor, reason."""
+    order (optionally under a unit path): id, code, effective date, state, old_state, rule, actor, reason, and a
+    sealing's basis before and after (basis, old_basis: 封锁 / 硬隔离, None when not recorded) and the day the
+    change was made for (dated: `effective`, but a basis change's own day: the sealing it changes keeps its start)."""
     imp = f"{_IMPORT_ENTITY[kind]}.update"
     ev = events(session, (CONTROL_ACTION, imp), path=path)
-    cols = ["id", "code", "effective", "state", "old_state", "rule", "actor", "reason"]
+    cols = ["id", "code", "effective", "state", "old_state", "rule", "actor", "reason", "basis", "old_basis", "dated"]
     rows = []
     for r in ev.itertuples(index=False):
         new, old = r.new or {}, r.old or {}
@@ -106,10 +108,11 @@ def control_events(session: Session, kind: str = "building", path: str | None = 
             if r.entity != kind:
                 continue
             rows.append((r.id, r.code, _date(new.get("since")), new.get("state"), old.get("state"),
-                         new.get("rule"), r.actor, r.reason))
+                         new.get("rule"), r.actor, r.reason, new.get("basis"), old.get("basis"),
+                         _date(new.get("on") or new.get("since"))))
         elif "control_state" in new:  # a file import changed the state: effective the day it was written
             rows.append((r.id, r.code, _date(r.at), new["control_state"], old.get("control_state"), "import",
-                         r.actor, r.reason))
+                         r.actor, r.reason, new.get("control_basis"), old.get("control_basis"), _date(r.at)))
     return pd.DataFrame(rows, columns=cols)
 
 

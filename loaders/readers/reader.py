@@ -22,6 +22,7 @@ from pyproj import CRS
 
 from geodata.base.layers import LAYERS, PERSON_LEDGERS, UNIT_LAYER_ZH, LayerSchema
 from geodata.base.problems import Problem
+from geodata.base.vocab import named_seal_basis
 
 from .. import coords
 from . import geometry as geom
@@ -336,6 +337,8 @@ def _canonical(raw: RawChunk, plan: _Plan, log: ProblemLog, read: ReadReport) ->
             continue
         parsed = parse_field(raw.frame[header].reset_index(drop=True), f, schema.name, plan.chosen.get(f.name))
         out[f.name] = parsed.values
+        if f.name == "control_state":  # 封锁 and 硬隔离 are one stored state: the word's basis goes along
+            out["control_basis"] = raw.frame[header].reset_index(drop=True).map(named_seal_basis).astype(object)
         if parsed.unknown:
             seen = read.unknown_values.setdefault(f.name, [])
             seen.extend(v for v in parsed.unknown if v not in seen)
@@ -366,6 +369,8 @@ def _canonical(raw: RawChunk, plan: _Plan, log: ProblemLog, read: ReadReport) ->
     for f in schema.fields:
         if f.name in out:
             data[f.name] = out[f.name].array[keep]
+    if "control_basis" in out:  # not a column of the file: what its control-state word said
+        data["control_basis"] = out["control_basis"].array[keep]
     frame = pd.DataFrame(data)
     if geometry is None:
         return frame

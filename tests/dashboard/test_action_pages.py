@@ -21,7 +21,7 @@ from tests.geodata.test_scope_city import city  # noqa: F401 — `city` is a fix
 
 def _seal(at: AppTest, building: str, reason: str) -> AppTest:
     at.selectbox(key="gw-control-building").set_value(building)
-    at.selectbox(key="gw-control-state").set_value("sealed")
+    at.selectbox(key="gw-control-state").set_value("lockdown")  # 封锁 (vocab.CONTROL_CHOICES)
     at.text_area(key="gw-control-reason").input(reason)
     next(b for b in at.button if b.label == "提交" and b.form_id == "gw-control-form").click()
     return at.run()

@@ -227,7 +227,7 @@ def test_the_second_of_two_sessions_saving_a_building_sees_both_values(app, city
     assert_ran(first)
     assert any("已保存" in s.value for s in first.success)
 
-    second = _control_form(second, "sealed", "楼内病例")
+    second = _control_form(second, "lockdown", "楼内病例")  # 封锁: the sealed state, by lockdown
     assert_ran(second)
     shown = texts(second)
     assert "已被 head1 于" in shown and "保存冲突" in shown

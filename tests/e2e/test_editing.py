@@ -134,7 +134,7 @@ def test_a_heads_control_state_reaches_the_command_wall(server, city, page, seco
 
     sign_in(page, f"{server}/my-grid?code={city['compound']}&section=buildings", "head")
     expect(page.get_by_text("设置楼栋管控状态")).to_be_visible(timeout=30_000)
-    pick(page, "管控状态", "封锁/硬隔离")
+    pick(page, "管控状态", "封锁")  # 封锁 and 硬隔离 are two choices (issue 14 "Words")
     page.get_by_label("原因（必填）").fill("出现密接，<b>封锁</b>")
     page.get_by_role("button", name="提交").first.click()
     wait_for_app_run(page)
@@ -146,12 +146,13 @@ def test_a_heads_control_state_reaches_the_command_wall(server, city, page, seco
 
     store = open_store(city["url"], migrate=False)
     with store.read() as s:
-        state, reason = s.execute(text("SELECT control_state, control_reason FROM buildings WHERE code = :c"),
-                                  {"c": city["building"]}).one()
+        state, basis, reason = s.execute(text(
+            "SELECT control_state, control_basis, control_reason FROM buildings WHERE code = :c"),
+            {"c": city["building"]}).one()
         actor = s.execute(text("SELECT actor FROM events WHERE action = 'control.change' AND entity_code = :c "
                                "ORDER BY id DESC LIMIT 1"), {"c": city["building"]}).scalar_one()
     store.dispose()
-    assert (state, reason, actor) == ("sealed", "出现密接，<b>封锁</b>", "head")
+    assert (state, basis, reason, actor) == ("sealed", "lockdown", "出现密接，<b>封锁</b>", "head")
 
 
 def test_another_communitys_head_is_refused_by_url(server, city, page):

@@ -25,7 +25,8 @@ BRANCHES = {
 }
 ALL = set().union(*BRANCHES.values())
 #: branches built on another: going below their base takes them down too
-ON_TOP = {"0011_screening": "0016_screening_care"}
+#: (0017 only fills 0015's control_basis: tests/geodata/test_seal_basis.py and test_seal_basis_backfill.py)
+ON_TOP = {"0011_screening": "0016_screening_care", "0015_seal_basis": "0017_seal_basis_backfill"}
 
 
 def migration_config(conn) -> Config:

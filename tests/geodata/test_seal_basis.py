@@ -90,7 +90,8 @@ def test_the_seal_basis_migration_goes_down_alone_and_up_again(store):
     assert "control_basis" in columns("buildings") and "control_basis" in columns("units")
     assert basis_diffs() == []  # the migrated columns are what the models say (type, nullability)
     with store.engine.begin() as conn:
-        command.downgrade(migration_config(conn), "0015_seal_basis@-1")
+        # to the branch's base: 0017_seal_basis_backfill on top of it goes down too (ON_TOP)
+        command.downgrade(migration_config(conn), "0015_seal_basis@0009_contacts")
     assert "control_basis" not in columns("buildings") | columns("units")
     assert len(basis_diffs()) == 2  # the comparison can fail: both missing columns are reported
     assert "symptom_followups" in inspect(store.engine).get_table_names()  # other branches stay up
