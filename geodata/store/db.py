@@ -35,17 +35,27 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _enable_postgis(engine: Engine) -> bool:
-    """Create the PostGIS extension when the server has it installed; report whether it is active."""
+    """Create the PostGIS extension when the server has it installed; report whether it is active.
+
+    A database whose tables already exist keeps the geometry storage it was made with: one created while the
+    server had no PostGIS stores WKB bytes, and PostGIS installed later must not make the app read those columns
+    as `geometry` (ST_AsBinary(bytea) is ambiguous: every map read failed)."""
     with engine.connect() as conn:
-        available = conn.execute(
-            text("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")
-        ).first()
-        if available:
+        made_with = conn.execute(text(
+            "SELECT udt_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = 'units' AND column_name = 'geom'")).scalar()
+        if made_with is not None and made_with != "geometry":
+            return False
+        if _server_has_postgis(conn):
             with contextlib.suppress(Exception):
                 conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
                 conn.commit()
         active = conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).first()
         return active is not None
+
+
+def _server_has_postgis(conn) -> bool:  # noqa: ANN001 — a Connection
+    return conn.execute(text("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")).first() is not None
 
 
 _MIGRATE_LOCK = threading.Lock()
