@@ -514,6 +514,10 @@ def _open_csv(path: Path, label: str, score: Score) -> Source:
     if header is None:
         raise UnreadableFile("文件没有表头和数据", "the file has neither a header nor data")
     names = list(header.names)
+    # a header line that ends in empty fields ("…,联系电话备注,,") declares unnamed columns: data under them is a
+    # column to ignore (as in a spreadsheet), not a row longer than its header
+    declared = max((len(cells) for r, cells in sample_rows if r in header.rows), default=0)
+    names += [f"({excel.column_letter(j)})" for j in range(len(names), declared)]
     # room for rows longer than the header: they are reported instead of stopping the parser
     spare = [f"\x00extra{i}" for i in range(16)]
     start = header.last_row
@@ -550,9 +554,10 @@ def _table_chunk(frame: pd.DataFrame, rows: np.ndarray, names: list[str], header
     if len(frame):
         long_rows = (extra.fillna("").astype(str) != "").any(axis=1).to_numpy() if len(spare) else np.zeros(0)
         if long_rows.any():
+            # named by the first cell past the header, as a spreadsheet shows it: the header has no name for it
             issues.append((Issue.where(long_rows, ERROR, "这一行的单元格比表头多（可能是文字里有未加引号的逗号）",
                                        "this row has more cells than the header (an unquoted comma in the text?)"),
-                           None))
+                           f"第{len(names) + 1}列 / column {len(names) + 1}"))
         if enc is not None:
             for col in names:
                 s = frame[col]

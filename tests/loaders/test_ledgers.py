@@ -216,6 +216,22 @@ def test_generated_ledgers_read_without_an_internal_error(tmp_path_factory, rows
     assert sorted(zip(result.frame["id_number"], result.frame["start_date"], strict=True)) == sorted(expected)
 
 
+def test_a_csv_header_ending_in_an_empty_field_declares_a_column_and_a_longer_row_names_its_cell(tmp_path):
+    """"…,开始日期,," declares a column with no name: a value under it is ignored as in a spreadsheet (it was
+    refused as "more cells than the header", with no column named — found by the generated ledgers below).
+    A row longer than every declared column is still refused, and the refusal names the cell."""
+    head = "姓名,身份证号,楼栋编码,隔离方式,开始日期,"
+    ok = f"某某,{_id_number(1)},G11K1B1,居家隔离,2026-01-01,x"
+    long = f"某某,{_id_number(2)},G11K1B1,居家隔离,2026-01-02,x,y"
+    (tmp_path / "ok.csv").write_text(f"{head}\n{ok}\n", encoding="utf-8-sig")
+    result = read_layer(tmp_path / "ok.csv", "observations")
+    assert result.ok, result.problems
+    assert list(result.frame["id_number"]) == [_id_number(1)]
+    (tmp_path / "long.csv").write_text(f"{head}\n{ok}\n{long}\n", encoding="utf-8-sig")
+    refused = [p for p in read_layer(tmp_path / "long.csv", "observations").errors if "比表头多" in p.message_zh]
+    assert [(p.row, p.column) for p in refused] == [(3, "第7列 / column 7")]
+
+
 @pytest.mark.parametrize("blank_at", [1, 5])
 def test_a_header_with_a_blank_cell_does_not_swallow_the_first_data_row(tmp_path, blank_at):
     """The blank header cell once inherited its left neighbour's name from the row below, so the header and the
