@@ -10,6 +10,7 @@ read when they press the button.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -18,7 +19,7 @@ import streamlit as st
 from dashboard.components import lift
 from dashboard.components.edit_common import hold, pick_index, reload_button, same, save, save_held
 from dashboard.components.edit_text import plain
-from dashboard.i18n import t
+from dashboard.i18n import extend, t
 from geodata.base.layers import STAFF_MAX
 from geodata.base.vocab import (
     CHECKPOINT_KINDS,
@@ -37,10 +38,16 @@ from geodata.store.writes import Actor
 
 FLASH = "gw_flash"
 
+extend({
+    "mg.village_control_form": ("设置小区/自然村管控状态", "Set a compound's or natural village's control state"),
+    "mg.village": ("小区/自然村", "Compound / natural village"),
+})
+
 BUILDING_FIELDS = ("name", "address", "floors", "stair_units", "households", "population", "party_members",
                    "vulnerable", "leader_name", "leader_phone")
 CHECKPOINT_FIELDS = ("name", "kind", "status", "is_24h", "staff_day", "staff_night", "leader_name", "leader_phone")
 CONTROL_FORM, ENTRANCE_FORM = "gw-control-form", "gw-entrance-form"
+VILLAGE_FORM = "gw-vcontrol-form"  # a compound's / natural village's control form (ControlForm)
 #: the entrance form's fields → widget keys (filled from the record by edit_common.hold)
 ENTRANCE_WIDGETS = {"status": "gw-entrance-status", "staff_day": "gw-entrance-day",
                     "staff_night": "gw-entrance-night", "is_24h": "gw-entrance-24h"}
@@ -141,29 +148,54 @@ def buildings(store: Any, actor: Actor, unit: UnitRef, on: dt.date, lang: str) -
         control_form(store, actor, frame, lang)
 
 
-def control_form(store: Any, actor: Actor, frame: pd.DataFrame, lang: str) -> None:
-    """Set one building's control state with the reason (the lift guard and its refusals are geodata's). The
-    form starts from the building's state and is saved against the version read then (edit_common.hold)."""
+@dataclass(frozen=True)
+class ControlForm:
+    """One control form: the kind of target it sets (a building, or a compound / natural village, which is a unit)
+    and its widget keys. Both forms are the same form (`control_form`): the same choices (封锁 and 硬隔离 apart,
+    geodata's `control_choices`), the same save through `update_record` and the same lift panel below."""
+
+    entity: str  # "building" | "unit"
+    form: str  # the st.form key, and the key its held record is kept under (edit_common.hold)
+    prefix: str  # the widgets: <prefix>-state, <prefix>-reason
+    picker: str  # the target picker's key
+    title: str  # message keys: the form's heading and the picker's label
+    pick_label: str
+
+    def key(self, what: str) -> str:
+        return f"{self.prefix}-{what}"
+
+
+BUILDING_CONTROL = ControlForm("building", CONTROL_FORM, "gw-control", "gw-control-building", "mg.control_form",
+                               "mg.building")
+VILLAGE_CONTROL = ControlForm("unit", VILLAGE_FORM, "gw-vcontrol", "gw-vcontrol-village", "mg.village_control_form",
+                              "mg.village")
+
+
+def control_form(store: Any, actor: Actor, frame: pd.DataFrame, lang: str,
+                 which: ControlForm = BUILDING_CONTROL) -> None:
+    """Set one building's (or compound's, `which`) control state with the reason (the lift guard and its refusals
+    are geodata's). The form starts from the target's state and is saved against the version read then
+    (edit_common.hold)."""
     rows = frame.set_index("code")
     names = dict(zip(frame["code"], frame["name"], strict=True))
-    st.markdown(f"**{t('mg.control_form', lang)}**")
+    st.markdown(f"**{t(which.title, lang)}**")
     codes = list(names)
-    code = st.selectbox(t("mg.building", lang), codes, index=pick_index(CONTROL_FORM, codes),
-                        format_func=lambda c: f"{names[c]}（{c}）", key="gw-control-building")
+    code = st.selectbox(t(which.pick_label, lang), codes, index=pick_index(which.form, codes),
+                        format_func=lambda c: f"{names[c]}（{c}）", key=which.picker)
     if code is None:
         return
     row = rows.loc[code]
     # the form edits one choice (封锁 and 硬隔离 apart, vocab.CONTROL_CHOICES); it is saved as state + basis
     now = control_choice(row["control_state"], row.get("control_basis"))
-    h = hold(CONTROL_FORM, "building", code, {"version": row["version"], "control_choice": now},
-             {"control_choice": "gw-control-state"})
+    h = hold(which.form, which.entity, code, {"version": row["version"], "control_choice": now},
+             {"control_choice": which.key("state")})
     choices = control_choices(h.values["control_choice"])  # which to offer is geodata's (已解除 never)
-    with st.form(CONTROL_FORM, clear_on_submit=False):
+    with st.form(which.form, clear_on_submit=False):
         choice = st.selectbox(t("mg.state", lang), choices, format_func=lambda c: CONTROL_CHOICES[c].label(lang),
-                              key="gw-control-state")
-        reason = st.text_area(t("mg.control_reason", lang), key="gw-control-reason", max_chars=10_000)
+                              key=which.key("state"))
+        reason = st.text_area(t("mg.control_reason", lang), key=which.key("reason"), max_chars=10_000)
         submitted = st.form_submit_button(t("mg.submit", lang), type="primary")
-    reload_button(CONTROL_FORM, h, lang)
+    reload_button(which.form, h, lang)
     if submitted:
         done = _save_control(store, actor, h, choice, reason, lang)
         if done is not None:
@@ -182,8 +214,19 @@ def _save_control(store: Any, actor: Actor, h: Any, choice: str, reason: str, la
     changes = choice_fields(choice) | {"control_reason": reason}
     read = choice_fields(h.values["control_choice"])
     return save(store, actor, lambda ctx: editing.update_record(
-        ctx, "building", h.code, changes, expected_version=h.version, reason=reason or None, read=read), lang=lang,
-        retry={"entity": "building", "code": h.code, "changes": changes, "reason": reason or None})
+        ctx, h.entity, h.code, changes, expected_version=h.version, reason=reason or None, read=read), lang=lang,
+        retry={"entity": h.entity, "code": h.code, "changes": changes, "reason": reason or None})
+
+
+def villages(store: Any, actor: Actor, unit: UnitRef, lang: str) -> None:
+    """The control form of the compounds and natural villages (小区/自然村) at or under `unit`, for whoever may
+    edit a unit there (`edit.unit`, geodata.people.authority): a village is sealed or closed like a building."""
+    if not scope.can_edit(actor, "unit", unit.path):
+        return
+    with store.read() as s:
+        frame = access.compounds_in(s, actor, unit.code)
+    if len(frame):
+        control_form(store, actor, frame, lang, VILLAGE_CONTROL)
 
 
 def checkpoints(store: Any, actor: Actor, unit: UnitRef, lang: str) -> pd.DataFrame:

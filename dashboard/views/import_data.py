@@ -20,9 +20,10 @@ from dashboard.components.edit_text import both
 from dashboard.components.refusals import problem_table, show_refusal
 from dashboard.i18n import extend, t
 from dashboard.mapview import base_map, building_layer, checkpoint_layer, unit_layer
-from geodata.base.layers import LAYERS
+from geodata.base.layers import LAYER_ENTITIES, LAYERS
 from geodata.base.problems import Refusal, Rejected
-from geodata.base.vocab import role_label
+from geodata.base.vocab import label, role_label
+from geodata.editing.changes import field_words
 from geodata.exchange.imports import import_frame
 from geodata.exchange.parents import name_units, placeholder_name, unnamed_units
 from geodata.people import authority
@@ -71,6 +72,7 @@ extend({
     "import.names.saved": ("名称已保存。", "Names saved."),
     "import.names.kept": ("名称将在确认导入时写入。", "The names are written when the import is confirmed."),
     "import.parents": ("上级单元", "Parents"),
+    "import.row": ("行号", "Row"),
 })
 
 ACCEPT = ["geojson", "json", "gpkg", "zip", "kml", "kmz", "csv", "xlsx", "xls", "txt"]
@@ -115,6 +117,30 @@ def _value_choices(unknown: dict[str, list[str]], layer: str, key: str, lang: st
             chosen.update({k: v for k, v in picks.items() if v != refuse})
             st.session_state[key] = chosen
             st.rerun()
+
+
+def _heading(layer: str, column: str, lang: str) -> str:
+    """A preview column as people call it: in Chinese the header an export writes (the layer's, 封锁依据 for the
+    basis the reader takes from 硬隔离), in English the field's words (geodata.editing.changes.field_words)."""
+    if column == "_row":
+        return t("import.row", lang)
+    if lang != "en" and column in LAYERS[layer].names:
+        return LAYERS[layer].field(column).zh
+    return field_words(LAYER_ENTITIES.get(layer), column, lang).replace("_", " ")
+
+
+def _preview_table(rows: pd.DataFrame, layer: str, lang: str) -> pd.DataFrame:
+    """What was read, as people say it: headings by `_heading`, vocabulary codes by their words (硬隔离, not
+    hard_isolation) and an empty text cell empty, not "None". The import itself gets the codes."""
+    shown = rows.copy()
+    for col in shown.columns:
+        terms = vocabulary(layer, col) if col != "_row" else None
+        if terms:
+            shown[col] = shown[col].map(lambda v, ts=terms: label(ts, v, lang) if isinstance(v, str) and v in ts
+                                        else v)
+        if shown[col].dtype == object or isinstance(shown[col].dtype, pd.StringDtype):
+            shown[col] = shown[col].astype(object).where(shown[col].notna(), "")
+    return shown.rename(columns=lambda c: _heading(layer, c, lang))
 
 
 def _refusal(role: str, lang: str) -> str:
@@ -266,7 +292,7 @@ def _upload(v: state.View, actor: Actor, lang: str) -> None:
     frame = read["frame"]
     st.subheader(t("import.preview", lang, n=min(PREVIEW_ROWS, len(frame))))
     table = pd.DataFrame(frame.drop(columns=[c for c in ("geometry", "footprint") if c in frame.columns]))
-    st.dataframe(table.head(PREVIEW_ROWS), hide_index=True, use_container_width=True)
+    st.dataframe(_preview_table(table.head(PREVIEW_ROWS), layer, lang), hide_index=True, use_container_width=True)
     _preview_map(frame, layer, v)
 
     if read["errors"]:

@@ -98,6 +98,9 @@ _UNIT_FIELDS = (
     Field("households", "int", "户数"),
     Field("population", "int", "人数"),
     Field("control_state", "str", "管控状态"),
+    # a sealing's basis, 封锁 or 硬隔离 (issue 14 "Words"): the state column keeps its codes for other consumers,
+    # this one makes an export of a sealed row re-import as the same choice (geodata.situation.control)
+    Field("control_basis", "str", "封锁依据"),
     Field("geometry", "geometry", "几何", True),
 )
 
@@ -133,6 +136,7 @@ LAYERS["buildings"] = LayerSchema(
         Field("leader_name", "str", "楼栋长"),
         Field("leader_phone", "str", "楼栋长电话"),
         Field("control_state", "str", "管控状态"),
+        Field("control_basis", "str", "封锁依据"),  # 封锁 / 硬隔离 of a sealed building (as for units above)
         Field("footprint", "geometry", "轮廓"),
         Field("geometry", "geometry", "位置", True),
     ),

@@ -184,6 +184,8 @@ def _named_seal_basis(rows: _Rows) -> None:
     (loaders.readers, which hands over codes); None for a word that names none (封控, sealed: `_seal_bases` fills
     it) and for any other state. Call before the state column is parsed: the word is gone after."""
     if not rows.has("control_state"):
+        if rows.has("control_basis"):  # a basis is recorded with its state (set_control), never on its own
+            rows.frame = rows.frame.drop(columns="control_basis")
         return
     raw, basis = rows.col("control_state"), rows.col("control_basis")
     # each distinct word once: a city's file has a million rows and five words

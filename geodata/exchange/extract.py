@@ -34,14 +34,15 @@ def layer_frame(session: Session, layer: str, scope_code: str | None = None) -> 
     if layer in UNIT_LAYERS:
         where, params = _scope_sql("u", scope_path)
         sql = (f"SELECT u.code, u.name, p.code AS parent_code, u.kind, u.leader_name, u.leader_phone, u.households, "
-               f"u.population, u.control_state, {wkb_sql(session, 'u.geom')} AS geometry FROM units u "
-               f"LEFT JOIN units p ON p.id = u.parent_id WHERE u.level = :level{where} ORDER BY u.code")
+               f"u.population, u.control_state, u.control_basis, {wkb_sql(session, 'u.geom')} AS geometry "
+               f"FROM units u LEFT JOIN units p ON p.id = u.parent_id WHERE u.level = :level{where} ORDER BY u.code")
         return read_frame(session, sql, {"level": int(UNIT_LAYERS[layer]), **params}, geometry="geometry")
     if layer == "buildings":
         where, params = _scope_sql("b", scope_path)
         sql = (f"SELECT b.code, b.name, c.code AS compound_code, g.code AS grid_code, b.address, b.kind, b.floors, "
                f"b.stair_units, b.households, b.population, b.party_members, b.vulnerable, b.leader_name, "
-               f"b.leader_phone, b.control_state, {wkb_sql(session, 'b.footprint')} AS footprint, b.lon, b.lat FROM buildings b "
+               f"b.leader_phone, b.control_state, b.control_basis, {wkb_sql(session, 'b.footprint')} AS footprint, "
+               f"b.lon, b.lat FROM buildings b "
                f"JOIN units g ON g.id = b.grid_id LEFT JOIN units c ON c.id = b.compound_id WHERE 1=1{where} "
                f"ORDER BY b.code")
         frame = pd.read_sql_query(text(sql), conn, params=params)

@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 
 import geopandas as gpd
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from geodata.base.vocab import Level
 from geodata.people import scope
 from geodata.reporting import figures
 from geodata.store.frames import WGS84
-from geodata.store.hierarchy import UnitRef, ancestors, ref, root
+from geodata.store.hierarchy import UnitRef, ancestors, path_upper_bound, ref, root
 from geodata.store.models import Building, Checkpoint, Unit
 from geodata.store.writes import Actor
 
@@ -61,6 +63,16 @@ def buildings_in(session: Session, actor: Actor, code: str, on: dt.date) -> gpd.
             Building.code.in_(frame["code"].tolist()))).all())
         frame["version"] = frame["code"].map(versions)
     return frame
+
+
+def compounds_in(session: Session, actor: Actor, code: str) -> pd.DataFrame:
+    """The compounds and natural villages (小区/自然村) at or under a unit in scope, with what their control form
+    starts from: name, control state and a sealing's basis, and the version a save is checked against."""
+    u = unit(session, actor, code)
+    rows = session.execute(select(Unit.code, Unit.name, Unit.control_state, Unit.control_basis, Unit.version).where(
+        Unit.level == int(Level.COMPOUND), Unit.path >= u.path, Unit.path < path_upper_bound(u.path)
+    ).order_by(Unit.code)).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=["code", "name", "control_state", "control_basis", "version"])
 
 
 def checkpoints_in(session: Session, actor: Actor, code: str) -> gpd.GeoDataFrame:

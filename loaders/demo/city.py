@@ -138,6 +138,7 @@ def _units_frame(tree: UnitTree, villages: Villages, compound_state: np.ndarray)
             "population": _nullable_int(pop),
             # control state is a compound's (and a building's); upper levels have a situation level instead
             "control_state": compound_state if is_compound else np.full(lv.size, None, dtype=object),
+            "control_basis": np.full(lv.size, None, dtype=object),  # a sealing's: loaders.demo.seal_basis, after
             "geometry": lv.geom,
             "level": np.full(lv.size, int(lv.level), dtype=np.int64),
         }))

@@ -331,6 +331,7 @@ def _canonical(raw: RawChunk, plan: _Plan, log: ProblemLog, read: ReadReport) ->
 
     out: dict[str, pd.Series] = {}
     failed: dict[str, np.ndarray] = {}
+    named_basis: pd.Series | None = None
     for f in schema.fields:
         header = plan.columns.fields.get(f.name)
         if f.kind == "geometry" or header is None:
@@ -338,13 +339,19 @@ def _canonical(raw: RawChunk, plan: _Plan, log: ProblemLog, read: ReadReport) ->
         parsed = parse_field(raw.frame[header].reset_index(drop=True), f, schema.name, plan.chosen.get(f.name))
         out[f.name] = parsed.values
         if f.name == "control_state":  # 封锁 and 硬隔离 are one stored state: the word's basis goes along
-            out["control_basis"] = raw.frame[header].reset_index(drop=True).map(named_seal_basis).astype(object)
+            named_basis = raw.frame[header].reset_index(drop=True).map(named_seal_basis).astype(object)
         if parsed.unknown:
             seen = read.unknown_values.setdefault(f.name, [])
             seen.extend(v for v in parsed.unknown if v not in seen)
         if parsed.issue is not None:
             report(parsed.issue, header)
             failed[f.name] = parsed.issue.positions
+
+    if named_basis is not None:
+        # the basis the state's word names (硬隔离) wins; else the file's 封锁依据 column (our exports write both)
+        given = out.get("control_basis")
+        out["control_basis"] = named_basis if given is None else \
+            named_basis.where(named_basis.notna(), given.astype(object)).astype(object)
 
     geometry, footprint = None, None
     if plan.geometry_from is not None:
@@ -369,8 +376,6 @@ def _canonical(raw: RawChunk, plan: _Plan, log: ProblemLog, read: ReadReport) ->
     for f in schema.fields:
         if f.name in out:
             data[f.name] = out[f.name].array[keep]
-    if "control_basis" in out:  # not a column of the file: what its control-state word said
-        data["control_basis"] = out["control_basis"].array[keep]
     frame = pd.DataFrame(data)
     if geometry is None:
         return frame
