@@ -4,6 +4,7 @@
 #   make serve   the same with $${WORKERS:-2} Streamlit processes behind nginx (sticky) on one PostgreSQL
 #   make test    the whole test suite (what CI runs via .ci/run), on $${TEST_WORKERS:-2} pytest-xdist workers
 #   make bench   the benchmarks in bench/
+#   make screenshots   docs/screenshots/*.png, made again from a fresh demo city (scripts/screenshots.py)
 #
 # Every setup step is stamped or checks before it acts, so a second `make test`
 # goes straight to pytest.
@@ -21,10 +22,10 @@ VENV_STAMP := $(VENV)/.installed
 PG_HOST := 127.0.0.1
 PG_PORT := 5432
 
-.PHONY: help venv system assets db run serve test bench
+.PHONY: help venv system assets db run serve test bench screenshots
 
 help:
-	@echo "make run | serve | test | bench   (setup: venv system assets db)"
+	@echo "make run | serve | test | bench | screenshots   (setup: venv system assets db)"
 
 # --- venv: Python packages, reinstalled only when requirements.txt changes ----
 # The project itself goes in editable (no deps, no build isolation: setuptools is pinned in requirements.txt), so
@@ -82,3 +83,7 @@ test: venv system assets
 
 bench: venv
 	$(PY) -m bench
+
+# docs/screenshots/*.png from a fresh demo city (SCREENSHOT_SCALE=city for the large one), in headless Chromium
+screenshots: venv system assets
+	$(PY) scripts/screenshots.py --scale $${SCREENSHOT_SCALE:-district}

@@ -58,8 +58,10 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 18px; }
 .gw-kpi-wrap .gw-kpi-cell-label { white-space: normal; line-height: 1.15; }
 /* the card is one click target: its page link is stretched over it */
 [class*="st-key-kpi-"] { position: relative; gap: 0 !important; overflow: hidden; border-radius: 10px; }
+/* margin 0: Streamlit gives this empty container -6 px above and below, which cut the card's last line (a note such
+   as 另有疫点 1 处) by 12 px wherever the card is no taller than its text (phones) */
 [class*="st-key-kpi-"] [data-testid="stElementContainer"]:has([data-testid="stPageLink"]) {
-  position: static; height: 0; }
+  position: static; height: 0; margin: 0 !important; }
 [class*="st-key-kpi-"] [data-testid="stPageLink"] { position: absolute; right: 6px; top: 2px; }
 [class*="st-key-kpi-"] [data-testid="stPageLink"] a::after { content: ""; position: absolute; inset: -400px; }
 [class*="st-key-kpi-"]:hover .gw-kpi { border-color: #4FC3F7; }
@@ -109,6 +111,8 @@ def main() -> None:
     kiosk = state.kiosk()
     actor = auth.current_actor()
     st.html(CSS)
+    # the page's language for the maps' own controls (GW.pageLang in mapview/runtime.js): one of LANGS, never data
+    st.html(f'<span data-gw-lang="{lang}" hidden></span>')
     st.html(PHONE_CSS)  # phones (≤ 640 px): 44-px tap targets, one-column cards, bottom sheets (issue 16)
     if uploader_css := widget_css(lang, st.get_option("server.maxUploadSize")):
         st.html(uploader_css)  # the file uploader's English texts, in Chinese

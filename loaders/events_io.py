@@ -18,6 +18,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from geodata.base.clock import to_minute
 from geodata.base.problems import Refusal
 from geodata.fieldwork import events, patrols
 from geodata.store.db import Store
@@ -32,10 +33,10 @@ PATROL_HEADERS = {"code": "巡查编号", "grid_code": "网格编码", "grid_nam
 WORDS = {"kind": events.KINDS, "urgency": events.URGENCIES, "status": events.STATUSES}
 
 
-def _local(value):
-    if isinstance(value, (dt.datetime, pd.Timestamp)) and not pd.isna(value):
-        return pd.Timestamp(value).to_pydatetime().replace(tzinfo=dt.timezone.utc).astimezone().replace(
-            tzinfo=None).strftime("%Y-%m-%d %H:%M")
+def _local(value: object) -> object:
+    """A stored time as the local minute for the sheet; anything else (a date, a text, a hole) as it is."""
+    if isinstance(value, dt.datetime) and not pd.isna(value):
+        return to_minute(value)
     return value
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state
-from dashboard.components import wall_links
+from dashboard.components import wall_links, wall_screen
 from dashboard.i18n import extend, t
 from geodata.fieldwork import care, supplies
 from geodata.store.hierarchy import unit_by_code
@@ -43,4 +43,5 @@ def panel(v: state.View, root_code: str) -> None:
             f'<div class="gw-kpi-value">{overdue:,}</div>'
             f'<div class="gw-kpi-parts">{e(t("wall.care_of", lang, n=f"{on_list:,}"))}</div>'
             + (f'<div class="gw-kpi-label" style="margin-top:8px">{e(t("wall.supplies_low", lang))}</div>{rows}'
-               if rows else "") + "</div>", lang)
+               if rows else "") + "</div>", lang,
+            after=lambda: wall_screen.highlight_button("care_overdue", t("wall.care_overdue", lang), lang))

@@ -19,6 +19,7 @@ from dashboard.components.edit_common import (
     text_table,
 )
 from dashboard.components.edit_ledgers import flash, forget_ledgers
+from dashboard.components.tables import phone_first
 from dashboard.i18n import extend, t
 from geodata.base.vocab import CASE_KINDS, OBSERVATION_KINDS, label
 from geodata.people import authority, persons, scope
@@ -98,12 +99,13 @@ def observations(store: Any, actor: Actor, unit: UnitRef, version: int, on: dt.d
     if frame is None:
         return
     shown = _id_badges(frame, lang).assign(kind=frame["kind"].map(lambda c: label(OBSERVATION_KINDS, c, lang)))
-    text_table(shown, {"code": t("table.code", lang), "name": t("mg.person", lang), "id_number": "ID",
+    text_table(shown, phone_first("observations", {
+                       "code": t("table.code", lang), "name": t("mg.person", lang), "id_number": "ID",
                        persons.ID_CHECK_FLAG: t("mg.id_check", lang), "phone": t("phone", lang),
                        "building_name": t("mg.building", lang), "kind": t("mg.kind", lang),
                        "start_date": t("mg.start", lang), "planned_end": t("mg.planned_end", lang),
                        "last_check": t("mg.checked_on", lang), "last_temperature": t("mg.temperature", lang),
-                       "cadre_signed_by": t("mg.cadre", lang), "medic_signed_by": t("mg.medic", lang)},
+                       "cadre_signed_by": t("mg.cadre", lang), "medic_signed_by": t("mg.medic", lang)}),
                key="gw-obs-table")
     _id_check_note(frame, lang)
     _masked_note(frame, lang)
@@ -243,10 +245,11 @@ def cases(store: Any, actor: Actor, unit: UnitRef, version: int, on: dt.date, la
                             lang)
     if frame is not None:
         shown = frame.assign(kind=frame["kind"].map(lambda c: label(CASE_KINDS, c, lang)))
-        text_table(shown, {"code": t("table.code", lang), "kind": t("mg.kind", lang),
+        text_table(shown, phone_first("cases", {
+                           "code": t("table.code", lang), "kind": t("mg.kind", lang),
                            "reported_on": t("mg.reported_on", lang), "name": t("mg.person", lang),
                            "building_name": t("mg.building", lang), "stair_unit": t("mg.stair_unit", lang),
-                           "worksite": t("mg.worksite", lang), "note": t("mg.note", lang)}, key="gw-case-table")
+                           "worksite": t("mg.worksite", lang), "note": t("mg.note", lang)}), key="gw-case-table")
     left, right = st.columns(2)
     if scope.can_edit(actor, "case", unit.path):
         with left:
@@ -319,18 +322,19 @@ def registers(store: Any, actor: Actor, unit: UnitRef, version: int, lang: str) 
                      lang)
     if hh is not None:
         st.markdown(f"**{t('mg.households', lang)}**")
-        text_table(hh, {"code": t("table.code", lang), "building_name": t("mg.building", lang),
+        text_table(hh, phone_first("households", {
+                        "code": t("table.code", lang), "building_name": t("mg.building", lang),
                         "stair_unit": t("mg.stair_unit", lang), "room": "房号 Room",
                         "head_name": "户主 Head", "members": t("population", lang), "phone": t("phone", lang),
-                        "pass_no": "通行证 Pass"}, key="gw-hh-table", height=300)
+                        "pass_no": "通行证 Pass"}), key="gw-hh-table", height=300)
         _masked_note(hh, lang)
     people = person_list("persons", unit.code, version, actor, lambda: persons.persons_in(store, actor, unit.code),
                          lang)
     if people is not None:
         st.markdown(f"**{t('mg.persons', lang)}**")
-        text_table(_id_badges(people, lang), {
+        text_table(_id_badges(people, lang), phone_first("persons", {
             "code": t("table.code", lang), "name": t("table.name", lang), "id_number": "ID",
             persons.ID_CHECK_FLAG: t("mg.id_check", lang), "phone": t("phone", lang), "gender": "性别 Gender",
             "birth_year": "出生 Born", "resident_type": "类型 Type", "tags": "类别 Tags",
-            "building_name": t("mg.building", lang)}, key="gw-person-table", height=300)
+            "building_name": t("mg.building", lang)}), key="gw-person-table", height=300)
         _id_check_note(people, lang)

@@ -5,9 +5,6 @@ and long words wrap instead of widening the page.
 """
 from __future__ import annotations
 
-import datetime as dt
-
-import pandas as pd
 import streamlit as st
 
 from dashboard.i18n import extend, t
@@ -45,13 +42,6 @@ extend({
 
 def level_label(level: str, lang: str) -> str:
     return t(f"ef.level.{level}", lang)
-
-
-def local_time(at: dt.datetime | None) -> str:
-    """A stored UTC time in the server's local time, ISO date and minutes."""
-    if at is None or isinstance(at, float) or pd.isna(at):
-        return "—"
-    return pd.Timestamp(at).to_pydatetime().replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def event_fields(lang: str, places: list[tuple[str, str, str]], *, key: str, text_label: str | None = None) -> dict:

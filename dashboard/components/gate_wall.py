@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard.components import gate_data, kpis, wall_links
+from dashboard.components import gate_data, kpis, wall_links, wall_screen
 from dashboard.i18n import extend, t
 
 extend({
@@ -23,4 +23,5 @@ def strip(url: str, version: int, code: str, on: dt.date, lang: str) -> None:
             kpis.Kpi("gate_entries", t("kpi.gate_entries", lang), c["entries"], page=wall_links.target("gate")),
             kpis.Kpi("gate_fevers", t("kpi.gate_fevers", lang), c["fevers"], alert=True,
                      page=wall_links.target("symptoms") or wall_links.target("gate")),
-        ], link_page=None, params={}, lang=lang)
+        ], link_page=None, params={}, lang=lang,
+            after=lambda k: wall_screen.highlight_button(k.key, k.label, lang))

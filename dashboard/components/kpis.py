@@ -6,7 +6,7 @@ whole card, so the card is one click target and navigation stays client-side (hi
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -101,7 +101,7 @@ def card_html(kpi: Kpi, *, wrap: bool = False) -> str:
     alert = kpi.alert and kpi.value is not None and kpi.value > 0
     classes = "gw-kpi" + (" gw-kpi-alert" if alert else "") + (" gw-kpi-wrap" if wrap else "")
     out = [f'<div class="{classes}" data-kpi="{e(kpi.key)}">',
-           f'<div class="gw-kpi-label">{e(kpi.label)}</div>']
+           f'<div class="gw-kpi-label" title="{e(kpi.label)}">{e(kpi.label)}</div>']  # title: the whole label
     if kpi.split and kpi.parts:
         cells = "".join(
             f'<div class="gw-kpi-cell"><span class="gw-kpi-value" style="{_color_style(p.color)}">'
@@ -116,13 +116,15 @@ def card_html(kpi: Kpi, *, wrap: bool = False) -> str:
                 f'<span class="gw-kpi-part">{e(p.label)} <b>{_number(p.value)}</b></span>' for p in kpi.parts)
                 + "</div>")
     if kpi.note:
-        out.append(f'<div class="gw-kpi-parts">{e(kpi.note)}</div>')
+        out.append(f'<div class="gw-kpi-parts gw-kpi-note" title="{e(kpi.note)}">{e(kpi.note)}</div>')
     out.append("</div>")
     return "".join(out)
 
 
-def strip(kpis: list[Kpi], *, link_page: str | None, params: Mapping[str, str], lang: str) -> None:
-    """Draw the cards in one row; with `link_page`, each card with a `focus` links to that page's list."""
+def strip(kpis: list[Kpi], *, link_page: str | None, params: Mapping[str, str], lang: str,
+          after: Callable[[Kpi], None] | None = None) -> None:
+    """Draw the cards in one row; with `link_page`, each card with a `focus` links to that page's list. `after`
+    draws more inside each card (the wall's highlight button)."""
     # cards with figures behind the number get the room to show them on one or two lines
     cols = st.columns([2.3 if k.split else 1.6 if k.parts else 1.0 for k in kpis], gap="small")
     for col, kpi in zip(cols, kpis):
@@ -134,3 +136,5 @@ def strip(kpis: list[Kpi], *, link_page: str | None, params: Mapping[str, str], 
                 # a chevron in the corner; the link itself covers the card (CSS in app.py)
                 st.page_link(link_page, label="›", help=t("kpi.details", lang),
                              query_params={**params, "focus": kpi.focus})
+            if after is not None:
+                after(kpi)

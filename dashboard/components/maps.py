@@ -73,8 +73,10 @@ def room_for_legends(bounds, *, left: float = 0.0, right: float = 0.0) -> tuple[
 
 
 def frame_base(bounds, *, settings: Settings, outline: gpd.GeoDataFrame | None) -> folium.Map:
+    """The base map of a page, with "locate me" (shown on phones only, map.css): every page map a field role opens
+    is built here (/my-grid, /explore, /events, /screening, /places), so none of them lacks it."""
     m = base_map(bounds, tile_url=settings.tile_url, tile_attr=settings.tile_attribution,
-                 dark=not settings.tile_url, outline=outline, max_zoom=settings.tile_max_zoom)
+                 dark=not settings.tile_url, outline=outline, max_zoom=settings.tile_max_zoom, locate=True)
     PlaceLabelsWhenStyled().add_to(m)
     return m
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 
 
-from dashboard.components import wall_links
+from dashboard.components import wall_links, wall_screen
 from dashboard.i18n import extend, t
 from geodata.fieldwork.screening import open_round_counts
 
@@ -24,4 +24,5 @@ def panel(store, path: str | None, lang: str) -> None:  # noqa: ANN001 — geoda
     share = f"{100 * visited / households:.0f}%" if households else "—"
     wall_links.card("wall-screening", "screening", f'<div class="gw-kpi" data-testid="scr-wall"><div class="gw-kpi-label">{html.escape(t("scr.wall.title", lang))}'
             f'</div><div class="gw-kpi-value">{share}</div><div class="gw-kpi-parts"><b>{visited:,}</b> / '
-            f'{households:,} · {html.escape(t("scr.wall.rounds", lang, n=len(rounds)))}</div></div>', lang)
+            f'{households:,} · {html.escape(t("scr.wall.rounds", lang, n=len(rounds)))}</div></div>', lang,
+            after=lambda: wall_screen.highlight_button("screening", t("scr.wall.title", lang), lang))

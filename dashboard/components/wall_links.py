@@ -4,6 +4,8 @@ account, which opens only /wall and /explore, no), and never in kiosk mode, wher
 stretched over the card (the KPI cards' CSS in dashboard/app.py), so a link adds no height to the wall."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from dashboard import auth, state
@@ -29,10 +31,14 @@ def target(panel: str) -> str | None:
     return page
 
 
-def card(key: str, panel: str, html_text: str, lang: str, *, params: dict[str, str] | None = None) -> None:
-    """A wall card (`html_text`, escaped by its maker) that opens `panel`'s page when the reader may open it."""
+def card(key: str, panel: str, html_text: str, lang: str, *, params: dict[str, str] | None = None,
+         after: Callable[[], None] | None = None) -> None:
+    """A wall card (`html_text`, escaped by its maker) that opens `panel`'s page when the reader may open it;
+    `after` draws more inside it (the wall's highlight button)."""
     with st.container(key=f"kpi-{key}"):
         st.html(html_text)
         page = target(panel)
         if page is not None:
             st.page_link(page, label="›", help=t("kpi.details", lang), query_params=params or {})
+        if after is not None:
+            after()

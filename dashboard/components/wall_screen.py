@@ -9,8 +9,9 @@ since only the browser knows the screen; the server never reruns for it.
 `?rotate=N` (seconds, off by default): the stage cycles map → alerts → field work every N seconds, in the
 browser (a class on <body>), so a wall far from the room shows each large in turn without one server run.
 
-A click on a KPI card highlights the units behind the figure on the map (which units: geodata's
-`selection.units_behind`; drawing: mapview's `highlight_layer`); a second click clears it.
+A click on a KPI card — the strip's or the side column's field-work cards — highlights the units behind the
+figure on the map (which units: geodata's `selection.units_behind`; drawing: mapview's `highlight_layer`); a second
+click clears it.
 """
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ CSS = """<style>
 .st-key-wall-kpis .gw-kpi-split { gap: 0.6vw; }
 /* a KPI card is one click target: its button is stretched over it, invisible */
 [class*="st-key-wallkpi-"] { position: relative; gap: 0 !important; border-radius: 10px; }
-[class*="st-key-wallkpi-"] [data-testid="stElementContainer"]:has(.stButton) { position: static; height: 0; }
+[class*="st-key-wallkpi-"] [data-testid="stElementContainer"]:has(:is(.stButton, [data-testid="stPageLink"])) {
+  position: static; height: 0; margin: 0 !important; }
 [class*="st-key-wallkpi-"] .stButton button { position: absolute; inset: 0; width: 100%; height: 100%;
   background: transparent; border: 0; color: transparent; z-index: 2; min-height: 44px; }
 [class*="st-key-wallkpi-"] .stButton button:hover .gw-kpi { border-color: #4FC3F7; }
@@ -59,6 +61,13 @@ CSS = """<style>
 [class*="st-key-wallkpi-"] [data-testid="stPageLink"] { position: absolute; right: 6px; top: 2px; z-index: 3; }
 [class*="st-key-wallkpi-"] [data-testid="stPageLink"] p { font-size: 30px; line-height: 1; color: #4FC3F7; }
 .gw-kpi-on .gw-kpi { border: 3px solid #00E5FF; box-shadow: 0 0 0 2px #00E5FF55 inset; }
+/* the side column's cards too: the highlight button over the card, the page's chevron (at a desk) above it */
+.st-key-wall-field [class*="st-key-kpi-"] [data-testid="stElementContainer"]:has(.stButton) {
+  position: static; height: 0; }
+.st-key-wall-field [class*="st-key-kpi-"] .stButton button { position: absolute; inset: 0; width: 100%;
+  height: 100%; background: transparent; border: 0; color: transparent; z-index: 2; min-height: 44px; }
+.st-key-wall-field [class*="st-key-kpi-"] [data-testid="stPageLink"] { z-index: 3; }
+.st-key-wall-field [class*="st-key-kpi-"]:has(.stButton) [data-testid="stPageLink"] a::after { content: none; }
 /* the side column: field-work figures two a row, compact, then the alerts; it never grows the page */
 .st-key-wall-side { overflow: hidden; gap: 0.5rem; }
 .st-key-wall-field { display: grid !important; grid-template-columns: repeat(3, 1fr); gap: 0.4vw; }
@@ -169,6 +178,33 @@ def focus(default: str | None = None) -> str | None:
     return default if default in figures_with_units() else None
 
 
+#: the side column's figures -> their card's label (each card's module registers the text)
+FIELD_LABELS = {"events_open": "kpi.events_open", "events_overdue": "kpi.events_overdue",
+                "events_closed_today": "kpi.events_closed_today", "grids_not_patrolled": "kpi.grids_not_patrolled",
+                "gate_entries": "kpi.gate_entries", "gate_fevers": "kpi.gate_fevers",
+                "care_overdue": "wall.care_overdue", "screening": "scr.wall.title"}
+
+
+def field_label(figure: str | None, lang: str) -> str:
+    """The label of a side-column figure, for the highlight's legend ("" for another)."""
+    return t(FIELD_LABELS[figure], lang) if figure in FIELD_LABELS else ""
+
+
+def mark_chosen(chosen: str | None) -> None:
+    """Inside the fragment: ring the side column's card whose units are highlighted (the KPI strip rings its own
+    with `gw-kpi-on`); the card is found by its highlight button's key."""
+    if chosen in figures_with_units():
+        st.html(f'<style>.st-key-wall-field [class*="st-key-kpi-"]:has(.st-key-hl-{chosen}) .gw-kpi '
+                "{ border: 3px solid #00E5FF !important; box-shadow: 0 0 0 2px #00E5FF55 inset; }</style>")
+
+
+def highlight_button(figure: str, label: str, lang: str) -> None:
+    """Inside a wall card: an invisible button over the card that highlights the units behind `figure` (again:
+    clears); nothing for a figure without units behind it."""
+    if figure in figures_with_units():
+        st.button(t("wall.highlight_kpi", lang, what=label), key=f"hl-{figure}", on_click=_toggle, args=(figure,))
+
+
 def _toggle(key: str) -> None:
     st.session_state[FOCUS_KEY] = None if st.session_state.get(FOCUS_KEY) == key else key
 
@@ -185,8 +221,7 @@ def kpi_strip(cards: list[kpis.Kpi], *, chosen: str | None, link_page: str | Non
                 card = kpis.card_html(kpi, wrap=lang == "en")
                 st.html(f'<div class="gw-kpi-on">{card}</div>' if kpi.key == chosen else card)
                 if kpi.key in selectable:
-                    st.button(t("wall.highlight_kpi", lang, what=kpi.label), key=f"hl-{kpi.key}",
-                              on_click=_toggle, args=(kpi.key,))
+                    highlight_button(kpi.key, kpi.label, lang)
                 if link_page and kpi.focus:
                     st.page_link(link_page, label="›", help=t("kpi.details", lang),
                                  query_params={**params, "focus": kpi.focus})

@@ -3,8 +3,6 @@ the one layer /events, /explore and /my-grid draw. The tooltip says what and whe
 level handling it, due), never who reported it: the reporter's name and phone stay on the event's card."""
 from __future__ import annotations
 
-import datetime as dt
-
 import folium
 import numpy as np
 import pandas as pd
@@ -14,6 +12,7 @@ from dashboard.mapview import elements
 from dashboard.mapview.geojson import compact_properties, packed_points
 from dashboard.mapview.render import legend, legend_html
 from dashboard.mapview.themes import OKABE_ITO, LegendEntry
+from geodata.base.clock import to_minute
 
 extend({
     "evl.title": ("办理中的事件", "Open events"),
@@ -42,13 +41,6 @@ def _style(colour: str) -> dict:
             "fillOpacity": 0.95, "radius": 9}
 
 
-def _due(value: object) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    when = pd.Timestamp(value).to_pydatetime()
-    return when.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
-
-
 def entries(frame: pd.DataFrame, lang: str) -> list[LegendEntry]:
     cls = event_class(frame["overdue"], frame["urgency"]) if len(frame) else np.empty(0, dtype=int)
     return [LegendEntry(t(f"evl.{c}", lang), COLOURS[c], int((cls == i).sum()), "circle")
@@ -67,7 +59,7 @@ def event_layer(frame: pd.DataFrame, kind_labels: dict[str, str], level_labels: 
     placed = frame[frame["lon"].notna() & frame["lat"].notna()] if len(frame) else frame
     cls = event_class(placed["overdue"], placed["urgency"]) if len(placed) else np.empty(0, dtype=int)
     records = [{"code": str(r.code), "n": kind_labels.get(r.kind, str(r.kind)), "k": int(k),
-                "x": [level_labels.get(r.handler_level, str(r.handler_level)), _due(r.due_at)]}
+                "x": [level_labels.get(r.handler_level, str(r.handler_level)), to_minute(r.due_at)]}
                for r, k in zip(placed.itertuples(index=False), cls, strict=True)]
     xy = placed[["lon", "lat"]].to_numpy(dtype=float) if len(placed) else np.empty((0, 2))
     tip = {"badges": [["k", [[t(f"evl.{c}", lang), COLOURS[c]] for c in CLASSES]]],

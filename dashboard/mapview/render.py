@@ -27,6 +27,7 @@ import shapely
 
 from dashboard.i18n import MISSING, t
 from dashboard.mapview import elements
+from dashboard.mapview.locate import Locate
 from dashboard.mapview.geojson import (
     check_wgs84,
     compact_properties,
@@ -77,12 +78,14 @@ def base_map(
     outline: pd.DataFrame | None = None,
     max_zoom: int = 19,
     config: dict | None = None,
+    locate: bool = False,
 ) -> folium.Map:
     """An empty map fitted to `bounds` = (west, south, east, north), e.g. `frame.total_bounds`.
 
     With `tile_url` the map gets that tile layer (an intranet tile server: nothing public is ever linked).
     Without it the background is a flat colour, and `outline` (district/street polygons with `name` and
     optional `level`) is drawn with permanent name labels so people can still find their way.
+    `locate`: a "locate me" button (mapview/locate.py) for the field roles' phones.
     """
     cfg = theme_config(config)
     west, south, east, north = (float(b) for b in bounds)
@@ -93,7 +96,7 @@ def base_map(
         zoom_start=11,
         tiles=None,
         prefer_canvas=True,
-        control_scale=True,
+        control_scale=False,  # GW.chrome adds a metric-only one: folium's shows feet and miles too
         attribution_control=bool(tile_url),
     )
     # Leaflet takes maxZoom from the tile layers; without one the map needs it itself (facts B8)
@@ -106,6 +109,8 @@ def base_map(
     elements.Runtime().add_to(m)
     mode = "dark" if dark else "light"
     elements.Chrome(background=cfg["background"][mode], dark=dark, panes=[OUTLINE_PANE]).add_to(m)
+    if locate:
+        Locate().add_to(m)
     if tile_url:
         folium.TileLayer(tiles=tile_url, attr=tile_attr, max_zoom=max_zoom, name=tile_attr, overlay=False,
                          control=False).add_to(m)

@@ -328,10 +328,12 @@
         return div;
       };
       this._control.addTo(map);
+      GW.countLegends(map);
       if (map._gwLabelHook) map._gwLabelHook(); // labels move out from under the new box
     },
     onRemove: function (map) {
       if (this._control) map.removeControl(this._control);
+      GW.countLegends(map);
     },
   });
 
@@ -390,7 +392,154 @@
     onRemove: function () {},
   });
 
+  // "Locate me" (issue 16, mapview/locate.py): centre the map on the device with its accuracy circle. The browser
+  // gives positions to secure pages only (https, or localhost): on plain http, or when the person said no, say so
+  // in the small box beside the button instead of doing nothing. Texts arrive built, in the page's language.
+  GW.Locate = L.Control.extend({
+    options: { position: "topleft" },
+    initialize: function (texts, options) {
+      this._t = texts;
+      L.setOptions(this, options);
+    },
+    onAdd: function (map) {
+      var box = L.DomUtil.create("div", "leaflet-bar gw-locate");
+      var a = (this._btn = L.DomUtil.create("a", "gw-locate-btn", box));
+      a.href = "#";
+      a.title = this._t.button;
+      a.setAttribute("role", "button");
+      a.setAttribute("aria-label", this._t.button);
+      a.appendChild(el("span", "gw-locate-icon")); // a ring and a dot drawn in CSS (map.css): no icon font to fetch
+      this._msg = L.DomUtil.create("div", "gw-locate-msg", box);
+      this._msg.setAttribute("role", "status");
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.on(a, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        this.locate();
+      }, this);
+      return box;
+    },
+    _say: function (text, keep) {
+      var m = this._msg;
+      m.textContent = text;
+      m.classList.add("gw-on");
+      clearTimeout(this._hide);
+      if (!keep) this._hide = setTimeout(function () { m.classList.remove("gw-on"); }, 8000);
+    },
+    locate: function () {
+      var self = this, t = this._t;
+      if (!window.isSecureContext) return this._say(t.insecure);
+      if (!navigator.geolocation) return this._say(t.unavailable);
+      this._btn.classList.add("gw-busy");
+      this._say(t.busy, true);
+      navigator.geolocation.getCurrentPosition(
+        function (pos) {
+          self._btn.classList.remove("gw-busy");
+          self._show(pos.coords);
+          self._say(t.found.split("{m}").join(String(Math.round(pos.coords.accuracy))));
+        },
+        function (err) {
+          self._btn.classList.remove("gw-busy");
+          self._say(err.code === 1 ? t.denied : err.code === 3 ? t.timeout : t.unavailable);
+        },
+        { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 }
+      );
+    },
+    _show: function (c) {
+      var map = this._map, ll = L.latLng(c.latitude, c.longitude);
+      if (!map) return;
+      GW.pane(map, "gw-locate", 640); // above units and points, never catching a tap meant for them
+      var renderer = (this._renderer = this._renderer || L.svg({ pane: "gw-locate" }));
+      var o = { pane: "gw-locate", renderer: renderer, interactive: false };
+      if (this._layer) map.removeLayer(this._layer);
+      var circle = L.circle(ll, L.extend({ radius: Math.max(c.accuracy || 0, 5), color: "#1e88e5", weight: 2,
+                                           fillColor: "#1e88e5", fillOpacity: 0.15 }, o));
+      var dot = L.circleMarker(ll, L.extend({ radius: 8, color: "#ffffff", weight: 3, fillColor: "#1e88e5",
+                                              fillOpacity: 1, className: "gw-locate-dot" }, o));
+      this._layer = L.layerGroup([circle, dot]).addTo(map);
+      map.fitBounds(circle.getBounds(), { maxZoom: Math.min(17, map.getMaxZoom()), animate: false });
+    },
+  });
+  // The page's language, from the marker dashboard/app.py puts on every page (data-gw-lang): the map's script is
+  // the same in every language (streamlit-folium keeps a map whose script does not change), so the texts arrive in
+  // every language and the one the page shows is picked here; both together when the page cannot be read.
+  GW.pageLang = function () {
+    try {
+      var mark = window.top.document.querySelector("[data-gw-lang]");
+      if (mark) return mark.getAttribute("data-gw-lang");
+    } catch (e) {
+      return null; // another origin
+    }
+    return null;
+  };
+  GW.locate = function (map, byLang) {
+    var texts = byLang[GW.pageLang()] || byLang.both;
+    var c = new GW.Locate(texts).addTo(map);
+    map._gwLocate = c;
+    // a field role's map: on narrow or touch screens its zoom buttons grow to 44 px and its legends fold (map.css)
+    map.getContainer().classList.add("gw-field");
+    GW.phoneClass(map);
+    GW.legendFold(map, texts.legends);
+    return c;
+  };
+
+  // "A phone" for the map's chrome: the page narrow (≤ 760 px), or a touch screen up to a tablet's 1100 px. The
+  // page's width, read from the top window (same origin): the map's own frame is a column, narrow on a desk too.
+  GW.PHONE_QUERY = "(max-width: 760px), (pointer: coarse) and (max-width: 1100px)";
+  GW.phoneClass = function (map) {
+    var top = window;
+    try {
+      if (window.top && window.top.matchMedia) top = window.top;
+    } catch (e) {
+      top = window; // another origin: the frame's own width is the best there is
+    }
+    var query = top.matchMedia(GW.PHONE_QUERY);
+    var apply = function () { map.getContainer().classList.toggle("gw-phone", query.matches); };
+    apply();
+    if (query.addEventListener) query.addEventListener("change", apply);
+  };
+
+  // The legends of a field map on a phone (issue 16): folded into one small toggle instead of covering half the
+  // map, as /my-grid's legend expander does; map.css shows the toggle and hides the boxes on narrow or touch
+  // screens only, so a desk or the wall keeps its legends open. The toggle shows only while a legend is there.
+  GW.LegendFold = L.Control.extend({
+    options: { position: "bottomleft" },
+    initialize: function (label, options) {
+      this._label = label;
+      L.setOptions(this, options);
+    },
+    onAdd: function (map) {
+      var box = L.DomUtil.create("div", "leaflet-bar gw-fold");
+      var a = (this._btn = L.DomUtil.create("a", "gw-fold-btn", box));
+      a.href = "#";
+      a.textContent = this._label;
+      a.setAttribute("role", "button");
+      a.setAttribute("aria-expanded", "false");
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.on(a, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        this.toggle();
+      }, this);
+      return box;
+    },
+    toggle: function () {
+      var open = this._map.getContainer().classList.toggle("gw-legends-open");
+      this._btn.setAttribute("aria-expanded", open ? "true" : "false");
+      if (this._map._gwLabelHook) this._map._gwLabelHook(); // labels move out from under the boxes, or back
+    },
+  });
+  GW.legendFold = function (map, label) {
+    if (!map._gwFold) map._gwFold = new GW.LegendFold(label || "\u56fe\u4f8b").addTo(map);
+    GW.countLegends(map);
+    return map._gwFold;
+  };
+  GW.countLegends = function (map) {
+    var c = map.getContainer();
+    c.classList.toggle("gw-has-legends", !!c.querySelector(".gw-legend"));
+  };
+
   GW.chrome = function (map, o) {
+    // the scale bar in metres and kilometres only: nobody on a Chinese city map reads feet and miles
+    L.control.scale({ imperial: false, metric: true }).addTo(map);
     map.getContainer().style.background = o.background;
     map.getContainer().classList.add(o.dark ? "gw-dark" : "gw-light");
   };

@@ -27,7 +27,8 @@ HIGHLIGHT_STYLE = {"stroke": True, "color": HIGHLIGHT_COLOR, "weight": 6, "opaci
                    "fillColor": HIGHLIGHT_COLOR, "fillOpacity": 0.28}
 #: the width (px) of the map on a 1920-px wall with the side column: type is drawn at its map.css size there
 BASE_WIDTH = 1440
-#: the type grows with the map's width, between these factors (1.15: a little above the desk size on 1080 p)
+#: the type grows with the map's width from the 1080-p factor (1.15: a little above the desk size) in proportion,
+#: so a 4K wall (a 2760-px map) draws names 2.2× the desk size, twice what 1080 p shows, up to the second factor
 SCALE = (1.15, 3.2)
 
 
@@ -41,7 +42,7 @@ class WallScreen(MacroElement):
         "{% macro script(this, kwargs) %}\n"
         "(function (map) {\n"
         "  var lo = {{ this.lo }}, hi = {{ this.hi }}, base = {{ this.base }}, frame = {{ this.frame }};\n"
-        "  function k() { return Math.max(lo, Math.min(hi, window.innerWidth / base)); }\n"
+        "  function k() { return Math.max(lo, Math.min(hi, lo * window.innerWidth / base)); }\n"
         "  var css = document.createElement('style');\n"
         "  document.head.appendChild(css);\n"
         "  function apply() {\n"
@@ -71,17 +72,30 @@ class WallScreen(MacroElement):
         "  }\n"
         "  // the map was fitted at the frame's first height; the page then gives it the screen's: fit the city\n"
         "  // again whenever the height changes (a new screen), unless someone has zoomed or dragged the map\n"
-        "  // (their view stays, as on every refresh; a width change alone, e.g. the sidebar, keeps it too)\n"
-        "  var lastH = null, moved = false;\n"
+        "  // (their view stays, as on every refresh). A width change alone (the sidebar) keeps a view someone\n"
+        "  // set, and refits the city while it is still at the zoom this fitted (a window growing to 4K grows\n"
+        "  // its height first, then the map's column).\n"
+        "  var lastH = null, fitted = null, moved = false;\n"
         "  ['wheel', 'mousedown', 'touchstart', 'keydown', 'dblclick'].forEach(function (ev) {\n"
         "    map.getContainer().addEventListener(ev, function () { moved = true; }, {passive: true});\n"
         "  });\n"
+        "  function fit() { map.fitBounds(frame, {animate: false}); fitted = map.getZoom(); }\n"
         "  function refit() {\n"
         "    var h = map.getContainer().clientHeight;\n"
+        "    var ours = fitted !== null && Math.abs(map.getZoom() - fitted) < 0.01;\n"
         "    map.invalidateSize();\n"
-        "    if (frame && !moved && h !== lastH) map.fitBounds(frame, {animate: false});\n"
+        "    if (frame && !moved && (h !== lastH || ours)) fit();\n"
         "    lastH = h;\n"
         "  }\n"
+        "  // the base map's own first fit (at the frame's first height) is an animated zoom that lands after\n"
+        "  // refit: on a 4K screen it left the city at the 800-px frame's zoom in a 1640-px map. When a zoom ends\n"
+        "  // on that stale zoom and nobody moved the map, fit the city again (once).\n"
+        "  var stale = frame ? map.getBoundsZoom(frame) : null;\n"
+        "  map.on('zoomend', function () {\n"
+        "    if (stale === null || moved || Math.abs(map.getZoom() - stale) > 0.01) return;\n"
+        "    stale = null;\n"
+        "    if (Math.abs(map.getZoom() - map.getBoundsZoom(frame)) > 0.01) fit();\n"
+        "  });\n"
         "  apply();\n"
         "  refit();\n"
         "  window.addEventListener('resize', function () { refit(); apply(); });\n"

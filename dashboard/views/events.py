@@ -15,10 +15,11 @@ import streamlit as st
 from dashboard import auth, state
 from dashboard.components import field_ledgers, maps
 from dashboard.components.edit_text import plain
-from dashboard.components.field_forms import PHONE_CSS, event_fields, level_label, local_time
+from dashboard.components.field_forms import PHONE_CSS, event_fields, level_label
 from dashboard.components.refusals import show_refusal
 from dashboard.i18n import extend, t
 from dashboard.mapview.events import event_layer
+from geodata.base.clock import to_minute
 from geodata.base.problems import Refusal
 from geodata.fieldwork import events, patrols
 from geodata.people import authority
@@ -102,10 +103,10 @@ def card(actor, code: str, lang: str) -> None:
             (t("ef.kind", lang), kind), (t("ef.tier", lang), tier),
             (t("ef.urgency", lang), events.URGENCIES[ev.urgency][lang == "en"]),
             (t("ev.handler", lang), f"{level_label(ev.handler_level, lang)} {ev.handler_code}"),
-            (t("ev.tracker", lang), ev.tracker), (t("ev.due", lang), local_time(ev.due_at)),
+            (t("ev.tracker", lang), ev.tracker), (t("ev.due", lang), to_minute(ev.due_at, "—")),
             (t("ev.reporter", lang), " ".join(x for x in (ev.reporter_name, ev.reporter_phone) if x) or "—")]
     if ev.closed_at:
-        rows.append((t("ev.closed_at", lang), local_time(ev.closed_at)))
+        rows.append((t("ev.closed_at", lang), to_minute(ev.closed_at, "—")))
     st.html(f'<div class="gw-ev-card" data-event="{html.escape(ev.code)}" data-status="{ev.status}">'
             f"<b>{html.escape(ev.code)}</b><p>{html.escape(ev.text)}</p>"
             + "".join(f"<div><span>{html.escape(k)}</span> {html.escape(str(val))}</div>" for k, val in rows)
@@ -115,7 +116,7 @@ def card(actor, code: str, lang: str) -> None:
     st.markdown(f"**{t('ev.trail', lang)}**")
     for s in steps.to_dict("records"):
         what = events.STEPS.get(s["step"], (s["step"], s["step"]))[lang == "en"]
-        st.markdown(plain(f"{local_time(s['at'])} · {s['actor']} · {what} · {s['text'] or ''}"))
+        st.markdown(plain(f"{to_minute(s['at'], '—')} · {s['actor']} · {what} · {s['text'] or ''}"))
 
     def run(fn, done: str = "ev.saved") -> None:
         try:

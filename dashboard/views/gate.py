@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, state
-from dashboard.components import field_ledgers, gate_data
+from dashboard.components import field_ledgers, gate_data, tables
 from dashboard.components.edit_text import plain
 from dashboard.components.refusals import show_refusal
 from dashboard.i18n import extend, t
@@ -197,13 +197,18 @@ def pass_tools(v: state.View, actor, lang: str) -> None:
             v2 = state.view()
             frame = gate_data.register(v2.url, v2.version, actor, actor.scope_path)
             status = {k: w[1 if lang == "en" else 0] for k, w in passes.STATUS_WORDS.items()}
-            shown = pd.DataFrame({
-                t("gate.col.number", lang): frame["number"], t("gate.col.household", lang): frame["household_code"],
-                t("gate.col.building", lang): frame["building_name"], t("gate.col.room", lang): frame["room"],
-                t("gate.col.status", lang): frame["status"].map(status),
-                t("gate.col.issued", lang): frame["issued_on"].astype(str),
-                t("gate.col.last_exit", lang): pd.to_datetime(frame["last_exit"]).dt.strftime("%Y-%m-%d %H:%M"),
-            })
+            columns = {  # name → (heading, values)
+                "number": (t("gate.col.number", lang), frame["number"]),
+                "household_code": (t("gate.col.household", lang), frame["household_code"]),
+                "building_name": (t("gate.col.building", lang), frame["building_name"]),
+                "room": (t("gate.col.room", lang), frame["room"]),
+                "status": (t("gate.col.status", lang), frame["status"].map(status)),
+                "issued_on": (t("gate.col.issued", lang), frame["issued_on"].astype(str)),
+                "last_exit": (t("gate.col.last_exit", lang),
+                              pd.to_datetime(frame["last_exit"]).dt.strftime("%Y-%m-%d %H:%M")),
+            }
+            order = tables.phone_first("passes", {c: h for c, (h, _) in columns.items()})
+            shown = pd.DataFrame({h: columns[c][1] for c, h in order.items()})
             st.dataframe(shown, hide_index=True, width="stretch", height=320)
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, state
-from dashboard.components import alerts, edit_ledgers, edit_map, edit_records, lift, symptom_report, today
+from dashboard.components import alerts, edit_ledgers, edit_map, edit_records, lift, symptom_report, tables, today
 from dashboard.components.edit_common import pending_conflict, text_table
 from dashboard.components.edit_history import history_panel
 from dashboard.components.edit_text import plain
@@ -64,10 +64,11 @@ def status(v: state.View, actor, unit, lang: str) -> None:  # noqa: ANN001
         col.metric(t(key, lang), f"{int(value):,}")
     if len(kids):
         shown = pd.DataFrame(kids.drop(columns="geometry"))
-        picked = text_table(shown, {"name": t("table.name", lang), "code": t("table.code", lang),
+        picked = text_table(shown, tables.phone_first("units", {
+                                    "name": t("table.name", lang), "code": t("table.code", lang),
                                     "situation_label": t("situation", lang), "households": t("households", lang),
                                     "population": t("population", lang), "obs_total": t("obs_total", lang),
-                                    "cases_7d": t("cases_7d", lang), "locked_down": t("locked_down", lang)},
+                                    "cases_7d": t("cases_7d", lang), "locked_down": t("locked_down", lang)}),
                             key=f"gw-kids-{unit.code}", select=True)
         rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
         if rows:
@@ -127,6 +128,7 @@ def main() -> None:
             status(v, actor, unit, lang)
         elif section == "buildings":
             edit_ledgers.buildings(v.store, actor, unit, v.on, lang)
+            edit_ledgers.villages(v.store, actor, unit, lang)  # 小区/自然村: sealed or closed like a building
         elif section == "checkpoints":
             edit_ledgers.checkpoints(v.store, actor, unit, lang)
         elif section == "observations":

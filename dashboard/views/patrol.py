@@ -12,10 +12,11 @@ import html
 import streamlit as st
 
 from dashboard import auth, state
-from dashboard.components import field_ledgers
+from dashboard.components import field_ledgers, tables
 from dashboard.components.field_forms import PHONE_CSS, event_fields
 from dashboard.components.refusals import show_refusal
 from dashboard.i18n import extend, t
+from geodata.base.clock import to_minute
 from geodata.base.problems import Refusal
 from geodata.fieldwork import patrols
 from geodata.people import authority
@@ -52,6 +53,13 @@ extend({
     "pt.col.events_open": ("未办结", "Open"),
     "pt.col.members": ("人数", "Members"), "pt.col.member_names": ("队员", "Members"),
     "pt.col.meets_norm": ("符合3–5人", "3–5 members"),
+    "pt.col.patrol": ("巡查编号", "Patrol"), "pt.col.grid_code": ("网格编码", "Grid"),
+    "pt.col.grid_name": ("网格", "Grid name"), "pt.col.patrol_date": ("日期", "Date"),
+    "pt.col.started_at": ("开始", "Started"), "pt.col.ended_at": ("结束", "Ended"),
+    "pt.col.recorded_by": ("记录人", "Recorded by"), "pt.col.places": ("巡查场所", "Places visited"),
+    "pt.col.notes": ("情况记录", "Notes"),
+    "pt.col.team_name": ("巡防队", "Team"), "pt.col.team_code": ("巡防队编号", "Team code"),
+    "pt.col.community_name": ("社区", "Community"),
 })
 
 
@@ -73,9 +81,9 @@ def record_form(actor, lang: str) -> None:
     with st.form("gw-pt-form", border=True, clear_on_submit=True):
         day = st.date_input(t("pt.day", lang), value=state.today(), max_value=state.today(), format="YYYY-MM-DD",
                             key="gw-pt-day")
-        now = dt.datetime.now().replace(second=0, microsecond=0)
-        start = st.time_input(t("pt.start", lang), value=(now - dt.timedelta(hours=1)).time(), key="gw-pt-start")
-        end = st.time_input(t("pt.end", lang), value=now.time(), key="gw-pt-end")
+        first, last = patrols.default_times(dt.datetime.now())
+        start = st.time_input(t("pt.start", lang), value=first, key="gw-pt-start")
+        end = st.time_input(t("pt.end", lang), value=last, key="gw-pt-end")
         visited = st.multiselect(t("pt.places", lang), list(names), format_func=lambda c: f"{names[c]} {c}",
                                  key="gw-pt-places")
         notes = st.text_area(t("pt.notes", lang), max_chars=4000, key="gw-pt-notes")
@@ -97,7 +105,9 @@ def record_form(actor, lang: str) -> None:
             st.success(t("pt.saved", lang, code=done["code"], n=len(done["events"])))
 
 
-def _table(frame, cols: list[str], lang: str, key: str) -> None:
+def _table(frame, table: str, cols: list[str], lang: str, key: str) -> None:
+    """`table`: its name in tables.PHONE_FIRST, which puts the columns a phone shows first."""
+    cols = list(tables.phone_first(table, {c: c for c in cols}))
     st.dataframe(frame[cols].rename(columns={c: t(f"pt.col.{c}", lang) for c in cols}), hide_index=True,
                  width="stretch", key=key)
 
@@ -146,15 +156,20 @@ def main() -> None:
             f'{html.escape(t("pt.done", lang))}</span><b>{done}</b></span>'
             f'<span class="gw-pt-day" data-kpi="not_patrolled"><span>{html.escape(t("pt.not_done", lang))}</span>'
             f"<b>{len(today) - done}</b></span></div>")
-    _table(today, ["code", "name", "patrols", "findings", "patrolled"], lang, "gw-pt-today-t")
+    _table(today, "patrol_today", ["code", "name", "patrols", "findings", "patrolled"], lang, "gw-pt-today-t")
     st.markdown(f"**{t('pt.week', lang)}**")
-    _table(week, ["code", "name", "days", "days_patrolled", "findings", "events_logged", "events_closed",
+    _table(week, "patrol_week", ["code", "name", "days", "days_patrolled", "findings", "events_logged", "events_closed",
                   "events_open"], lang, "gw-pt-week-t")
     st.markdown(f"**{t('pt.log', lang)}**")
-    st.dataframe(log, hide_index=True, width="stretch", key="gw-pt-log-t")
+    log = log.rename(columns={"code": "patrol"})  # the patrol's code ("code" is a grid's in the other tables)
+    for col in ("started_at", "ended_at"):  # stored in UTC; a person reads the server's local time
+        log[col] = log[col].map(lambda at: to_minute(at, "—"))
+    _table(log, "patrol_log", list(log.columns), lang, "gw-pt-log-t")
     field_ledgers.download(actor, "events", lang, key="gw-fl-dl-patrol")  # 巡查日志 and 事件台账, one workbook
     st.markdown(f"**{t('pt.teams', lang)}**")
-    _table(teams, ["code", "name", "members", "member_names", "meets_norm"], lang, "gw-pt-teams-t")
+    teams = teams.rename(columns={"code": "team_code", "name": "team_name"})  # a team's, not a grid's (网格)
+    _table(teams, "patrol_teams", ["team_code", "team_name", "community_name", "members", "member_names",
+                                   "meets_norm"], lang, "gw-pt-teams-t")
     if authority.allowed(actor, "team.edit"):
         with st.expander(t("pt.save_team", lang)):
             team_form(actor, lang)

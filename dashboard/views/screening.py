@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, state
-from dashboard.components import field_ledgers, maps, screening_map
+from dashboard.components import field_ledgers, maps, screening_map, tables
 from dashboard.components.edit_common import text_table
 from dashboard.components.edit_text import plain
 from dashboard.components.refusals import show_refusal
@@ -216,8 +216,9 @@ def coverage_panel(v: state.View, actor, rnd: pd.Series, lang: str) -> None:  # 
         buildings = screening.coverage(s, actor, rnd["code"], "building")
     st.markdown(f"#### {t('scr.grids', lang)}")
     shown = grids.assign(share=[pct(x) for x in grids["share"]])
-    text_table(shown, {"name": t("scr.col.grid", lang), "households": t("scr.col.households", lang),
-                       "visited": t("scr.col.visited", lang), "share": t("scr.col.share", lang)}, key="scr-grids")
+    text_table(shown, tables.phone_first("screening_grids", {
+        "name": t("scr.col.grid", lang), "households": t("scr.col.households", lang),
+        "visited": t("scr.col.visited", lang), "share": t("scr.col.share", lang)}), key="scr-grids")
     placed = buildings.dropna(subset=["lon", "lat"])
     if len(placed):
         st.markdown(f"#### {t('scr.map', lang)}")
@@ -237,10 +238,10 @@ def list_panel(v: state.View, actor, rnd: pd.Series, lang: str) -> None:  # noqa
     if unmatched:
         st.warning(t("scr.unmatched", lang, n=unmatched))
     entries["match"] = [returnees.MATCHES.get(m, ("", ""))[1 if lang == "en" else 0] for m in entries["matched_by"]]
-    text_table(entries, {"row_no": t("scr.col.row", lang), "name": t("scr.col.name", lang),
-                         "came_from": t("scr.col.came_from", lang), "arrived_on": t("scr.col.arrived", lang),
-                         "household_code": t("scr.col.household", lang), "match": t("scr.col.match", lang)},
-               key="scr-entries")
+    text_table(entries, tables.phone_first("screening_entries", {
+        "row_no": t("scr.col.row", lang), "name": t("scr.col.name", lang),
+        "came_from": t("scr.col.came_from", lang), "arrived_on": t("scr.col.arrived", lang),
+        "household_code": t("scr.col.household", lang), "match": t("scr.col.match", lang)}), key="scr-entries")
 
 
 def report_panel(report: screening.RoundReport, lang: str) -> None:
@@ -253,10 +254,10 @@ def report_panel(report: screening.RoundReport, lang: str) -> None:
         col.metric(t(key, lang), value)
     if len(report.unvisited):
         st.markdown(f"**{t('scr.unvisited', lang)}**")
-        text_table(report.unvisited, {"community": t("scr.col.community", lang), "grid": t("scr.col.grid", lang),
-                                      "building": t("scr.col.building", lang), "stair_unit": t("scr.col.unit", lang),
-                                      "room": t("scr.col.room", lang), "household": t("scr.col.household", lang)},
-                   key="scr-unvisited")
+        text_table(report.unvisited, tables.phone_first("screening_unvisited", {
+            "community": t("scr.col.community", lang), "grid": t("scr.col.grid", lang),
+            "building": t("scr.col.building", lang), "stair_unit": t("scr.col.unit", lang),
+            "room": t("scr.col.room", lang), "household": t("scr.col.household", lang)}), key="scr-unvisited")
 
 
 def main() -> None:

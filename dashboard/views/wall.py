@@ -18,7 +18,7 @@ from dashboard.i18n import t
 from dashboard.mapview.render import hide_contacts
 from dashboard.mapview.wall import WallScreen, highlight_layer
 from geodata.base.vocab import Level
-from geodata.reporting.selection import units_behind
+from geodata.reporting.selection import FIELD_FIGURES, units_behind, with_figures
 
 MAP_HEIGHT = {True: 800, False: 700}  # the frame's first height; the page then sizes it to the screen (wall_screen)
 
@@ -68,8 +68,12 @@ def live(root_code: str, theme: str) -> None:
     frame = (bounds, 1400, MAP_HEIGHT[v.kiosk])  # the map's column: 2.7/3.7 of a 1920-px wall screen
     dark = not v.settings.tile_url
     groups = ([maps.units_group(shown, theme, lang=v.lang, dark=dark, frame=frame)] if len(shown) else [])
+    if chosen in FIELD_FIGURES:  # a side-column card: its figure per community, counted by geodata
+        communities = with_figures(communities, field_kpis.unit_figures(
+            v.url, v.version, root_code, int(Level.COMMUNITY), v.on, dt.datetime.now().strftime("%Y-%m-%d %H:%M")))
     picked = units_behind(communities, chosen) if chosen else None  # geodata decides which units a figure counts
-    what = next((k.label for k in cards if k.key == chosen), "")
+    what = next((k.label for k in cards if k.key == chosen), None) or wall_screen.field_label(chosen, v.lang)
+    wall_screen.mark_chosen(chosen)
     if picked is not None:
         groups.append(highlight_layer(picked, what, title=t("wall.highlight", v.lang),
                                       more=t("wall.units_more", v.lang, n="{n}"),

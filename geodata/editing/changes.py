@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from geodata.base.clock import to_second
 from geodata.base.layers import LAYERS
 from geodata.base.vocab import (
     CASE_KINDS,
@@ -241,18 +242,6 @@ def describe(entity: str | None, old: Mapping[str, Any] | None, new: Mapping[str
     return ("；" if lang != "en" else "; ").join(parts)
 
 
-def local_time(at: dt.datetime | None) -> str:
-    """An event's time (stored in UTC) on the server's clock, to the second: the same clock as the 16:00 cut-off
-    (geodata.reporting.reports.cutoff_at)."""
-    if at is None or at != at:  # noqa: PLR0124 — NaT is not equal to itself
-        return ""
-    if hasattr(at, "to_pydatetime"):  # a pandas Timestamp
-        at = at.to_pydatetime()
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.timezone.utc)
-    return at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-
-
 def in_words(frame: Any, lang: str = "zh") -> Any:
     """An events frame (geodata.people.audit.events / history) with `at` in local time, `action` in words and a
     `change` column (old → new in words) in place of the JSON of `old` and `new`."""
@@ -264,7 +253,8 @@ def in_words(frame: Any, lang: str = "zh") -> Any:
                      for e, o, n in zip(out["entity"], out["old"], out["new"], strict=True)]
     out["action"] = [action_words(a, e, lang) for a, e in zip(out["action"], out["entity"], strict=True)]
     out["entity"] = [entity_words(e, lang) for e in out["entity"]]
-    out["at"] = [local_time(clean(a)) if not isinstance(a, str) else a for a in out["at"]]
+    # to the second, on the same clock as the 16:00 cut-off (geodata.reporting.reports.cutoff_at)
+    out["at"] = [to_second(clean(a)) if not isinstance(a, str) else a for a in out["at"]]
     if "reason" in out.columns:  # no reason given: blank, not "None"
         out["reason"] = [r if isinstance(r, str) else "" for r in out["reason"]]
     return out.drop(columns=["old", "new"])

@@ -282,15 +282,32 @@ def checkpoint_counts(session: Session, on: dt.date, *, scope_path: str | None =
     return frame.astype({c: int for c in ("entries", "ins", "outs", "fevers")})
 
 
+def _wall_counts() -> list:
+    """The wall's gate figures as SQL: entries, and fevers among them — one rule for the city's numbers
+    (`gate_totals`) and the units behind them (`gate_totals_by_path`)."""
+    return [func.count(GateEntry.id), func.sum(case((GateEntry.fever.is_(True), 1), else_=0))]
+
+
 def gate_totals(session: Session, on: dt.date, scope_path: str | None = None) -> dict[str, int]:
     """The wall's two figures: entries registered at gates on `on`, and fevers among them (counts only)."""
     start, end = _day_bounds(on)
-    q = select(func.count(GateEntry.id), func.sum(case((GateEntry.fever.is_(True), 1), else_=0))).where(
-        GateEntry.at >= start, GateEntry.at < end)
+    q = select(*_wall_counts()).where(GateEntry.at >= start, GateEntry.at < end)
     if scope_path:
         q = q.where(under(GateEntry.path, scope_path))
     n, fevers = session.execute(q).one()
     return {"entries": int(n or 0), "fevers": int(fevers or 0)}
+
+
+def gate_totals_by_path(session: Session, on: dt.date, scope_path: str | None = None) -> pd.DataFrame:
+    """`gate_totals` per place an entry was registered at (its `path`), one query: the wall rolls them up to the
+    units behind "卡点今日进出" and "卡点发热" (geodata.reporting.selection). Counts only."""
+    start, end = _day_bounds(on)
+    q = select(GateEntry.path, *_wall_counts()).where(GateEntry.at >= start, GateEntry.at < end).group_by(
+        GateEntry.path)
+    if scope_path:
+        q = q.where(under(GateEntry.path, scope_path))
+    frame = pd.DataFrame(session.execute(q).all(), columns=["path", "gate_entries", "gate_fevers"])
+    return frame.fillna({"gate_fevers": 0}).astype({"gate_entries": int, "gate_fevers": int})
 
 
 def gate_checkpoints(session: Session, actor: Actor) -> pd.DataFrame:

@@ -31,6 +31,7 @@ from shapely.geometry import Point
 from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from geodata.base.clock import local
 from geodata.base.layers import RULES, checked_text
 from geodata.base.problems import PermissionDenied, Problem, Rejected
 from geodata.base.tasks import Task
@@ -379,11 +380,6 @@ def day_bounds(day: dt.date, days: int = 1) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(days=days)
 
 
-def local_day(at: dt.datetime) -> dt.date:
-    """The server's local day of a stored (UTC) time."""
-    return at.replace(tzinfo=dt.timezone.utc).astimezone().date()
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
@@ -454,22 +450,38 @@ def event_card(session: Session, actor: Actor, code: str, now: dt.datetime | Non
                               columns=["at", "actor", "step", "from_level", "to_level", "text"])
 
 
+def _wall_counts(day: dt.date, now: dt.datetime) -> list:
+    """The wall's event figures as SQL counts, in COUNT_FIGURES order: one rule for the city's numbers and for
+    the units behind them (`event_counts`, `event_counts_by_path`)."""
+    start, end = day_bounds(day)
+    is_open = FieldEvent.status == "open"
+    return [func.count().filter(is_open),
+            func.count().filter(and_(is_open, FieldEvent.due_at < now)),
+            func.count().filter(and_(FieldEvent.closed_at >= start, FieldEvent.closed_at < end,
+                                     FieldEvent.status == "closed")),
+            func.count().filter(and_(FieldEvent.reported_at >= start, FieldEvent.reported_at < end))]
+
+
+#: the figures `_wall_counts` counts, in its order
+COUNT_FIGURES = ("events_open", "events_overdue", "events_closed_today", "events_logged_today")
+
+
 def event_counts(session: Session, scope_path: str | None, day: dt.date, now: dt.datetime | None = None
                  ) -> dict[str, int]:
     """Counts only (the wall): open, overdue, closed on `day`, logged on `day`, under `scope_path`."""
-    now = now or _now()
-    start, end = day_bounds(day)
     where = [under(FieldEvent.path, scope_path)] if scope_path else []
-    is_open = FieldEvent.status == "open"
-    q = select(func.count().filter(is_open),
-               func.count().filter(and_(is_open, FieldEvent.due_at < now)),
-               func.count().filter(and_(FieldEvent.closed_at >= start, FieldEvent.closed_at < end,
-                                        FieldEvent.status == "closed")),
-               func.count().filter(and_(FieldEvent.reported_at >= start, FieldEvent.reported_at < end))
-               ).select_from(FieldEvent).where(*where)
-    open_, overdue, closed, logged = session.execute(q).one()
-    return {"events_open": int(open_), "events_overdue": int(overdue), "events_closed_today": int(closed),
-            "events_logged_today": int(logged)}
+    q = select(*_wall_counts(day, now or _now())).select_from(FieldEvent).where(*where)
+    return {k: int(v) for k, v in zip(COUNT_FIGURES, session.execute(q).one(), strict=True)}
+
+
+def event_counts_by_path(session: Session, scope_path: str | None, day: dt.date, now: dt.datetime | None = None
+                         ) -> pd.DataFrame:
+    """The same counts per place an event lies at (its `path`: a grid or below), one query: the wall rolls them
+    up to the units behind a figure (geodata.reporting.selection). Counts only."""
+    where = [under(FieldEvent.path, scope_path)] if scope_path else []
+    q = (select(FieldEvent.path, *_wall_counts(day, now or _now())).where(*where).group_by(FieldEvent.path))
+    frame = pd.DataFrame(session.execute(q).all(), columns=["path", *COUNT_FIGURES])
+    return frame.astype({k: int for k in COUNT_FIGURES})
 
 
 def overdue_by_level(session: Session, actor: Actor, scope_path: str | None = None,
@@ -496,11 +508,6 @@ def open_points(session: Session, actor: Actor, scope_path: str | None = None, n
 # --- today's tasks (geodata.reporting.tasks.SOURCES) ------------------------------------------------------------
 
 
-def _local(at: dt.datetime) -> dt.datetime:
-    """A stored (UTC) time as the server's local time, which tasks' `due` is in."""
-    return at.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None)
-
-
 def event_tasks(session: Session, actor: Actor, day: dt.date) -> list[Task]:  # noqa: ARG001 — due times are their own
     """Open events waiting on the actor's own unit (to close or forward), and those the actor tracks (首问负责制)
     wherever they are handled; each due by its due time, so an overdue one is listed first."""
@@ -517,7 +524,7 @@ def event_tasks(session: Session, actor: Actor, day: dt.date) -> list[Task]:  # 
         level_zh, level_en = LEVEL_NAMES[ev.handler_level]
         summary = ev.text if len(ev.text) <= 40 else ev.text[:40] + "…"
         out.append(Task("event", ev.code, f"事件（{kind_zh}）：{summary}", f"Event ({kind_en}): {summary}", ev.path,
-                        _local(ev.due_at),
+                        local(ev.due_at),  # a task's `due` is local time (geodata.base.tasks)
                         "待本级办结或上报" if mine else f"我跟踪的事件（{level_zh}办理中）",
                         "to close or forward" if mine else f"you track it (with the {level_en})",
                         page="events", params=(("event", ev.code),),

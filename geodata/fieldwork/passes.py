@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from geodata.base.clock import local
 from geodata.base.layers import Rule, checked_text
 from geodata.base.problems import PermissionDenied, Problem, Rejected
 from geodata.people import authority, reach, scope
@@ -121,8 +122,9 @@ def revoke_pass(ctx: WriteContext, number: str, reason: str) -> HouseholdPass:
     authority.require(ctx.actor, "pass.issue", p.path)
     why = _reason(reason)
     if p.status != ACTIVE:
-        raise Rejected([Problem(f"通行证 {p.number} 已于 {p.revoked_at:%Y-%m-%d %H:%M} 作废",
-                                f"pass {p.number} was revoked at {p.revoked_at:%Y-%m-%d %H:%M}", field="pass_no")])
+        when = local(p.revoked_at)  # revoked_at is ctx.now, UTC; the gate's entry times are local
+        raise Rejected([Problem(f"通行证 {p.number} 已于 {when:%Y-%m-%d %H:%M} 作废",
+                                f"pass {p.number} was revoked at {when:%Y-%m-%d %H:%M}", field="pass_no")])
     p.status, p.revoked_at, p.revoked_by, p.revoke_reason = REVOKED, ctx.now, ctx.actor.username, why
     household = ctx.session.get(Household, p.household_id)
     if household.pass_no == p.number:
@@ -181,8 +183,9 @@ def check_pass(session: Session, actor: Actor, number: str, community_path: str,
         raise unknown_pass()  # another community's pass: valid at its own gates, unknown at this one
     if p.status != ACTIVE:
         raise Rejected([Problem(
-            f"通行证 {p.number} 已作废（{p.revoked_at:%Y-%m-%d %H:%M}，{p.revoke_reason or ''}），不能通行",
-            f"pass {p.number} was revoked ({p.revoked_at:%Y-%m-%d %H:%M}, {p.revoke_reason or ''}): not valid",
+            f"通行证 {p.number} 已作废（{local(p.revoked_at):%Y-%m-%d %H:%M}，{p.revoke_reason or ''}），不能通行",
+            f"pass {p.number} was revoked ({local(p.revoked_at):%Y-%m-%d %H:%M}, {p.revoke_reason or ''}): "
+            "not valid",
             field="pass_no")])
     if person is not None and person.household_id != household.id:
         raise Rejected([Problem(f"该人员不是通行证 {p.number} 所属户的成员",

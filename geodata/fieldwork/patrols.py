@@ -15,9 +15,10 @@ from typing import Any
 
 import pandas as pd
 from shapely.geometry import Point
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import Subquery, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from geodata.base.clock import local_day
 from geodata.base.layers import RULES, checked_text
 from geodata.base.problems import PermissionDenied, Problem, Rejected
 from geodata.base.tasks import Task
@@ -75,6 +76,15 @@ def _route(grid: Unit, route: list[Any] | None) -> list[list[float]] | None:
     return points
 
 
+def default_times(now: dt.datetime) -> tuple[dt.time, dt.time]:
+    """A new patrol's default start and end on the form (local clock, on today's date): the hour up to `now`,
+    but never before midnight — an hour back from 00:20 is 23:20, which on today's date comes after the end, and
+    `record_patrol` refuses a patrol that ends before it starts."""
+    end = now.replace(second=0, microsecond=0)
+    start = max(end - dt.timedelta(hours=1), end.replace(hour=0, minute=0))
+    return start.time(), end.time()
+
+
 def record_patrol(ctx: WriteContext, grid_code: str, started_at: dt.datetime, ended_at: dt.datetime, *,
                   places: list[str] | None = None, route: list[Any] | None = None, notes: str | None = None,
                   findings: list[dict[str, Any]] | None = None, team_code: str | None = None,
@@ -105,7 +115,7 @@ def record_patrol(ctx: WriteContext, grid_code: str, started_at: dt.datetime, en
                                     field="team_code")])
         team_id = team.id
     patrol = Patrol(code=code or f"PT-{uuid.uuid4().hex[:10].upper()}", grid_id=grid.id, path=grid.path,
-                    patrol_date=day or events.local_day(started_at), started_at=started_at, ended_at=ended_at,
+                    patrol_date=day or local_day(started_at), started_at=started_at, ended_at=ended_at,
                     recorded_by=ctx.actor.username, team_id=team_id, places=visited, route=drawn,
                     notes=_text("notes", notes, zh="巡查记录"), findings=len(findings))
     ctx.session.add(patrol)
@@ -206,11 +216,30 @@ def grid_days(session: Session, actor: Actor, day: dt.date, scope_path: str | No
     return frame
 
 
+def _patrolled(session: Session, day: dt.date) -> Subquery:
+    """The grids with their daily patrol (≥ the `patrol` setting's per_day) on `day`: one rule for the wall's
+    count and for the grids behind it."""
+    per_day = int(get_setting(session, "patrol")["per_day"])
+    return (select(Patrol.grid_id).where(Patrol.patrol_date == day).group_by(Patrol.grid_id)
+            .having(func.count() >= per_day).subquery())
+
+
+def patrolled_by_grid(session: Session, scope_path: str | None, day: dt.date) -> pd.DataFrame:
+    """Every grid under the scope with 1/0 in `grids_patrolled` and `grids_not_patrolled` on `day`, one query:
+    the wall rolls them up to the units behind "今日未巡查网格" (geodata.reporting.selection). No names."""
+    done = _patrolled(session, day)
+    q = select(Unit.path, done.c.grid_id).select_from(Unit).outerjoin(done, done.c.grid_id == Unit.id).where(
+        Unit.level == int(Level.GRID))
+    if scope_path:
+        q = q.where(under(Unit.path, scope_path))
+    frame = pd.DataFrame(session.execute(q).all(), columns=["path", "grid_id"])
+    patrolled = frame["grid_id"].notna().astype(int)
+    return pd.DataFrame({"path": frame["path"], "grids_patrolled": patrolled, "grids_not_patrolled": 1 - patrolled})
+
+
 def grids_not_patrolled(session: Session, scope_path: str | None, day: dt.date) -> dict[str, int]:
     """Counts only (the wall): grids under the scope, and those without their daily patrol on `day`."""
-    per_day = int(get_setting(session, "patrol")["per_day"])
-    done = (select(Patrol.grid_id).where(Patrol.patrol_date == day).group_by(Patrol.grid_id)
-            .having(func.count() >= per_day).subquery())
+    done = _patrolled(session, day)
     q = select(func.count(), func.count(done.c.grid_id)).select_from(Unit).outerjoin(
         done, done.c.grid_id == Unit.id).where(Unit.level == int(Level.GRID))
     if scope_path:

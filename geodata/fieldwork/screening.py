@@ -24,6 +24,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from geodata.base.clock import local_day
 from geodata.base.layers import control_character_problem, length_problem
 from geodata.base.problems import Problem, Rejected
 from geodata.base.tasks import Task
@@ -378,6 +379,20 @@ def open_round_counts(session: Session, path: str | None = None) -> pd.DataFrame
                                        "share"])
 
 
+def open_round_households(session: Session, path: str | None = None) -> pd.DataFrame:
+    """The households of every open round under `path` (a household in two rounds: twice, as the wall's sums
+    count it), each with its `path` and visited 1/0: the wall rolls them up to the units behind its coverage
+    figure (geodata.reporting.selection). No names."""
+    q = select(ScreeningRound).where(ScreeningRound.status == "open")
+    if path is not None:
+        q = q.where(under(ScreeningRound.path, path))
+    frames = [_targets(session, rnd)[["path", "visited"]] for rnd in session.execute(q).scalars()]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["path", "visited"])
+    visited = frame["visited"].astype(bool).astype(int)
+    return pd.DataFrame({"path": frame["path"], "screening_households": 1, "screening_visited": visited,
+                         "screening_unvisited": 1 - visited})
+
+
 def households_to_visit(session: Session, actor: Actor, round_code: str, *, limit: int | None = 50) -> pd.DataFrame:
     """The next unvisited households of the round in the actor's own place (person-level: the household head), in
     building and room order: code, building, room, head_name, members."""
@@ -504,8 +519,9 @@ def close_round(ctx: WriteContext, round_code: str) -> RoundReport:
     rnd = get_round(ctx.session, round_code, ctx.actor)
     authority.require(ctx.actor, "screening.close", rnd.path)
     if rnd.status != "open":
-        raise Rejected([Problem(f"摸排轮次 {rnd.code} 已于 {rnd.closed_at:%Y-%m-%d} 结束",
-                                f"round {rnd.code} is already closed", field="round")])
+        on = local_day(rnd.closed_at)  # closed_at is ctx.now (UTC); the day a person knows is the local one
+        raise Rejected([Problem(f"摸排轮次 {rnd.code} 已于 {on:%Y-%m-%d} 结束",
+                                f"round {rnd.code} was already closed on {on:%Y-%m-%d}", field="round")])
     report = round_report(ctx.session, ctx.actor, round_code)
     rnd.status, rnd.closed_by, rnd.closed_at = "closed", ctx.actor.username, ctx.now
     rnd.closed_households, rnd.closed_visited = report.households, report.visited

@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from geodata.base.clock import to_second
 from geodata.base.problems import Refusal
 from geodata.people.audit import last_change
 from geodata.people.scope import ENTITY_LABELS
@@ -52,12 +53,6 @@ def _blank(v: Any) -> bool:
         (isinstance(v, str) and v == "")
 
 
-def _local(at: dt.datetime | None) -> str:
-    if at is None:
-        return "?"
-    return at.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _said(value: Any, lang: str) -> str:
     """A field value inside a conflict message (blank and yes/no in words)."""
     if _blank(value):
@@ -87,7 +82,7 @@ class Conflict(Refusal):
         self.read = read or {}
         self.meanwhile = meanwhile or {}
         zh, en = ENTITY_LABELS.get(entity, (entity, entity))
-        who, when = changed_by or "他人", _local(changed_at)
+        who, when = changed_by or "他人", to_second(changed_at, blank="?")
         self.message_zh = f"{zh} {code} 已被 {who} 于 {when} 修改，您的修改未保存（请核对双方的值后重试）"
         self.message_en = (f"{en} {code} was changed by {changed_by or 'someone else'} at {when}: your change was not "
                            f"saved (compare both values and try again)")

@@ -208,6 +208,8 @@ class GateEntry(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     checkpoint_id: Mapped[int] = mapped_column(ForeignKey("checkpoints.id"), index=True)
     path: Mapped[str] = mapped_column(String(200), index=True)
+    # local time, not UTC like every other stored time: the gate's wall clock (geodata.fieldwork.entries.gate_now),
+    # so its per-hour counts are the hours the gate works by; never pass it through geodata.base.clock
     at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     subject: Mapped[str] = mapped_column(String(16))  # person | vehicle
     direction: Mapped[str] = mapped_column(String(8))  # in | out

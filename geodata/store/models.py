@@ -33,6 +33,8 @@ from geodata.base.types import GeometryType
 
 
 def utcnow() -> dt.datetime:
+    """The time every write stores (`WriteContext.now`): UTC, naive — shown to a person through
+    geodata.base.clock. Gate entries alone keep the gate's local time (field_models.GateEntry.at)."""
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 

@@ -56,7 +56,7 @@ def _visits(ctx: WriteContext, rng: np.random.Generator, today: dt.date) -> int:
     what = np.where(delivery, WHAT[rng.integers(0, WHAT.size, m)], "身体状况良好")
     need = np.where(rng.random(m) < 0.05, NEEDS[rng.integers(0, NEEDS.size, m)], None)
     dates = np.datetime64(today, "D") - days.astype("timedelta64[D]")
-    now = dt.datetime.combine(today, dt.time(9))
+    now = min(dt.datetime.combine(today, dt.time(9)), ctx.now)  # recorded this morning, never after the build
     records = [{"code": f"CV-D{i:08d}", "person_id": int(person[i]), "path": str(path[i]),
                 "visited_on": dates[i].astype(dt.date), "kind": "delivery" if delivery[i] else "visit",
                 "method": method[i], "what": what[i], "visitor": "网格员", "need": need[i], "event_code": None,
@@ -68,7 +68,7 @@ def _supplies(ctx: WriteContext, rng: np.random.Generator, today: dt.date) -> in
     comms = ctx.session.execute(text("SELECT id, path FROM units WHERE level = :l ORDER BY id"),
                                 {"l": int(Level.COMMUNITY)}).all()
     n = len(comms)
-    now = dt.datetime.combine(today, dt.time(8))
+    now = min(dt.datetime.combine(today, dt.time(8)), ctx.now)  # recorded this morning, never after the build
     start = today - dt.timedelta(days=10)
     records = []
     # item: daily use (low, high); the receipt covers the ten days since plus 1–20 days more, so days left today

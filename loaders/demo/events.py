@@ -17,6 +17,7 @@ import pandas as pd
 from geodata.base.vocab import Level
 from geodata.fieldwork.events import insert_events
 from geodata.fieldwork.patrols import insert_patrols
+from geodata.store.models import utcnow
 from geodata.store.rules_config import DEFAULTS
 from geodata.store.writes import WriteContext
 
@@ -41,8 +42,12 @@ def _utc(day: dt.date, hours: np.ndarray) -> list[dt.datetime]:
     return [base + dt.timedelta(hours=float(h)) for h in hours]
 
 
-def build(city, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(events, patrols, teams, members) frames for `city` (a loaders.demo.DemoCity)."""
+def build(city, rng: np.random.Generator, now: dt.datetime | None = None
+          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(events, patrols, teams, members) frames for `city` (a loaders.demo.DemoCity), as they stand at `now` (the
+    build time, UTC; default: the clock's): a demo day holds nothing after it — a patrol not yet started or an
+    event not yet reported is left out, a patrol under way ends at `now`, nothing is closed after it."""
+    now = now or utcnow()
     today = city.today
     units = city.units
     grids = units.loc[units["level"] == int(Level.GRID), ["code", "parent_code"]].reset_index(drop=True)
@@ -71,6 +76,8 @@ def build(city, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, p
         "ended_at": [s + dt.timedelta(hours=float(x)) for s, x in zip(started, lengths, strict=True)],
         "recorded_by": recorder,
         "places": [first.get(g, [])[:3] for g in gcodes], "findings": findings})
+    patrols = patrols[patrols["started_at"] <= now].reset_index(drop=True)  # the draws above stay as they were
+    patrols["ended_at"] = patrols["ended_at"].clip(upper=now)
 
     # --- events: ~0.7 per grid over ten days
     count = rng.poisson(0.7, n)
@@ -94,8 +101,9 @@ def build(city, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, p
     closed = (rng.random(m) < np.clip(0.25 + 0.12 * age_days, 0, 0.95)) & ~((tiers == "approval") & forwarded)
     spent = rng.uniform(0.2, 1.3, m) * due_h
     closed_at = [r + dt.timedelta(hours=float(h)) for r, h in zip(reported, spent, strict=True)]
-    now = dt.datetime.combine(today, dt.time(12)) - dt.timedelta(hours=8)
-    closed &= np.array([c <= now for c in closed_at], dtype=bool)
+    # closed by noon today at the latest (the demo's day is half over), and never after the build time
+    cutoff = min(dt.datetime.combine(today, dt.time(12)) - dt.timedelta(hours=8), now)
+    closed &= np.array([c <= cutoff for c in closed_at], dtype=bool)
     egc = grids["code"].to_numpy()[eg]
     has_building = rng.random(m) < 0.8
     bcodes = [(first.get(g) or [None])[int(i) % max(len(first.get(g) or [None]), 1)] if hb else None
@@ -108,6 +116,7 @@ def build(city, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, p
         "tracker": tracker, "reported_at": reported, "due_at": due, "closed_at": closed_at,
         "closed_by": np.where(level == "grid", tracker, "system:demo"),
         "resolution": [DONE[k] for k in kinds], "feedback": "已电话反馈反映人"})
+    events = events[events["reported_at"] <= now].reset_index(drop=True)  # codes keep their numbers: no gaps filled
 
     # --- patrol teams: one per community, 3–5 members (one in ten short of the norm)
     size = rng.integers(3, 6, len(communities))
@@ -126,6 +135,6 @@ def build(city, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, p
 
 def store_events(ctx: WriteContext, city) -> None:
     """Build and store the events, patrols and teams of `city` (a step of loaders.demo_store)."""
-    events, patrols, teams, members = build(city, np.random.default_rng([city.seed, 0x6576656E]))
+    events, patrols, teams, members = build(city, np.random.default_rng([city.seed, 0x6576656E]), ctx.now)
     insert_events(ctx, events)
     insert_patrols(ctx, patrols, teams, members)

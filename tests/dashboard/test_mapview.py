@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -324,7 +325,7 @@ def test_projected_frames_are_refused(communities):
 
 def _full_map(units: gpd.GeoDataFrame, *, tile_url: str | None) -> folium.Map:
     m = base_map(units.total_bounds, tile_url=tile_url, tile_attr="内网底图", dark=tile_url is None,
-                 outline=outline_frame())
+                 outline=outline_frame(), locate=True)
     theme = situation_theme(units, SCHEME)
     unit_layer(units, theme).add_to(m)
     building_layer(buildings_frame(50)).add_to(m)
@@ -336,8 +337,18 @@ def _full_map(units: gpd.GeoDataFrame, *, tile_url: str | None) -> folium.Map:
 def test_map_without_tiles_links_nothing_outside(local_assets, communities):
     html = render(_full_map(communities.head(200), tile_url=None))
     assert URL.findall(html) == []
+    # "locate me" is drawn by the runtime (GW.Locate), not folium's LocateControl with its CDN scripts and icon font
+    assert html.count("GW.locate(") == 1 and "定位我的位置 · Locate me" in html
+    assert "locatecontrol" not in html.lower() and "font-awesome" not in html.lower()
     assert "L.tileLayer" not in html
     assert '"preferCanvas": true' in html
+    assert "L.control.scale()" not in html  # folium's scale bar shows feet and miles; GW.chrome's is metric only
+
+
+def test_the_scale_bar_is_metric_only():
+    runtime = (Path(__file__).resolve().parents[2] / "dashboard" / "mapview" / "runtime.js").read_text()
+    assert "L.control.scale({ imperial: false, metric: true })" in runtime
+    assert base_map((114.0, 30.0, 114.1, 30.1), tile_url=None, tile_attr="x", dark=True).control_scale is False
 
 
 def test_tile_layer_present_exactly_when_a_tile_url_is_set(local_assets, communities):

@@ -62,10 +62,17 @@ def test_wall_map_fills_its_frame_refits_the_city_and_scales_labels():
     assert "this._gwSizes.map" in script  # collision boxes grow with the type: names never overlap
 
 
-def test_only_figures_counted_per_unit_are_clickable():
-    # the strip offers a highlight button exactly for these (field-work figures are not counted per community)
+def test_every_figure_on_the_wall_is_clickable_and_named_in_its_legend():
+    # the strip's figures and the side column's field-work cards (issue 16): each has units behind it
+    from dashboard.components import care_wall, field_kpis, gate_wall, screening_wall  # noqa: F401 — their texts
+    from dashboard.components.wall_screen import FIELD_LABELS, field_label
+
     assert {"locked_down", "situation", "cases_7d", "releases_overdue"} <= set(figures_with_units())
-    assert "events_open" not in figures_with_units()
+    assert set(FIELD_LABELS) <= set(figures_with_units())
+    assert {"events_open", "events_overdue", "grids_not_patrolled", "gate_fevers", "care_overdue",
+            "screening"} <= set(FIELD_LABELS)
+    assert field_label("gate_fevers", "zh") == "卡点发热" and field_label("screening", "en") == "Screening rounds (open)"
+    assert field_label("locked_down", "zh") == ""
 
 
 def _marker_page() -> None:

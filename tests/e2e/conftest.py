@@ -80,10 +80,11 @@ def is_local(url: str) -> bool:
 
 
 @contextmanager
-def offline_page(browser, width: int, height: int) -> Iterator:
-    """A page in a browser context of its own (its own cookies: another person's screen), held to the same offline
-    rule as the main page: any request not to this machine is blocked and fails the test."""
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+def offline_context(browser, **options) -> Iterator:
+    """A browser context of its own (its own cookies: another person's screen) held to the offline rule: any
+    request not to this machine is blocked and fails the test once the context closes. `options`: Playwright's
+    `new_context` options (viewport, has_touch, permissions …); the locale is zh-CN unless given."""
+    context = browser.new_context(**{"locale": "zh-CN", **options})
     blocked: list[str] = []
 
     def only_local(route) -> None:
@@ -94,9 +95,17 @@ def offline_page(browser, width: int, height: int) -> Iterator:
             route.abort("blockedbyclient")
 
     context.route("**/*", only_local)
-    yield context.new_page()
+    yield context
     context.close()
-    assert not blocked, f"the other browser tried to reach: {blocked}"
+    assert not blocked, f"the browser tried to reach: {blocked}"
+
+
+@contextmanager
+def offline_page(browser, width: int, height: int, scale: float = 1) -> Iterator:
+    """A page in an `offline_context` of the given size. `scale`: device pixels per CSS pixel (a 4K TV at 200 %:
+    1920×1080, 2)."""
+    with offline_context(browser, viewport={"width": width, "height": height}, device_scale_factor=scale) as ctx:
+        yield ctx.new_page()
 
 
 def _wait_for_health(url: str, process: subprocess.Popen, log: IO[str]) -> None:

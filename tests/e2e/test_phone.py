@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import is_local, launch_app, stop_app, wait_for_app_run
+from tests.e2e.conftest import launch_app, offline_context, stop_app, wait_for_app_run
 from tests.e2e.test_editing import PASSWORD, make_app_dir
 from tests.e2e.test_explore import FIRST_BUILDING, map_frame, point_at
 from geodata.store.db import open_store
@@ -46,20 +46,8 @@ def server(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture
 def phone(browser) -> Iterator:
-    context = browser.new_context(viewport=PHONE, has_touch=True, locale="zh-CN")
-    blocked: list[str] = []
-
-    def only_local(route) -> None:
-        if is_local(route.request.url):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort("blockedbyclient")
-
-    context.route("**/*", only_local)
-    yield context.new_page()
-    context.close()
-    assert not blocked, f"the phone tried to reach: {blocked}"
+    with offline_context(browser, viewport=PHONE, has_touch=True) as context:
+        yield context.new_page()
 
 
 def settle(page) -> None:

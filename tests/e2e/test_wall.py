@@ -18,12 +18,12 @@ from sqlalchemy import text
 from geodata.base.vocab import Level
 from geodata.exchange.bulk import upsert_layer
 from geodata.reporting import figures
-from geodata.reporting.selection import units_behind
+from geodata.reporting.selection import field_figures, units_behind, with_figures
 from geodata.store.db import open_store
 from geodata.store.writes import Actor, write
 from loaders.demo import generate
 from loaders.demo_store import store_demo
-from tests.e2e.conftest import launch_app, sign_in_as, stop_app, wait_for_app_run
+from tests.e2e.conftest import launch_app, offline_page, sign_in_as, stop_app, wait_for_app_run
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 REFRESH_S = 2
@@ -222,3 +222,78 @@ def test_wall_says_so_when_the_server_is_down_with_the_last_update_time(start_ap
     expect(page.locator(".gw-live")).to_be_hidden()
     box = banner.bounding_box()
     assert box is not None and box["y"] == 0 and box["width"] == 1920, "across the top of the screen"
+
+
+WALL_FIT = """() => {
+    const main = document.querySelector('[data-testid=stMain]');
+    const box = s => document.querySelector(s).getBoundingClientRect();
+    return {scroll: Math.max(main.scrollHeight - main.clientHeight,
+                             document.scrollingElement.scrollHeight - innerHeight),
+            map: box('.st-key-wall-mapbox iframe').bottom, side: box('.st-key-wall-side').bottom,
+            mapTop: box('.st-key-wall-mapbox iframe').top,
+            cut: [...document.querySelectorAll('.gw-kpi-label, .gw-kpi-cell-label')]
+                 .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)}; }"""
+#: how much of the map the city's box fills along its tighter side (fitBounds at quarter zoom steps: ≥ 2^-0.25)
+CITY_FILL = """b => { const p = (lat, lng) => map.latLngToContainerPoint([lat, lng]);
+    const sw = p(b[1], b[0]), ne = p(b[3], b[2]), c = map.getContainer();
+    return Math.max((ne.x - sw.x) / c.clientWidth, (sw.y - ne.y) / c.clientHeight); }"""
+
+
+def _wall_fits(page, height: int) -> None:
+    """Nothing below the screen, the map and side column end on it, no label cut (issue 16)."""
+    page.wait_for_function("() => document.documentElement.style.getPropertyValue('--gw-stage-h') !== ''")
+    fit = page.evaluate(WALL_FIT)
+    assert fit["scroll"] <= 1, fit
+    assert height - 80 <= fit["map"] <= height and fit["side"] <= height, fit
+    assert fit["cut"] == [], fit
+
+
+def test_kiosk_wall_fills_a_4k_screen_and_a_field_card_click_highlights_its_units(wall_server, street_url, page,
+                                                                                   browser):
+    """Issue 16 at 3840×2160: the same picture as on 1080 p, twice as large (numbers, labels, the city filling
+    the map — not the 1080-p map's zoom in a corner), and 办理中事件 clicked rings the communities geodata counts
+    behind it. Then a 4K TV at 200 % (1920×1080 CSS px, 2 device px each) fits too."""
+    on = dt.date.today()
+    with open_store(street_url, migrate=False).read() as s:
+        root = figures.root_unit(s)
+        communities = figures.units_with_figures(s, root, int(Level.COMMUNITY), on)
+        behind = units_behind(with_figures(communities, field_figures(s, communities, root.path, on)),
+                              "events_open")
+    city = [float(b) for b in communities.total_bounds]
+    assert 0 < len(behind) < COMMUNITIES  # the street demo has open events in some communities, not all
+
+    page.set_viewport_size({"width": 3840, "height": 2160})
+    sign_in_as(page, street_url)
+    page.goto(f"{wall_server}/wall?kiosk=1")
+    wait_for_app_run(page)
+    frame = map_frame(page)
+    frame.wait_for_function(COUNT_UNITS.replace("return n;", f"return n === {COMMUNITIES};"))
+    _wall_fits(page, 2160)
+    # readable from three metres on a 4K wall: the 1080-p sizes (48-px numbers, 20-px labels) doubled, or nearly
+    assert css_px(page, "[data-kpi='cases_7d'] .gw-kpi-value") >= 96
+    assert css_px(page, "[data-kpi='cases_7d'] .gw-kpi-label") >= 40
+    assert css_px(page, ".st-key-wall-field [data-kpi='events_open'] .gw-kpi-value") >= 64
+    assert float(frame.evaluate("document.documentElement.getAttribute('data-gw-label-scale')")) >= 2.1  # 1080 p: 1.15
+    frame.wait_for_function(f"b => ({CITY_FILL})(b) >= 0.8", arg=city, timeout=10_000)
+
+    count_hl = ("() => { const s = []; window.map.eachLayer(l => { if (l.feature && l.feature.properties.hl) "
+                "s.push(l.feature.properties.code); }); return s; }")
+    page.locator(".st-key-hl-events_open button").click()
+    frame.wait_for_function(f"() => ({count_hl})().length === {len(behind)}", timeout=15_000)
+    assert set(frame.evaluate(count_hl)) == set(behind["code"])
+    assert frame.evaluate(LEGEND_TITLE).startswith("地图高亮")
+    ring = page.eval_on_selector(".st-key-wall-field [data-kpi='events_open']",
+                                 "e => getComputedStyle(e).borderTopColor")
+    assert ring == "rgb(0, 229, 255)", ring  # the clicked card is ringed like the strip's
+    page.locator(".st-key-hl-events_open button").click()
+    frame.wait_for_function(f"() => ({count_hl})().length === 0", timeout=15_000)
+
+    with offline_page(browser, 1920, 1080, scale=2) as tv:
+        sign_in_as(tv, street_url)
+        tv.goto(f"{wall_server}/wall?kiosk=1")
+        wait_for_app_run(tv)
+        tv_frame = map_frame(tv)
+        tv_frame.wait_for_function(COUNT_UNITS.replace("return n;", f"return n === {COMMUNITIES};"))
+        _wall_fits(tv, 1080)
+        assert tv.evaluate("devicePixelRatio") == 2
+        tv_frame.wait_for_function(f"b => ({CITY_FILL})(b) >= 0.8", arg=city, timeout=10_000)

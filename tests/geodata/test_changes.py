@@ -2,8 +2,6 @@
 JSON and no "None"."""
 from __future__ import annotations
 
-import datetime as dt
-
 from geodata.editing import changes
 from geodata.editing.records import update_record
 from geodata.people import audit
@@ -33,13 +31,6 @@ def test_actions_have_names():
     assert changes.action_words("building.update", lang="en") == "edit building"
     assert changes.action_filter_words("checkpoint.") == "卡点/出入口（全部操作）"
     assert changes.action_words("something.odd") == "something.odd"  # unknown: as stored, never dropped
-
-
-def test_local_time_is_the_server_clock_to_the_second():
-    at = dt.datetime(2026, 12, 5, 8, 0, 0, 123456)  # stored naive UTC
-    local = at.replace(tzinfo=dt.timezone.utc).astimezone()
-    assert changes.local_time(at) == local.strftime("%Y-%m-%d %H:%M:%S")
-    assert changes.local_time(None) == ""
 
 
 def test_an_edit_reads_in_words_in_the_log(store):

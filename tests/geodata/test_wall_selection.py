@@ -35,7 +35,7 @@ def test_observations_figure_reads_the_total_column_and_situation_picks_levels_a
 
 def test_a_figure_with_nothing_behind_it_or_unknown_highlights_nothing_never_everything():
     assert units_behind(frame(), "cases_7d").empty
-    assert units_behind(frame(), "events_open").empty  # not counted per unit: no highlight
+    assert units_behind(frame(), "events_open").empty  # a read model without the field columns: no highlight
     assert units_behind(frame().drop(columns="situation_rank"), "situation").empty
     assert units_behind(frame().iloc[0:0], "locked_down").empty
     assert "locked_down" in figures_with_units() and "situation" in figures_with_units()

@@ -1,0 +1,52 @@
+"""A field map's own controls on a phone (issue 16 leftovers), in Chromium: at 390×844 with touch, /explore's zoom
+buttons are 44-px thumb targets (Leaflet draws 30 px) and its legends — the checkpoint theme's, the buildings',
+the checkpoints' — fold into one 图例 toggle instead of covering much of the map; on a desk the same map keeps
+Leaflet's buttons and its legends open, whatever the width of the map's column."""
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.e2e.test_explore import map_frame
+from tests.e2e.test_phone import phone, server  # noqa: F401 — fixtures
+from tests.e2e.test_phone_locate import sign_in
+
+PATH = "/explore?theme=checkpoints"
+
+
+def _box(locator) -> dict:
+    return locator.bounding_box() or {"width": 0, "height": 0}
+
+
+def test_explore_map_on_a_phone_has_thumb_sized_zoom_and_folded_legends(server, phone, browser):
+    sign_in(phone, server, PATH)
+    frame = map_frame(phone)
+    for button in (".leaflet-control-zoom-in", ".leaflet-control-zoom-out"):
+        box = _box(frame.locator(button))
+        assert box["width"] >= 44 and box["height"] >= 44, (button, box)
+    legends = frame.locator(".gw-legend")
+    expect(legends.first).to_be_attached()
+    assert legends.count() >= 2  # the theme's and the points' legends
+    for i in range(legends.count()):
+        expect(legends.nth(i)).to_be_hidden()
+    fold = frame.locator(".gw-fold-btn")
+    expect(fold).to_be_visible()
+    assert _box(fold)["height"] >= 44
+    expect(fold).to_contain_text("图例")
+    fold.tap()
+    for i in range(legends.count()):
+        expect(legends.nth(i)).to_be_visible()
+    expect(fold).to_have_attribute("aria-expanded", "true")
+    fold.tap()
+    expect(legends.first).to_be_hidden()
+
+    desk = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    try:
+        page = desk.new_page()
+        sign_in(page, server, PATH)
+        frame = map_frame(page)
+        expect(frame.locator(".gw-legend").first).to_be_visible()
+        expect(frame.locator(".gw-fold-btn")).to_be_hidden()
+        expect(frame.locator(".gw-locate-btn")).to_be_hidden()
+        assert _box(frame.locator(".leaflet-control-zoom-in"))["width"] < 44  # Leaflet's own, as before
+    finally:
+        desk.close()
