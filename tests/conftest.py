@@ -6,10 +6,14 @@ answer, the PostgreSQL variants are skipped with the reason printed (pytest -rs)
 """
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -140,11 +144,32 @@ def _recycle(engine, url: str, name: str, schema: str) -> None:
         eng.dispose()
 
 
+#: this process's migrated, empty SQLite file, built by the first SQLite `store`: every later test copies it
+_SQLITE_TEMPLATE: list[Path] = []
+
+
+def _sqlite_migrated(target: Path) -> None:
+    """Put a freshly migrated, empty SQLite database at `target`. Migrating costs 0.16 s on an idle machine and
+    0.6 s on a busy one (every Alembic revision, SQLite batch table rebuilds), and 350 tests take a SQLite
+    `store`; a file copy costs ~2 ms and holds byte for byte what the migration wrote (the WAL is checkpointed
+    into the file before it is copied)."""
+    if not _SQLITE_TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="gw_tmpl_"))
+        atexit.register(shutil.rmtree, folder, True)
+        tmpl = Store(f"sqlite:///{folder / 'template.sqlite'}")
+        tmpl.migrate()
+        with tmpl.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        tmpl.dispose()
+        _SQLITE_TEMPLATE.append(folder / "template.sqlite")
+    shutil.copyfile(_SQLITE_TEMPLATE[0], target)
+
+
 @pytest.fixture
 def store(backend, tmp_path, request) -> Iterator[Store]:
     if backend == "sqlite":
+        _sqlite_migrated(tmp_path / "gridwatch.sqlite")
         s = Store(f"sqlite:///{tmp_path / 'gridwatch.sqlite'}")
-        s.migrate()
         yield s
         s.dispose()
         return

@@ -178,7 +178,8 @@ def store_factory(backend: str, tmp_path: Any, request: Any, loader: Callable[[S
             made.pop().dispose()
         name = f"gw_re_{os.getpid()}_{next(_counter)}"
         with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{tname}" STRATEGY FILE_COPY'))
+            # WAL_LOG, not FILE_COPY: no checkpoint of the whole server per example (see test_scope_city's `city`)
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{tname}" STRATEGY WAL_LOG'))
         names.append(name)
         st = Store(f"{base}/{name}")
         made.append(st)

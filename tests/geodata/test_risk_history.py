@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -33,6 +33,27 @@ daily_cmd = st.tuples(st.just("daily"))
 # (days since the previous command, command): commands come in date order, as people enter them
 program = st.lists(st.tuples(st.integers(0, 4), st.one_of(case_cmd, case_cmd, control_cmd, disinfect_cmd, daily_cmd)),
                    min_size=1, max_size=18)
+#: one history that reaches the edges on purpose (the drawn ones rarely outlive a window): every command and case
+#: kind, every control state (leaving a sealing by hand and lifting a closure are refused), several commands on one
+#: day, and the windows' last and first days. C1's counted cases on day 1 and day 7 are a cluster (the 7-day window
+#: counts both days) that ends on day 8; C1's level lasts to day 20 and steps down on day 21, 14 days after the
+#: day-7 case, where the daily run logs it. Gaps stay within the strategy's 0–4 days.
+EDGES = [
+    (0, ("case", "G11K1B1", "confirmed", 1, True)),  # day 1: C1 at S1
+    (0, ("control", "G11K1B1", "sealed")),
+    (0, ("disinfect", "G11K1B1")),
+    (4, ("case", "G21K1B1", "suspected", None, True)),  # day 5: not a counted kind
+    (2, ("case", "G11K1B2", "asymptomatic", 2, False)),  # day 7: a cluster with day 1 (last day inside)
+    (0, ("case", "G21K1B2", "close_contact", 3, True)),
+    (1, ("control", "G21K2B1", "epidemic_spot")),  # day 8: day 1 has left the cluster window
+    (0, ("daily",)),
+    (4, ("control", "G12K1B1", "closed")),
+    (4, ("disinfect", "G11K1B1")),
+    (4, ("daily",)),  # day 20: the last day of C1's level
+    (1, ("daily",)),  # day 21: C1 steps down
+    (0, ("control", "G11K1B1", "normal")),  # refused
+    (0, ("control", "G12K1B1", "lifted")),  # refused
+]
 
 
 def _apply(store, on: dt.date, cmd: tuple, n: int) -> None:
@@ -64,11 +85,15 @@ def _situations(store, on: dt.date) -> dict[str, tuple[int, bool]]:
 
 
 def test_stored_state_equals_the_event_log_replay_and_roll_ups_equal_sums(backend, tmp_path, request):
+    """EDGES plus 5 drawn histories. It drew 12 (41 commands, a database copy each, 13 s on PostgreSQL), and none of
+    them outlived the 14-day window or put two counted cases at the 7-day window's edge: EDGES does both on
+    purpose, and the drawn ones still mix the commands at random. Every history gets every assertion below."""
     with store_factory(backend, tmp_path, request, load_small_city) as make:
 
-        @settings(max_examples=12, deadline=None, derandomize=True,
+        @settings(max_examples=5, deadline=None, derandomize=True,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
         @given(steps=program)
+        @example(steps=EDGES)
         def replay_matches(steps):
             store = make()
             on = day(1)

@@ -189,7 +189,10 @@ def city(backend, request) -> Iterator[Store]:
         _templates["postgresql"] = name
     name = f"gw_cc_{os.getpid()}_{next(_clones)}"
     with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_templates["postgresql"]}" STRATEGY FILE_COPY'))
+        # WAL_LOG (PostgreSQL 15's default), not FILE_COPY: FILE_COPY starts with a checkpoint, which waits for the
+        # dirty pages of every other database too: 0.49 s against 0.42 s beside the other test worker, 1.9 s against
+        # 0.2 s while a big demo city loads on the same server
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_templates["postgresql"]}" STRATEGY WAL_LOG'))
     store = Store(f"{base}/{name}")
     yield store
     store.dispose()
