@@ -426,13 +426,14 @@ class Coverage:
         }
 
     def covered_by(self, code: str) -> dict[str, list[str]]:
-        """The entrance and building codes one staffed checkpoint covers."""
+        """The entrance and building codes one staffed checkpoint covers, each list in code order (the rows come
+        in the database's order, which a reused or vacuumed database changes)."""
         idx = np.flatnonzero(self.posts["code"].to_numpy() == code)
         if not idx.size:
             return {"entrances": [], "buildings": []}
         i = int(idx[0])
-        return {"entrances": self.entrances["code"].to_numpy()[self.post_entrance[i].indices].tolist(),
-                "buildings": self.buildings["code"].to_numpy()[self.post_building[i].indices].tolist()}
+        return {"entrances": sorted(self.entrances["code"].to_numpy()[self.post_entrance[i].indices].tolist()),
+                "buildings": sorted(self.buildings["code"].to_numpy()[self.post_building[i].indices].tolist())}
 
 
 def coverage(area: Area, radius_m: float | None = None, checkpoints: pd.DataFrame | None = None) -> Coverage:

@@ -135,7 +135,8 @@ def test_a_heads_control_state_reaches_the_command_wall(server, city, page, seco
     sign_in(page, f"{server}/my-grid?code={city['compound']}&section=buildings", "head")
     expect(page.get_by_text("设置楼栋管控状态")).to_be_visible(timeout=30_000)
     pick(page, "管控状态", "封锁")  # 封锁 and 硬隔离 are two choices (issue 14 "Words")
-    page.get_by_label("原因（必填）").fill("出现密接，<b>封锁</b>")
+    # the building's form comes first; the natural village's control form below it has the same fields
+    page.get_by_label("原因（必填）").first.fill("出现密接，<b>封锁</b>")
     page.get_by_role("button", name="提交").first.click()
     wait_for_app_run(page)
     expect(page.get_by_text("已保存。")).to_be_visible(timeout=15_000)
