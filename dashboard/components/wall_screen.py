@@ -46,7 +46,9 @@ CSS = """<style>
 .gw-headline h1 { font-size: clamp(30px, 1.8vw, 90px); }
 .gw-headline .gw-meta, .gw-headline .gw-past { font-size: clamp(20px, 1.15vw, 56px); }
 .st-key-wall-kpis .gw-kpi { min-height: clamp(120px, 7.3vw, 360px); padding: 0.5vw 0.7vw 0.4vw; }
-.st-key-wall-kpis .gw-kpi-label { font-size: clamp(20px, 1.15vw, 56px); }
+/* a label wraps rather than being cut ("今日新增…" at a desk with the sidebar open); on the wall it fits one line */
+.st-key-wall-kpis .gw-kpi-label { font-size: clamp(20px, 1.15vw, 56px); white-space: normal; line-height: 1.15;
+  overflow-wrap: anywhere; }
 .st-key-wall-kpis .gw-kpi-value { font-size: clamp(48px, 3.1vw, 150px); }
 .st-key-wall-kpis .gw-kpi-parts, .st-key-wall-kpis .gw-kpi-cell-label { font-size: clamp(17px, 1.0vw, 48px); }
 .st-key-wall-kpis .gw-kpi-split { gap: 0.6vw; }

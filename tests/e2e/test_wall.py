@@ -110,6 +110,19 @@ def test_english_kpi_labels_are_whole_and_the_numbers_line_up(wall_server, stree
     assert max(tops) - min(tops) <= 2, tops
 
 
+def test_at_a_desk_no_wall_label_is_cut(wall_server, street_url, page):
+    """/wall without kiosk keeps the sidebar, so its cards are narrower than on the wall: 今日新增病例 was cut to
+    "今日新增…". A label wraps instead."""
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    sign_in_as(page, street_url)
+    page.goto(f"{wall_server}/wall")
+    wait_for_app_run(page)
+    expect(page.locator("[data-kpi='new_cases_today']")).to_be_visible()
+    cut = page.eval_on_selector_all(".gw-kpi-label, .gw-kpi-cell-label",
+                                    "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)")
+    assert cut == []
+
+
 def test_kiosk_wall_fits_1080p_and_a_kpi_click_highlights_its_units(wall_server, street_url, page):
     """Issue 16: nothing below the screen at 1920×1080 (the field-work figures beside the map, not under it),
     no label cut, and 封锁/硬隔离 clicked rings the communities geodata counts behind it; clicked again, none."""
