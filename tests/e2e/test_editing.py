@@ -108,9 +108,11 @@ def sign_in(page, url: str, username: str) -> None:
     expect(page.get_by_label("密码")).to_have_count(0, timeout=15_000)
 
 
-def pick(page, label: str, option: str) -> None:
-    """Choose `option` in the Streamlit selectbox labelled `label`."""
-    box = page.locator("[data-testid='stSelectbox']").filter(has=page.get_by_text(label, exact=True))
+def pick(page, label: str, option: str, key: str | None = None) -> None:
+    """Choose `option` in the Streamlit selectbox labelled `label` (or, when two share the label, the one whose
+    widget key is `key`)."""
+    box = (page.locator(f".st-key-{key} [data-testid='stSelectbox']") if key else
+           page.locator("[data-testid='stSelectbox']").filter(has=page.get_by_text(label, exact=True)))
     field = box.locator("input").first
     field.scroll_into_view_if_needed()
     field.focus()
@@ -134,9 +136,9 @@ def test_a_heads_control_state_reaches_the_command_wall(server, city, page, seco
 
     sign_in(page, f"{server}/my-grid?code={city['compound']}&section=buildings", "head")
     expect(page.get_by_text("设置楼栋管控状态")).to_be_visible(timeout=30_000)
-    pick(page, "管控状态", "封锁")  # 封锁 and 硬隔离 are two choices (issue 14 "Words")
-    # the building's form comes first; the natural village's control form below it has the same fields
-    page.get_by_label("原因（必填）").first.fill("出现密接，<b>封锁</b>")
+    # the building's form, by its widget keys: the natural village's control form below it has the same labels
+    pick(page, "管控状态", "封锁", key="gw-control-state")  # 封锁 and 硬隔离 are two choices (issue 14 "Words")
+    page.locator(".st-key-gw-control-reason textarea").fill("出现密接，<b>封锁</b>")
     page.get_by_role("button", name="提交").first.click()
     wait_for_app_run(page)
     expect(page.get_by_text("已保存。")).to_be_visible(timeout=15_000)
