@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,24 @@ def _pg_admin():
         engine.dispose()
         return None, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
     return engine, None
+
+
+@contextmanager
+def scratch_pg_database(prefix: str, why: str) -> Iterator[str]:
+    """An empty PostgreSQL database of its own (its URL), dropped afterwards; the test is skipped, saying `why` it
+    needs the server, when 127.0.0.1:5432 does not answer."""
+    engine, reason = _pg_admin()
+    if engine is None:
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 not reachable ({reason}): {why}")
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -14,25 +14,22 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import re
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from streamlit.proto.TextInput_pb2 import TextInput
 
 from bench import rush
 from bench.stclient import RunResult, StreamlitSession, trigger_state
 from geodata.people import sessions
 from geodata.store.db import Store
+from tests.conftest import scratch_pg_database
 
 pytestmark = pytest.mark.slow
 
-PG_ADMIN_URL = os.environ.get("GRIDWATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 #: the wall's standing alert for missing reports (dashboard/components/alerts.py), in English
 MISSING = re.compile(r"Communities not reported today: ([\d,]+)")
 PAST_DAY = dt.date.today() - dt.timedelta(days=20)  # before the demo's week of reports: every report missing
@@ -57,22 +54,8 @@ def load_street_demo(url: str) -> None:
 
 @pytest.fixture(scope="module")
 def demo_db() -> Iterator[str]:
-    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 — any failure means "no server"
-        engine.dispose()
-        pytest.skip(f"PostgreSQL at {PG_ADMIN_URL} not reachable ({type(exc).__name__}): two processes need it")
-    name = f"gw_rush_{uuid.uuid4().hex[:8]}"
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
+    with scratch_pg_database("gw_rush", "two processes need it") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

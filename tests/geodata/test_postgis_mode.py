@@ -5,34 +5,27 @@ read the WKB `bytea` columns as PostGIS `geometry` and every map read failed (ST
 """
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from sqlalchemy import text
 
 from geodata.store import db
 from geodata.store.db import Store
 from geodata.store.frames import read_frame, wkb_sql
-from tests.conftest import PG_ADMIN_URL, _pg_admin
+from tests.conftest import _pg_admin, scratch_pg_database
 from tests.factories import load_small_city
 
 
 @pytest.fixture
 def fresh_pg():
-    engine, why = _pg_admin()
-    if engine is None:
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 not reachable ({why})")
-    with engine.connect() as conn:
-        if conn.execute(text("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")).first() is None:
-            pytest.skip("the server has no PostGIS: nothing can be installed later")
-        name = f"gw_nogis_{uuid.uuid4().hex[:8]}"
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
+    engine, _ = _pg_admin()
+    if engine is not None:
         with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            gis = conn.execute(text("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")).first()
         engine.dispose()
+        if gis is None:
+            pytest.skip("the server has no PostGIS: nothing can be installed later")
+    with scratch_pg_database("gw_nogis", "a database made without PostGIS") as url:
+        yield url
 
 
 def test_a_database_made_without_postgis_keeps_wkb_when_postgis_arrives(fresh_pg, monkeypatch):
