@@ -169,7 +169,8 @@ def single_entrance_violations(compounds: pd.DataFrame, checkpoints: pd.DataFram
     `compounds`: code, name, control_state, lon, lat (a label point); `checkpoints`: kind, status, unit_code.
     """
     entrances = checkpoints[(checkpoints["kind"] == "compound_entrance") & (checkpoints["status"] == "open")]
-    n_open = entrances.groupby("unit_code")["code"].agg(list)
+    # code order, whatever order the rows came in (a reused PostgreSQL database returns another physical order)
+    n_open = entrances.sort_values("code").groupby("unit_code")["code"].agg(list)
     closed = compounds[compounds["control_state"].isin(SINGLE_ENTRANCE_STATES)]
     many = np.array([isinstance(v, list) and len(v) > 1 for v in closed["code"].map(n_open)], dtype=bool)
     bad = closed[many].copy()

@@ -175,6 +175,17 @@ def test_second_open_entrance_of_a_closed_compound_is_flagged_until_one_closes(s
     assert _rules(store).query("rule == 'single_entrance'").empty
 
 
+def test_the_open_entrances_are_named_in_code_order_whatever_order_the_rows_came_in():
+    """A reused PostgreSQL database returned E1B before E1 once in CI; the detail must not follow physical order."""
+    compounds = pd.DataFrame({"code": ["K1"], "name": ["小区"], "control_state": ["closed"], "lon": [0.0],
+                              "lat": [0.0]})
+    for order in (["E1", "E1B", "E0"], ["E1B", "E0", "E1"]):
+        cps = pd.DataFrame({"code": order, "kind": "compound_entrance", "status": "open", "unit_code": "K1"})
+        bad = cpr.single_entrance_violations(compounds, cps)
+        assert bad["detail_zh"].tolist() == ["开放出入口 3 个（E0、E1、E1B），应只留 1 个"]
+        assert bad["detail_en"].tolist() == ["3 open entrances (E0, E1, E1B); keep one"]
+
+
 def test_a_sealed_compound_keeps_one_entrance_but_a_spot_is_not_a_closed_area(store):
     """Issue 14 point 9: single entrance applies to sealed (封锁/硬隔离) compounds and villages too, not to 疫点."""
     load_small_city(store)
