@@ -11,13 +11,49 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from branca.element import MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.map import Layer
 from folium.template import Template
 
 from dashboard.mapview.geojson import dumps, script_safe
 
 _HERE = Path(__file__).parent
+
+
+class Rendered(Element):
+    """Text a macro has already rendered, kept as text.
+
+    branca's `MacroElement.render` wraps each macro's output in `Element(text)`, which compiles the text as a
+    Jinja template and renders it again with the figure. The output holds data (unit names in labels and
+    layers), so data ran as template code on the server: a name with ``{{ … }}`` was evaluated (it can reach
+    Python, e.g. ``cycler.__init__.__globals__.os``), one with ``{%`` crashed every map that showed it, and
+    compiling the megabytes of a city's GeoJSON was most of a map's render time.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+def _render_without_recompiling(self: MacroElement, **kwargs: Any) -> None:
+    """`MacroElement.render` (branca 0.8) with each macro's output added as `Rendered` text, not a template."""
+    figure = self.get_root()
+    assert isinstance(figure, Figure), "You cannot render this Element if it is not in a Figure."
+    macros = self._template.module.__dict__
+    for part, holder in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+        macro = macros.get(part)
+        if macro is not None:
+            holder.add_child(Rendered(macro(self, kwargs)), name=self.get_name())
+    for element in self._children.values():
+        element.render(**kwargs)
+
+
+# Every folium element renders through MacroElement.render (folium's own and streamlit-folium's calls included),
+# so it is replaced once, when the map code is first imported, for every map of the process.
+MacroElement.render = _render_without_recompiling
 
 
 @lru_cache(maxsize=1)

@@ -401,6 +401,28 @@ def test_names_from_data_are_shown_as_text_never_as_html(local_assets, communiti
     assert "url(x)" not in html  # a "colour" that is not a colour never reaches a style attribute
 
 
+@pytest.mark.parametrize("name", ["{{ 7*7 }}", "{% if", "{{ cycler.__init__.__globals__.os.system('touch {flag}') }}"])
+def test_template_syntax_in_names_is_text_never_run_on_the_server(local_assets, communities, tmp_path, name):
+    """branca compiled every rendered script as a Jinja template: a name with ``{{ … }}`` ran on the server as the
+    map was drawn (the third reaches `os.system`), one with ``{%`` crashed every map showing it. The steps are
+    st_folium's: render the figure, then the map's and each feature group's script."""
+    from streamlit_folium import _get_feature_group_string, _get_map_string
+
+    flag = tmp_path / "ran"
+    name = name.replace("{flag}", str(flag))
+    units = communities.head(5).copy()
+    units.loc[units.index[0], "name"] = name
+    outline = outline_frame()
+    outline.loc[0, "name"] = name  # labels drawn on the base map itself
+    m = base_map(units.total_bounds, tile_url=None, tile_attr="", dark=True, outline=outline)
+    fg = unit_layer(units, "situation")
+    html = m.get_root().render()
+    scripts = _get_map_string(m) + _get_feature_group_string(fg, m)
+    assert not flag.exists()
+    as_json = script_safe(json.dumps(name, ensure_ascii=False))[1:-1]  # the name as the data carries it
+    assert as_json in html and as_json in scripts
+
+
 def test_script_safe_keeps_json_values():
     text = json.dumps({"n": "</script><!--" + EVIL + "\u2028"}, ensure_ascii=False)
     safe = script_safe(text)
