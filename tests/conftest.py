@@ -21,6 +21,11 @@ from sqlalchemy import create_engine, text
 
 from geodata.store.db import Store
 
+# Tests write behind a page's back and look at once: every run reads the newest data version. The settling that
+# serves the 16:00 rush (geodata.store.versions, 15 s by default) has its own tests in
+# tests/dashboard/test_settled_versions.py, which set it explicitly.
+os.environ.setdefault("GRIDWATCH_SETTLE_S", "0")
+
 PG_ADMIN_URL = os.environ.get("GRIDWATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 _counter = itertools.count()
 
@@ -74,6 +79,42 @@ def pg_template() -> Iterator[tuple[object, str] | None]:
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _streamlit_components_scanned_once() -> Iterator[None]:
+    """Each new AppTest scans every installed distribution's metadata for Streamlit v2 component manifests (0.4 s
+    for the ~700 packages of the venv, most of an AppTest page open). The installed packages do not change during
+    a run, so the scan is done once per test process and its result reused."""
+    from streamlit.components.v2 import manifest_scanner
+
+    original = manifest_scanner.scan_component_manifests
+    found: list = []
+
+    def scan_once(max_workers: int | None = None) -> list:
+        if not found:
+            found.append(original(max_workers))
+        return list(found[0])
+
+    manifest_scanner.scan_component_manifests = scan_once
+    yield
+    manifest_scanner.scan_component_manifests = original
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    """argon2 at its production cost takes ~0.15 s a hash or a check here, by design, and the suite signs in
+    hundreds of times (every role of every AppTest matrix). Tests hash at the lowest cost argon2 allows; a stored
+    hash carries its own parameters, so checking it is as cheap, in this process and in an app server a test
+    starts. The application keeps argon2's defaults (geodata.people.accounts)."""
+    from argon2 import PasswordHasher
+
+    from geodata.people import accounts
+
+    original = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    accounts._hasher = original
 
 
 @pytest.hookimpl(trylast=True)  # after tests/e2e/conftest.py has marked its tests e2e

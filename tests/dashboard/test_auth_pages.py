@@ -23,6 +23,7 @@ from geodata.store.models import Building, Event
 from geodata.store.writes import write
 from tests.e2e.test_editing import make_app_dir
 from tests.geodata.test_scope_city import PASSWORD, USERS, actor, city  # noqa: F401 — `city` is a fixture
+from tests.dashboard.apptest_pages import switch_to
 
 PAGES = Path(__file__).resolve().parents[2] / "dashboard" / "views"
 OWN = {"command": "G11", "commandp": "G11", "wall": "G11", "sup1": "G11", "head1": "G11", "grid11": "G11",
@@ -51,8 +52,8 @@ def app(city, tmp_path, monkeypatch):
             if username not in tokens:
                 tokens[username] = sessions.sign_in(city, username, PASSWORD).token
             at.session_state["gw_token"] = tokens[username]
-        at.run()
-        at.switch_page(str(PAGES / f"{page}.py"))
+        # no first run: it drew the default page (the wall, or /my-grid) first, half of every open (apptest_pages)
+        switch_to(at, PAGES / f"{page}.py")
         for k, v in query.items():
             at.query_params[k] = v
         return at.run()
@@ -95,6 +96,29 @@ def assert_ran(at: AppTest) -> None:
 def test_nobody_signed_in_gets_the_sign_in_form_and_nothing_else(app, page):
     at = app(None, page, code="G11")
     assert_ran(at)
+    assert [w.label for w in at.text_input] == ["用户名", "密码"]
+    assert not frames(at) and "G11K1B1" not in texts(at)
+
+
+def test_a_run_asks_geodata_who_is_signed_in_once_and_the_next_run_sees_a_sign_out(app, city, monkeypatch):
+    """Every run checks the session on the server, but once: a drill asked six times, three queries each. A
+    session ended elsewhere (signed out on another tab, an administrator disabling the user) stops the next run."""
+    asked: list[str] = []
+    real = sessions.actor_for
+
+    def counting(store, token, **kw):
+        asked.append(token)
+        return real(store, token, **kw)
+
+    monkeypatch.setattr(sessions, "actor_for", counting)
+    at = app("head1", "my_grid", code="G11", section="buildings")
+    assert_ran(at)
+    assert any("G11K1B1" in f.to_string() for f in frames(at))
+    asked.clear()
+    at.run()
+    assert len(asked) == 1, f"one run asked who is signed in {len(asked)} times"
+    assert sessions.sign_out(city, at.session_state["gw_token"])  # ended on another tab
+    at.run()
     assert [w.label for w in at.text_input] == ["用户名", "密码"]
     assert not frames(at) and "G11K1B1" not in texts(at)
 

@@ -25,6 +25,7 @@ from geodata.people import audit, sessions
 from geodata.store.hierarchy import UnitRef, ref, unit_by_code
 from geodata.store.writes import write
 from tests.geodata.test_scope_city import PASSWORD, actor, city  # noqa: F401 — `city` is a fixture
+from tests.dashboard.apptest_pages import switch_to
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "dashboard" / "app.py"
@@ -143,8 +144,7 @@ def _open(store, monkeypatch, username: str, page: str, **params: str) -> AppTes
     st.cache_data.clear()
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.session_state["gw_token"] = sessions.sign_in(store, username, PASSWORD).token
-    at.run()
-    at.switch_page(page)
+    switch_to(at, page)  # no first run of the default page (apptest_pages)
     for k, v in params.items():
         at.query_params[k] = v
     return at.run()

@@ -12,6 +12,7 @@ from geodata.fieldwork import entries
 from geodata.people import sessions
 from geodata.store.writes import write
 from tests.geodata.test_scope_city import PASSWORD, actor, city  # noqa: F401 — `city` is a fixture
+from tests.dashboard.apptest_pages import switch_to
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 EVIL = "<img src=x onerror=alert(1)>"
@@ -22,8 +23,7 @@ def _open(store, monkeypatch, username: str) -> AppTest:
     st.cache_data.clear()
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.session_state["gw_token"] = sessions.sign_in(store, username, PASSWORD).token
-    at.run()
-    at.switch_page("views/gate.py")
+    switch_to(at, "views/gate.py")  # no first run of the default page (apptest_pages)
     at.query_params["checkpoint"] = "E1"
     return at.run()
 

@@ -32,6 +32,7 @@ from geodata.store.models import Checkpoint, Unit
 from geodata.store.writes import Actor, write
 from tests.dashboard.test_auth_pages import assert_ran, frames, texts
 from tests.geodata.test_scope_city import PASSWORD, actor, city  # noqa: F401 — `city` is a fixture
+from tests.dashboard.apptest_pages import switch_to
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 VIEWS = APP.parent / "views"
@@ -68,8 +69,8 @@ def app(city, monkeypatch):
         if username not in tokens:
             tokens[username] = sessions.sign_in(city, username, PASSWORD).token
         at.session_state["gw_token"] = tokens[username]
-        at.run()  # switch_page needs one run to know the pages st.navigation registers
-        at.switch_page(f"views/{FILES.get(page, page)}.py")
+        # no first run of the default page (the wall): half of every open (apptest_pages)
+        switch_to(at, f"views/{FILES.get(page, page)}.py")
         for k, v in query.items():
             at.query_params[k] = v
         return at.run()

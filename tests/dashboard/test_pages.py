@@ -23,6 +23,7 @@ from geodata.store.writes import Actor, write
 from loaders.demo import generate
 from loaders.demo_store import store_demo
 from tests.factories import building_frame, unit_frames
+from tests.dashboard.apptest_pages import switch_to
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 EVIL = "<img src=x onerror=alert(1)>"
@@ -98,8 +99,8 @@ def app(monkeypatch):
             for k, v in query.items():
                 at.query_params[k] = v
             return at.run()
-        at.run()  # switch_page needs one run to know the pages st.navigation registers
-        at.switch_page(f"views/{page}.py")
+        # no first run of the default page (the wall): half of every open (apptest_pages)
+        switch_to(at, f"views/{page}.py")
         for k, v in query.items():
             at.query_params[k] = v
         return at.run()

@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 from geodata.people import authority, sessions
 from tests.dashboard.test_page_security import APP, FILES, app  # noqa: F401 — `app` is a fixture
 from tests.geodata.test_scope_city import PASSWORD, USERS, actor, city  # noqa: F401 — `city` is a fixture
+from tests.dashboard.apptest_pages import switch_to
 
 PAGES = ("wall", "explore", "checkpoints", "reports", "honours", "import", "audit")
 SECTIONS = ("today", "status", "buildings", "checkpoints", "observations", "cases", "households", "map", "history")
@@ -98,12 +99,11 @@ def browse(city, monkeypatch):
         st.cache_resource.clear()
         at = AppTest.from_file(str(APP), default_timeout=120)
         at.session_state["gw_token"] = sessions.sign_in(city, username, PASSWORD).token
-        at.run()  # switch_page needs one run to know the pages st.navigation registers
 
         def _open(page: str, **query: str) -> AppTest:
             st.cache_data.clear()
             st.cache_resource.clear()
-            at.switch_page(f"views/{FILES.get(page, page)}.py")
+            switch_to(at, f"views/{FILES.get(page, page)}.py")
             at.query_params.clear()  # the previous page's ?section= must not reach this one
             for k, v in query.items():
                 at.query_params[k] = v

@@ -95,6 +95,7 @@ def offline_context(browser, **options) -> Iterator:
             route.abort("blockedbyclient")
 
     context.route("**/*", only_local)
+    context.on("page", record_errors)
     yield context
     context.close()
     assert not blocked, f"the browser tried to reach: {blocked}"
@@ -251,6 +252,7 @@ def page(browser):
     context.route("**/*", only_local)
     context.route_web_socket(lambda url: not is_local(url), refuse_socket)
     page = context.new_page()
+    record_errors(page)
 
     yield page
 
@@ -261,6 +263,58 @@ def page(browser):
             "the dashboard must work offline:\n  " + "\n  ".join(dict.fromkeys(blocked)),
             pytrace=False,
         )
+
+
+def record_errors(page) -> None:
+    """Keep the page's (and its frames') script errors and failed requests on `page.gw_errors`, so a map that
+    never becomes ready can say why (`ready_map_frame`)."""
+    errors: list[str] = []
+    page.gw_errors = errors
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    page.on("console", lambda msg: msg.type == "error" and errors.append(f"console: {msg.text}"))
+    page.on("requestfailed", lambda req: errors.append(f"request failed: {req.url} ({req.failure})"))
+    page.on("response", lambda resp: resp.status >= 400 and errors.append(f"HTTP {resp.status}: {resp.url}"))
+
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+MAP_READY = "() => window.map && window.GW"
+_MAP_STATE = """() => ({L: typeof L, map: typeof window.map, GW: typeof window.GW,
+    globalData: typeof window.__GLOBAL_DATA__,
+    scripts: [...document.scripts].map(s => s.src || `inline ${s.text.length}`),
+    bodyChars: document.body ? document.body.innerHTML.length : -1, readyState: document.readyState})"""
+
+
+def ready_map_frame(page, ready: str = MAP_READY, timeout_s: float = 30):
+    """The content frame of the page's map once `ready` holds in it.
+
+    The iframe is looked up again while waiting: a rerun may replace it, and a handle to the old one would wait
+    on a detached frame. When the time is up the failure says what the frame held and which errors the page saw,
+    so a map that never came up on a loaded CI machine can be told from a slow one."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + timeout_s
+    frame = None
+    while True:
+        left_ms = max(1, int((deadline - time.monotonic()) * 1000))
+        try:
+            frame = page.locator(MAP_FRAME).first.element_handle(timeout=left_ms).content_frame()
+            if frame is not None:
+                frame.wait_for_function(ready, timeout=min(left_ms, 5_000))
+                return frame
+        except PlaywrightError:
+            pass
+        if time.monotonic() >= deadline:
+            break
+    raise AssertionError(f"the map did not become ready in {timeout_s} s ({ready}): {_describe(page, frame)}")
+
+
+def _describe(page, frame) -> str:
+    try:
+        state = "detached frame" if frame is None or frame.is_detached() else frame.evaluate(_MAP_STATE)
+    except Exception as exc:  # noqa: BLE001 - a report of what could be seen, whatever it is
+        state = f"frame not readable: {exc}"
+    frames = page.locator(MAP_FRAME).count()
+    return f"map iframes on the page: {frames}; frame: {state}; errors: {getattr(page, 'gw_errors', '?')}"
 
 
 def wait_for_app_run(page, timeout_ms: int = 30_000) -> None:

@@ -16,10 +16,9 @@ from geodata.store.db import open_store
 from geodata.store.writes import Actor, write
 from loaders.demo import generate
 from loaders.demo_store import store_demo
-from tests.e2e.conftest import launch_app, sign_in_as, stop_app, wait_for_app_run
+from tests.e2e.conftest import MAP_FRAME, launch_app, ready_map_frame, sign_in_as, stop_app, wait_for_app_run
 from tests.factories import building_frame, unit_frames
 
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 EVIL = "<img src=x onerror=alert(1)>"
 PATH = ["420100", "420106", "420106001", "420106001001", "420106001001G01"]
 NAMES = ["武汉市", "武昌区", "明山街道", "利楼社区", "利楼第1网格"]
@@ -108,9 +107,7 @@ def settle(page) -> None:
 
 
 def map_frame(page):
-    frame = page.locator(MAP_FRAME).element_handle(timeout=30_000).content_frame()
-    frame.wait_for_function("() => window.map && window.GW && Object.keys(window.map._layers).length > 3")
-    return frame
+    return ready_map_frame(page, "() => window.map && window.GW && Object.keys(window.map._layers).length > 3")
 
 
 def point_at(page, code: str) -> tuple[float, float]:

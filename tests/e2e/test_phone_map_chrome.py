@@ -4,6 +4,7 @@ the checkpoints' — fold into one 图例 toggle instead of covering much of the
 Leaflet's buttons and its legends open, whatever the width of the map's column."""
 from __future__ import annotations
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.e2e.test_explore import map_frame
@@ -21,6 +22,15 @@ def test_explore_map_on_a_phone_has_thumb_sized_zoom_and_folded_legends(server, 
     sign_in(phone, server, PATH)
     frame = map_frame(phone)
     for button in (".leaflet-control-zoom-in", ".leaflet-control-zoom-out"):
+        # Leaflet draws its 30-px buttons first and the runtime enlarges them for touch: a box measured in
+        # between (14×37 px once in CI) says nothing; wait up to 10 s for the thumb size, then measure
+        try:
+            frame.wait_for_function(
+                "(sel) => { const b = document.querySelector(sel); if (!b) return false;"
+                " const r = b.getBoundingClientRect(); return r.width >= 44 && r.height >= 44; }",
+                arg=button, timeout=10_000)
+        except PlaywrightTimeout:
+            pass  # the assertion below says what size it stayed at
         box = _box(frame.locator(button))
         assert box["width"] >= 44 and box["height"] >= 44, (button, box)
     legends = frame.locator(".gw-legend")

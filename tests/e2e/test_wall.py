@@ -23,9 +23,8 @@ from geodata.store.db import open_store
 from geodata.store.writes import Actor, write
 from loaders.demo import generate
 from loaders.demo_store import store_demo
-from tests.e2e.conftest import launch_app, offline_page, sign_in_as, stop_app, wait_for_app_run
+from tests.e2e.conftest import launch_app, offline_page, ready_map_frame, sign_in_as, stop_app, wait_for_app_run
 
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 REFRESH_S = 2
 COMMUNITIES = 8  # street demo
 
@@ -55,9 +54,7 @@ def wall_server(street_url, tmp_path_factory) -> Iterator[str]:
 
 
 def map_frame(page):
-    frame = page.locator(MAP_FRAME).element_handle(timeout=30_000).content_frame()
-    frame.wait_for_function("() => window.map && window.GW", timeout=30_000)
-    return frame
+    return ready_map_frame(page)
 
 
 def css_px(page, selector: str, prop: str = "font-size") -> float:
