@@ -60,6 +60,7 @@ def store_demo(store: Store, city, *, scale: str, seed: int, log: Callable[[str]
         ctx.session.merge(Meta(key="demo_scale", value=f"{scale}:{seed}"))
 
     write(store, Actor.system("demo"), fill)
+    store.refresh_statistics()  # PostgreSQL: plan the reads below, and the first pages, on the real sizes
     # announce the demo's situation as the daily run would: situation changes and alerts (clusters, S2) land
     # in the event log, so the wall has alerts to show and history has a starting point
     from geodata.situation.disinfection import run_daily_disinfection_check

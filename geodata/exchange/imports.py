@@ -24,6 +24,10 @@ class _DryRun(Exception):
         self.result = result
 
 
+#: an import that writes this many rows refreshes the database's planner statistics (Store.refresh_statistics)
+BULK_ROWS = 1000
+
+
 def import_frame(store: Store, actor: Actor, layer: str, frame: pd.DataFrame, *, source: str | None = None,
                  dry_run: bool = False, names: dict[str, str] | None = None) -> UpsertResult:
     """Validate and write `frame` as `layer` in one transaction; with `dry_run` roll back after validating.
@@ -54,9 +58,12 @@ def import_frame(store: Store, actor: Actor, layer: str, frame: pd.DataFrame, *,
         return result
 
     try:
-        return write(store, actor, run)
+        result = write(store, actor, run)
     except _DryRun as dry:
         return dry.result
+    if result.inserted + result.updated >= BULK_ROWS:
+        store.refresh_statistics()
+    return result
 
 
 __all__ = ["Rejected", "import_frame"]

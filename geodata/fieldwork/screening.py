@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geodata.base.clock import local_day
@@ -277,24 +277,33 @@ def record_visit(ctx: WriteContext, round_code: str, household_code: str, presen
 # --- reads ---------------------------------------------------------------------------------------------------
 
 
-def _targets(session: Session, rnd: ScreeningRound, within: str | None = None) -> pd.DataFrame:
-    """The households the round walks (one row each) with their grid, building and whether they were visited."""
-    cols = [Household.id, Household.code, Household.grid_id, Household.building_id, Household.room,
-            Household.stair_unit, Household.path]
+def _target_query(rnd: ScreeningRound, cols: Iterable, within: str | None):
+    """SELECT `cols` of the households the round walks (within the place `within`); None when `within` lies
+    outside the round."""
+    if within is not None and not is_under(within, rnd.path):
+        return None
     if rnd.kind == "returnees":
         ids = select(ScreeningListEntry.household_id).where(
             ScreeningListEntry.round_id == rnd.id, ScreeningListEntry.household_id.is_not(None)).distinct()
         q = select(*cols).where(Household.id.in_(ids))
     else:
         q = select(*cols).where(under(Household.path, rnd.path))
-    if within is not None and not is_under(within, rnd.path):
-        return pd.DataFrame(columns=["id", "code", "grid_id", "building_id", "room", "stair_unit", "path", "visited"])
-    if within is not None:
-        q = q.where(under(Household.path, within))
-    frame = pd.DataFrame(session.execute(q).all(),
-                         columns=["id", "code", "grid_id", "building_id", "room", "stair_unit", "path"])
-    visited = {r[0] for r in session.execute(
-        select(ScreeningVisit.household_id).where(ScreeningVisit.round_id == rnd.id).distinct())}
+    return q if within is None else q.where(under(Household.path, within))
+
+
+def _visited_ids(rnd: ScreeningRound):
+    return select(ScreeningVisit.household_id).where(ScreeningVisit.round_id == rnd.id)
+
+
+def _targets(session: Session, rnd: ScreeningRound, within: str | None = None) -> pd.DataFrame:
+    """The households the round walks (one row each) with their grid, building and whether they were visited."""
+    names = ["id", "code", "grid_id", "building_id", "room", "stair_unit", "path"]
+    q = _target_query(rnd, [Household.id, Household.code, Household.grid_id, Household.building_id, Household.room,
+                            Household.stair_unit, Household.path], within)
+    if q is None:
+        return pd.DataFrame(columns=[*names, "visited"])
+    frame = pd.DataFrame(session.execute(q).all(), columns=names)
+    visited = {r[0] for r in session.execute(_visited_ids(rnd).distinct())}
     frame["visited"] = frame["id"].isin(visited)
     return frame
 
@@ -342,9 +351,11 @@ def coverage(session: Session, actor: Actor, round_code: str, by: str = "grid") 
 
 
 def round_totals(session: Session, rnd: ScreeningRound, within: str | None = None) -> dict[str, object]:
-    targets = _targets(session, rnd, within)
-    households, visited = len(targets), int(targets["visited"].sum())
-    return {"households": households, "visited": visited, "share": share(visited, households)}
+    """Households and visited households of the round (within `within`), counted in the database: the wall
+    asks this of every open round of the city on each refresh, and a city-wide round walks ~10⁵ households."""
+    q = _target_query(rnd, [func.count(), func.count().filter(Household.id.in_(_visited_ids(rnd)))], within)
+    households, visited = session.execute(q).one() if q is not None else (0, 0)
+    return {"households": int(households), "visited": int(visited), "share": share(visited, households)}
 
 
 def rounds_for(session: Session, actor: Actor, *, status: str | None = None) -> pd.DataFrame:

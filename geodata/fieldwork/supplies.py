@@ -16,7 +16,7 @@ import math
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select, text
+from sqlalchemy import and_, case, func, select, text
 from sqlalchemy.orm import Session
 
 from geodata.base.layers import Rule, checked_text
@@ -74,18 +74,24 @@ def days_left(stock: int, issued_in_window: int, window_days: int) -> int | None
 def stock_table(session: Session, on: dt.date, *, community_ids: list[int] | None = None,
                 scope_path: str | None = None) -> pd.DataFrame:
     """Per community and item as of `on`: stock, issued in the use window, days left (None: not in use).
-    Only communities and items with a ledger appear. Counts, no persons."""
+    Only communities and items with a ledger appear. Counts, no persons. Summed in the database: the wall asks
+    this of the whole city (~50k movements) on every refresh."""
     window = int(get_setting(session, "supplies")["use_window_days"])
-    m = _movements(session, community_ids, scope_path)
-    m = m[m["on_date"] <= pd.Timestamp(on)]
-    if m.empty:
-        return pd.DataFrame(columns=["community_id", "item", "stock", "issued", "days_left"])
-    start = pd.Timestamp(on - dt.timedelta(days=window - 1))
-    issued = m["quantity"].where((m["direction"] == "issue") & (m["on_date"] >= start), 0)
-    out = m.assign(issued=issued).groupby(["community_id", "item"]).agg(stock=("signed", "sum"),
-                                                                        issued=("issued", "sum")).reset_index()
-    out["days_left"] = [days_left(int(s), int(i), window) for s, i in zip(out["stock"], out["issued"], strict=True)]
-    return out.astype({"stock": int, "issued": int})
+    start = on - dt.timedelta(days=window - 1)
+    m = SupplyMovement
+    signed = case((m.direction == "receipt", m.quantity), else_=-m.quantity)
+    issued = case((and_(m.direction == "issue", m.on_date >= start), m.quantity), else_=0)
+    q = (select(m.community_id, m.item, func.sum(signed), func.sum(issued)).where(m.on_date <= on)
+         .group_by(m.community_id, m.item).order_by(m.community_id, m.item))
+    if community_ids is not None:
+        q = q.where(m.community_id.in_([int(i) for i in community_ids]))
+    elif scope_path:
+        q = q.where(m.path >= scope_path, m.path < path_upper_bound(scope_path))
+    out = pd.DataFrame(session.execute(q).all(), columns=["community_id", "item", "stock", "issued"])
+    out = out.astype({"community_id": int, "stock": int, "issued": int})
+    out["days_left"] = pd.Series([days_left(int(s), int(i), window) for s, i in zip(out["stock"], out["issued"],
+                                                                                     strict=True)], dtype=object)
+    return out
 
 
 def community_stock(session: Session, actor: Any, community_code: str, on: dt.date) -> pd.DataFrame:

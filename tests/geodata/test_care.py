@@ -102,3 +102,40 @@ def test_a_need_becomes_an_event_and_a_due_visit_a_task(city):
         event = s.execute(select(FieldEvent).where(FieldEvent.code == visit.event_code)).scalar_one()
         assert care_tasks(s, worker, TODAY) == []
     assert (event.source, event.kind) == ("care", "livelihood")
+
+
+def test_the_walls_counts_per_grid_agree_with_the_care_list_at_every_edge(store):
+    """overdue_by_grid counts in the database (the city's wall reads 140k people); it must count exactly the
+    people the care list shows, overdue exactly as the list says: tags that look alike (残疾人 / 失能老人),
+    tags that do not put a person on the list (党员), visits N days ago and N+1, a sealed building's daily
+    visits, a visit after the day shown."""
+    import pandas as pd
+
+    from geodata.fieldwork.care import _frame
+    from geodata.exchange.bulk import upsert_layer
+
+    load_small_city(store)
+    people = [("P4", "G11K1B1", "残疾人"), ("P5", "G11K1B1", "失能老人,党员"), ("P6", "G11K1B2", "党员"),
+              ("P7", "G21K1B1", "孕产妇"), ("P8", "G21K1B1", "慢性病"), ("P9", "G21K1B1", ""),
+              ("P10", "G11K1B2", "婴幼儿")]
+    write(store, Actor.system("test"), lambda ctx: upsert_layer(ctx, "persons", pd.DataFrame(
+        [{"code": c, "name": f"人{c}", "building_code": b, "tags": t} for c, b, t in people])))
+    write(store, Actor.system("test"), lambda ctx: ctx.session.execute(
+        update(Building).where(Building.code == "G21K1B1").values(control_state="sealed")))
+    visits = [("P2", 7), ("P4", 8), ("P5", 3), ("P7", 1), ("P8", 2), ("P10", -1)]  # days before TODAY
+    for code, back in visits:
+        write(store, Actor.system("test"), lambda ctx, c=code, b=back: record_visit(
+            ctx, c, on=TODAY - dt.timedelta(days=b), today=TODAY + dt.timedelta(days=1)))
+    with store.read() as s:
+        counts = overdue_by_grid(s, None, TODAY)
+        people_frame = _frame(s, "1 = 1", {}, TODAY)
+    expected = people_frame.groupby("grid_id").agg(on_list=("id", "size"), overdue=("overdue", "sum"),
+                                                   sealed=("sealed", "sum"))
+    assert sorted(people_frame["code"]) == ["P10", "P2", "P4", "P5", "P7", "P8"]
+    got = counts.set_index("grid_code")[["on_list", "overdue", "sealed"]].sort_index()
+    # G11: P2 visited 7 days ago (due today), P4 8 days ago (overdue), P5 3 days ago, P10 only after TODAY
+    # (overdue); G21 sealed: P7 visited yesterday (due today), P8 two days ago (overdue)
+    assert got.to_dict("index") == {"G11": {"on_list": 4, "overdue": 2, "sealed": 0},
+                                    "G21": {"on_list": 2, "overdue": 1, "sealed": 2}}
+    assert sorted(got["overdue"].tolist()) == sorted(int(x) for x in expected["overdue"])
+    assert sorted(got["on_list"].tolist()) == sorted(int(x) for x in expected["on_list"])

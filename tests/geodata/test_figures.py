@@ -5,6 +5,7 @@ import datetime as dt
 
 import pandas as pd
 
+from geodata.base.vocab import Level
 from geodata.reporting.figures import (
     buildings_in,
     checkpoints_in,
@@ -108,3 +109,67 @@ def test_missing_daily_reports_after_the_cut_off_mark_the_community_and_count_ab
         marked = with_missing_reports(s, children_with_figures(s, street, TODAY), street, TODAY,
                                       now=after_cutoff).set_index("code")
     assert (marked.at["C1", "report_missing"], marked.at["C2", "report_missing"]) == (False, True)
+
+
+def test_a_units_own_row_equals_its_row_among_its_parents_children(store):
+    """/explore reads the unit in view from its own subtree (issue 18: a jump to a district read the whole city);
+    every figure must be what its parent's children say of it."""
+    load_small_city(store)
+    from geodata.reporting.figures import unit_with_figures
+
+    with store.read() as s:
+        for code in ("D1", "S1", "C1", "C2", "G11", "G21"):
+            unit = ref(unit_by_code(s, code))
+            parent = ref(unit_by_code(s, [u for u in ("420100", "D1", "S1", "C1", "C2")
+                                          if unit.path.startswith(ref(unit_by_code(s, u)).path)
+                                          and ref(unit_by_code(s, u)).level == unit.level - 1][0]))
+            among = children_with_figures(s, parent, TODAY).set_index("code").loc[[code]]
+            own = unit_with_figures(s, unit, TODAY).set_index("code")
+            assert list(own.index) == [code]
+            cols = sorted(set(among.columns) - {"geometry"})
+            pd.testing.assert_frame_equal(own[cols], among[cols], check_dtype=False)
+
+
+def test_a_units_totals_from_its_own_row_equal_the_totals_read_for_it(store):
+    """/explore's KPI strip is taken from the unit's own row (issue 18: one read of the subtree, not two)."""
+    load_small_city(store)
+    from geodata.reporting.figures import totals_of, unit_totals, unit_with_figures
+
+    with store.read() as s:
+        seen = {}
+        for code in ("D1", "S1", "C1", "C2", "G11", "G21"):
+            unit = ref(unit_by_code(s, code))
+            seen[code] = totals_of(unit_with_figures(s, unit, TODAY).iloc[0])
+            assert seen[code] == unit_totals(s, unit, TODAY), code
+    assert seen["G21"]["new_cases_today"] == 1 and seen["C1"]["obs_home"] == 1 == seen["D1"]["obs_home"]
+
+
+def test_the_situations_of_a_levels_units_are_those_their_full_figures_carry(store):
+    """/explore's KPI strip counts communities per situation level from `situations_at_level` (no figures, no
+    geometry); every unit and every situation column must be what `units_with_figures` says."""
+    load_small_city(store)
+    from geodata.reporting.figures import situations_at_level, units_with_figures
+
+    cols = ["code", "situation_code", "situation_label_zh", "situation_label_en", "situation_color",
+            "situation_rank", "situation_label"]
+    with store.read() as s:
+        for root_code, level in (("420100", Level.COMMUNITY), ("D1", Level.COMMUNITY), ("S1", Level.GRID),
+                                 ("420100", Level.GRID)):
+            root = ref(unit_by_code(s, root_code))
+            full = units_with_figures(s, root, int(level), TODAY, lang="en")
+            cheap = situations_at_level(s, root, int(level), TODAY, lang="en")
+            assert len(full) and full["situation_code"].notna().all()
+            pd.testing.assert_frame_equal(cheap[cols].reset_index(drop=True), full[cols].reset_index(drop=True),
+                                          check_dtype=False)
+
+
+def test_child_of_names_the_unit_at_each_depth_and_minus_one_below_a_short_path():
+    from geodata.reporting.figures import _child_of
+
+    paths = pd.Series(["/1/2/3/", "/1/2/", "/1/", "/1/22/333/4444/", "/1/2/3/"], index=[5, 6, 7, 8, 9])
+    assert _child_of(paths, 0).tolist() == [1, 1, 1, 1, 1]
+    assert _child_of(paths, 1).tolist() == [2, 2, -1, 22, 2]
+    assert _child_of(paths, 2).tolist() == [3, -1, -1, 333, 3]
+    assert _child_of(paths, 3).tolist() == [-1, -1, -1, 4444, -1]
+    assert _child_of(paths, 2).index.tolist() == [5, 6, 7, 8, 9]
+    assert _child_of(pd.Series([], dtype=object), 1).tolist() == []

@@ -115,7 +115,34 @@ def test_command_reads_the_city_reports_without_the_submit_form(city, page):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["应报社区"] == "2" and metrics["已报"] == "0"
     assert not [b for b in at.button if b.label == "一键零报告"]
-    assert len(at.get("download_button")) == 2
+    assert not at.get("download_button")  # only the open tab (上报情况) is computed
+    at.session_state["reports-tab"] = "简报下载"
+    at = run(at)
+    assert len(at.get("download_button")) == 2 and not at.metric
+
+
+def test_only_the_open_tab_is_computed(city, page, monkeypatch):
+    """Issue 18: at 16:00 every head opens /reports to submit; the summary and trends nobody looks at were half
+    of each run. Each tab's reads run only when it is open."""
+    from dashboard.components import report_reads
+
+    store, paths = city
+    at = page(store, "reports", Actor("head1", "community_head", paths["C1"]))
+    calls: list[str] = []
+    for name in ("summary", "trend", "status"):
+        original = getattr(report_reads, name)
+        monkeypatch.setattr(report_reads, name, lambda *a, _n=name, _f=original, **k: calls.append(_n) or _f(*a, **k))
+    st.cache_data.clear()
+    at = run(at)
+    assert calls == ["status"] and "确认报送" in [b.label for b in at.button]
+    calls.clear()
+    at.session_state["reports-tab"] = "汇总与差异"
+    at = run(at)
+    assert calls == ["summary"] and not at.metric and "确认报送" in [b.label for b in at.button]
+    calls.clear()
+    at.session_state["reports-tab"] = "趋势"
+    at = run(at)
+    assert calls == ["trend"]
 
 
 def test_head_submits_a_one_click_zero_report(city, page):

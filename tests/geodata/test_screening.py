@@ -109,6 +109,29 @@ def test_all_households_visited_is_full_coverage(store, city):
     assert set(wall.columns) == {"code", "kind", "unit_name", "purpose", "ends_on", "households", "visited", "share"}
 
 
+def test_round_totals_count_each_door_once_in_the_part_each_reader_sees(store, city):
+    """The totals are counted in the database (the wall asks them of every open round on each refresh): a revisit
+    is one visited household, a grid worker's totals are their grid's part, a returnee round counts its list."""
+    _start(store, city["head"])  # C1: G11's four households and G12's one
+    _visit(store, city["grid"], "H1")
+    _visit(store, city["grid"], "H1", presence="away")
+    _visit(store, city["grid"], "H4")
+    frame = pd.DataFrame([{"name": "钱九", "id_number": "420102198502020013"},  # H2, G11
+                          {"name": "吴十", "building_code": "G12K1B1", "room": "101"}])  # H5, G12
+    write(store, city["head"], lambda ctx: import_returnees(ctx, "C1", frame, purpose="返乡人员核查", code="RL1"))
+    _visit(store, city["grid"], "H2", rnd="RL1")
+    with store.read() as s:
+        head = rounds_for(s, city["head"]).set_index("code")
+        grid = rounds_for(s, city["grid"]).set_index("code")
+        wall = open_round_counts(s).set_index("code")
+    assert head.loc["R1", ["households", "visited", "share"]].tolist() == [5, 2, 0.4]
+    assert grid.loc["R1", ["households", "visited", "share"]].tolist() == [4, 2, 0.5]  # G11 only
+    assert head.loc["RL1", ["households", "visited"]].tolist() == [2, 1]
+    assert grid.loc["RL1", ["households", "visited"]].tolist() == [1, 1]
+    assert wall.loc["R1", ["households", "visited"]].tolist() == [5, 2]
+    assert wall.loc["RL1", ["households", "visited"]].tolist() == [2, 1]
+
+
 def test_a_grid_worker_of_another_grid_is_refused_and_nothing_is_written(store, city):
     _start(store, city["head"])
     with pytest.raises(PermissionDenied):
