@@ -1,5 +1,8 @@
-"""Cached reads for the pages: thin wrappers over `geodata.reporting.figures`, keyed on (database URL, data version, unit
-code, day) so that a write anywhere shows on every screen's next run and nothing is read twice in between.
+"""Cached reads for the pages: thin wrappers over `geodata.reporting.figures`, keyed on (database URL, data version,
+unit code, day) so that a write anywhere shows on every screen's next run once the version has settled (at most
+`GRIDWATCH_SETTLE_S` later, `geodata.store.versions`; at once for the person who wrote it), and nothing is read twice
+in between. The heavy frames (a unit's children, every unit of a level) are also computed once per version for all
+server processes on one PostgreSQL (`geodata.store.shared_frames`).
 
 No SQL here: every figure comes from a geodata read model. Frames are small (the children of one unit, or the
 communities of a city: ~1.5k rows), so `st.cache_data` (a pickled copy per caller) is cheap; the TTL only
@@ -8,6 +11,8 @@ bounds memory for days nobody looks at any more.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 
 import geopandas as gpd
 import pandas as pd
@@ -19,6 +24,7 @@ from geodata.reporting import figures
 from geodata.store import hierarchy
 from geodata.store.frames import WGS84
 from geodata.store.hierarchy import UnitRef, UnknownUnit
+from geodata.store.shared_frames import shared_frame, stored_frame
 
 TTL_S = 15 * 60
 OBSERVATION_KINDS = ("obs_home", "obs_central", "obs_self", "obs_temporary")
@@ -66,21 +72,63 @@ def _children(url: str, version: int, code: str, on: dt.date) -> gpd.GeoDataFram
     ahead = _AHEAD.get(("children", url, version, code, on))
     if ahead is not None:
         return ahead
-    with store_for(url).read() as s:
-        unit = hierarchy.breadcrumb(s, code)[-1]
-        return _alias(figures.children_with_figures(s, unit, on))
+    return _shared(url, version, _children_key(code, on), lambda s: _alias(figures.children_with_figures(
+        s, hierarchy.breadcrumb(s, code)[-1], on)))
+
+
+def _children_key(code: str, on: dt.date) -> str:
+    return f"children|{code}|{on}"
 
 
 def children(url: str, version: int, code: str, on: dt.date, lang: str = "zh") -> gpd.GeoDataFrame:
     """The children of `code` with every figure the map and the table show."""
-    return localised(_children(url, version, code, on), lang)
+    frame = _children(url, version, code, on)
+    _remember_children((url, version, code, on), frame)
+    return localised(frame, lang)
+
+
+#: children frames pages read lately, by (url, version, parent code, day): a unit's own row is its row among its
+#: parent's children (the same figures: tests/geodata/test_figures.py), so a click from a level into one of its
+#: units, and the read-ahead of each child's totals, read no subtree for the unit itself
+_SEEN_CHILDREN: OrderedDict[tuple, gpd.GeoDataFrame] = OrderedDict()
+_SEEN_MAX = 64
+_SEEN_LOCK = threading.Lock()
+
+
+def _remember_children(key: tuple, frame: gpd.GeoDataFrame) -> None:
+    with _SEEN_LOCK:
+        _SEEN_CHILDREN[key] = frame.copy()  # the caller's copy is localised in place
+        _SEEN_CHILDREN.move_to_end(key)
+        while len(_SEEN_CHILDREN) > _SEEN_MAX:
+            _SEEN_CHILDREN.popitem(last=False)
+
+
+def _row_among_siblings(url: str, version: int, code: str, on: dt.date) -> gpd.GeoDataFrame | None:
+    crumbs = breadcrumb(url, version, code)
+    if not crumbs or len(crumbs) < 2:
+        return None
+    with _SEEN_LOCK:
+        among = _SEEN_CHILDREN.get((url, version, crumbs[-2].code, on))
+    if among is None:  # another server process may have read the parent's children for this version
+        among = stored_frame(store_for(url), _children_key(crumbs[-2].code, on), version)
+    if among is None:
+        return None
+    row = among[among["code"] == code]
+    return row.reset_index(drop=True) if len(row) == 1 else None
 
 
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=512)
 def totals(url: str, version: int, code: str, on: dt.date) -> dict[str, int]:
-    with store_for(url).read() as s:
-        unit = hierarchy.breadcrumb(s, code)[-1]
-        return figures.unit_totals(s, unit, on)
+    """The KPI strip of `code`: below the root from the unit's own row (read once for the card and the strip)."""
+    crumbs = breadcrumb(url, version, code)
+    if crumbs and len(crumbs) > 1:
+        row = _own_row(url, version, code, on)
+        if len(row):
+            return figures.totals_of(row.iloc[0])
+    # the root's totals are a whole-city read: once per version for every process, like the levels
+    row = _shared(url, version, f"totals|{code}|{on}", lambda s: pd.DataFrame(
+        [figures.unit_totals(s, hierarchy.breadcrumb(s, code)[-1], on)]))
+    return {k: int(v) for k, v in row.iloc[0].items()}
 
 
 def units_at_level(url: str, version: int, code: str, level: int, on: dt.date, lang: str = "zh"
@@ -92,14 +140,39 @@ def units_at_level(url: str, version: int, code: str, level: int, on: dt.date, l
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
 def _units_at_level(url: str, version: int, code: str, level: int, on: dt.date) -> gpd.GeoDataFrame:
     """One geodata read whatever the number of units (the wall: every community of the city)."""
-    ahead = _AHEAD.get(("level", url, version, code, level, on))
+    return _below("level", url, version, code, level, on, lambda: gpd.GeoDataFrame(geometry=[], crs=WGS84),
+                  lambda s, unit: _alias(figures.units_with_figures(s, unit, level, on)))
+
+
+def _below(kind: str, url: str, version: int, code: str, level: int, on: dt.date, empty, read):  # noqa: ANN001
+    """A read of the units of `level` under `code`: the frame read ahead for it (dashboard.prefetch), else
+    `empty()` when `code` is unknown or not above `level`, else `read(session, unit)`."""
+    ahead = _AHEAD.get((kind, url, version, code, level, on))
     if ahead is not None:
         return ahead
     crumbs = breadcrumb(url, version, code)
     if not crumbs or crumbs[-1].level >= level:
-        return gpd.GeoDataFrame(geometry=[], crs=WGS84)
-    with store_for(url).read() as s:
-        return _alias(figures.units_with_figures(s, crumbs[-1], level, on))
+        return empty()
+    return _shared(url, version, f"{kind}|{code}|{level}|{on}", lambda s: read(s, crumbs[-1]))
+
+
+def _shared(url: str, version: int, key: str, read):  # noqa: ANN001, ANN202 — read: Session -> frame
+    """`read(session)` computed once for this data version by whichever server process needs it first and
+    read by the others (geodata.store.shared_frames): the levels people click through at the rush were each
+    process's own whole-city reads."""
+    return shared_frame(store_for(url), key, version, read)
+
+
+def situations_at_level(url: str, version: int, code: str, level: int, on: dt.date, lang: str = "zh"
+                        ) -> pd.DataFrame:
+    """Every unit of `level` under `code` with its situation only (a KPI strip counting communities per level)."""
+    return localised(_situations_at_level(url, version, code, level, on), lang)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=128)
+def _situations_at_level(url: str, version: int, code: str, level: int, on: dt.date) -> pd.DataFrame:
+    return _below("situations", url, version, code, level, on, lambda: pd.DataFrame(columns=["id", "code", "path"]),
+                  lambda s, unit: figures.situations_at_level(s, unit, level, on))
 
 
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
@@ -130,13 +203,22 @@ def checkpoints(url: str, version: int, code: str) -> gpd.GeoDataFrame:
         return figures.checkpoints_in(s, unit)
 
 
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=512)
+def _own_row(url: str, version: int, code: str, on: dt.date) -> gpd.GeoDataFrame:
+    among = _row_among_siblings(url, version, code, on)
+    if among is not None:
+        return among
+    return _shared(url, version, f"own|{code}|{on}", lambda s: _alias(figures.unit_with_figures(
+        s, hierarchy.breadcrumb(s, code)[-1], on)))
+
+
 def unit_row(url: str, version: int, crumbs: list[UnitRef], on: dt.date, lang: str = "zh") -> pd.Series | None:
-    """The unit in view as a row of its parent's children (leader, phone, entrances): None for the root."""
+    """The unit in view with its figures, leader, phone and entrances, as its parent's children carry it:
+    None for the root. Read from the unit's own subtree (a jump to a district must not read the whole city)."""
     if len(crumbs) < 2:
         return None
-    siblings = children(url, version, crumbs[-2].code, on, lang)
-    match = siblings[siblings["code"] == crumbs[-1].code]
-    return match.iloc[0] if len(match) else None
+    row = localised(_own_row(url, version, crumbs[-1].code, on), lang)
+    return row.iloc[0] if len(row) else None
 
 
 def has_situation(frame: pd.DataFrame) -> bool:

@@ -4,7 +4,7 @@ A click on /explore costs one script run; at city scale its reads were most of i
 not been seen yet (~0.2–0.4 s for a district on a 2-core machine). While people look at a level, one
 background thread reads what a click on any of its children would need — the children's own children in one
 query (all streets of the city, all communities of a district…) cut per child, the children's totals, their
-communities for the KPI strip, flags, buildings and checkpoints — and hands each piece to the same cached
+communities' situations for the KPI strip, flags, buildings and checkpoints — and hands each piece to the same cached
 read a page calls (`dashboard.data`), so a later run is a cache hit.
 
 One thread at a time for the whole process (a lock), each unit once per data version and day: the work is
@@ -34,10 +34,24 @@ _DONE: OrderedDict[tuple, None] = OrderedDict()  # (url, version, on, code) read
 _DONE_MAX = 4096
 
 
+#: Streamlit's name for the thread a page run executes in (streamlit.runtime.scriptrunner.script_runner)
+_RUN_THREAD = "ScriptRunner.scriptThread"
+
+
+def busy() -> bool:
+    """Another read-ahead is under way, or another page run besides the caller's is executing.
+
+    Reading ahead spends the process's spare time; at the 16:00 rush there is none, and a read-ahead then
+    only delays the runs people wait for (a third of the process's time in a profile of 50 people browsing).
+    """
+    return _LOCK.locked() or sum(t.name == _RUN_THREAD for t in threading.enumerate()) > 1
+
+
 def children_ahead(v: View, unit: UnitRef, kids: gpd.GeoDataFrame, communities: pd.DataFrame | None) -> None:
-    """Start reading, in the background, what drilling into any of `kids` (the children of `unit`) reads."""
+    """Start reading, in the background, what drilling into any of `kids` (the children of `unit`) reads —
+    when the process has nothing else to do (`busy`)."""
     key = (v.url, v.version, v.on, unit.code)
-    if not len(kids) or key in _DONE:
+    if not len(kids) or key in _DONE or busy():
         return
     _DONE[key] = None
     while len(_DONE) > _DONE_MAX:
@@ -49,11 +63,14 @@ def children_ahead(v: View, unit: UnitRef, kids: gpd.GeoDataFrame, communities: 
 
 
 def _run(v: View, unit: UnitRef, kids: gpd.GeoDataFrame, communities: pd.DataFrame | None) -> None:
-    with _LOCK:
-        try:
-            read_ahead(v, unit, kids, communities)
-        except Exception:  # noqa: BLE001 — reading ahead is an optimisation; the page reads again itself
-            log.exception("prefetch under %s failed", unit.code)
+    if not _LOCK.acquire(blocking=False):
+        return  # another read-ahead started meanwhile: this one is dropped, not queued
+    try:
+        read_ahead(v, unit, kids, communities)
+    except Exception:  # noqa: BLE001 — reading ahead is an optimisation; the page reads again itself
+        log.exception("prefetch under %s failed", unit.code)
+    finally:
+        _LOCK.release()
 
 
 def read_ahead(v: View, unit: UnitRef, kids: gpd.GeoDataFrame, communities: pd.DataFrame | None) -> None:
@@ -75,8 +92,8 @@ def read_ahead(v: View, unit: UnitRef, kids: gpd.GeoDataFrame, communities: pd.D
         path = str(kids.loc[kids["code"] == code, "path"].iloc[0])
         if child_level < int(Level.COMMUNITY) and communities is not None and len(communities):
             mine = communities["path"].str.startswith(path)
-            _hand(("level", url, version, code, int(Level.COMMUNITY), on), _part(communities, mine),
-                  lambda: data._units_at_level(url, version, code, int(Level.COMMUNITY), on))
+            _hand(("situations", url, version, code, int(Level.COMMUNITY), on), _part(communities, mine),
+                  lambda: data._situations_at_level(url, version, code, int(Level.COMMUNITY), on))
         if child_level >= int(Level.STREET):
             data.flags(url, version, code, on)
         if child_level >= int(Level.GRID):

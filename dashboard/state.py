@@ -14,10 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard.components.edit_text import both
 from dashboard.i18n import LANGS
 from geodata.base.config import Settings, load_settings
+from geodata.store import versions, writes
 from geodata.store.db import Store, open_store
 
 THEMES = ("situation", "observations", "checkpoints")
@@ -59,9 +61,26 @@ def settings() -> Settings:
     return load_settings()
 
 
+#: the newest version this session wrote (set after its own write commits): its pages read at least that
+_OWN_WRITE = "_gw_own_write_version"
+
+
+def _remember_own_write(version: int) -> None:
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return  # a loader, a test or a thread outside any page run: no person's pages to keep in step
+    st.session_state[_OWN_WRITE] = max(version, int(st.session_state.get(_OWN_WRITE, 0)))
+
+
+writes.on_commit(_remember_own_write)
+
+
 def data_version(url: str) -> int:
-    """One tiny query per run: every process sees a write on its next run (facts B10)."""
-    return store_for(url).data_version()
+    """The version this run's cached reads are keyed on: one tiny query per run, so every process sees a write
+    on a later run (facts B10) — the settled version for most (`geodata.store.versions`, the same in every
+    process), the newest for a person whose own write is newer than that (they see what they saved at once)."""
+    found = versions.versions(store_for(url), settings().settle_seconds)
+    own = int(st.session_state.get(_OWN_WRITE, 0))
+    return found.live if own > found.shown else found.shown
 
 
 # --- query parameters: what each may hold, checked in one place ---------------------------------------------

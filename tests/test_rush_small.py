@@ -1,8 +1,9 @@
 """Two Streamlit processes on one PostgreSQL agree (issue 18, "the 16:00 rush"), driven over the WebSocket with
 the bench's client (bench/stclient.py), no browser:
 
-- a daily report saved through the form on process A shows on the wall served by process B on the wall's next
-  refresh (its fragment timer), with nothing restarted — the caches of B follow the database's data version;
+- a daily report saved through the form on process A shows on the wall served by process B on the wall's first
+  refresh once B's settled version has moved on (its fragment timer), with nothing restarted — the caches of B
+  follow the database's data version;
 - a session signed in once is valid on both processes, and signing out on A ends it on B;
 - a tiny rush (5 community heads, 2 people browsing, the wall) on both processes: no errors, every report
   acknowledged is stored once with what was typed, none lost, none duplicated.
@@ -58,11 +59,16 @@ def demo_db() -> Iterator[str]:
         yield url
 
 
+#: the workers settle on a data version as in production (geodata.store.versions), only faster
+SETTLE_S = 3.0
+
+
 @pytest.fixture(scope="module")
 def two_processes(demo_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[rush.Servers]:
     """Two workers on the demo database; the demo is loaded while they start (nothing is read before a page
     runs), which saves the test a few seconds."""
-    with ThreadPoolExecutor(1) as pool:
+    with ThreadPoolExecutor(1) as pool, pytest.MonkeyPatch.context() as env:
+        env.setenv("GRIDWATCH_SETTLE_S", str(SETTLE_S))
         loading = pool.submit(load_street_demo, demo_db)
         with rush.start_servers(2, demo_db, "direct", Path(tmp_path_factory.mktemp("rush"))) as servers:
             loading.result()
@@ -102,6 +108,9 @@ def test_a_report_saved_on_one_process_shows_on_the_wall_of_the_other(demo_db, t
             saved = await form.rerun(widgets)
             assert saved.ok and saved.shown("SUCCESS") and not saved.shown("ERROR"), saved.alerts
 
+            # B keeps the version it shows for SETTLE_S seconds (the rush's settling): by the first refresh after
+            # that, its wall shows A's save
+            await asyncio.sleep(SETTLE_S + 0.5)
             same = missing_shown(await wall.rerun(fragment_id=fragment, auto=True))
             return before, same, len(shown.timers)
 
@@ -159,3 +168,21 @@ def test_a_tiny_rush_on_two_processes_loses_and_duplicates_nothing(demo_db, two_
     assert outcome.stored == 5
     assert {"reports", "reports:submit", "explore", "wall"} <= set(tally.times)
     assert len(outcome.rss_each_mb) == 2 and outcome.rss_peak_mb > 0
+
+
+def test_a_browsing_person_moves_only_between_a_unit_its_children_and_its_parent():
+    """The rush's browsers click as people do on /explore (into a child, up a level, from a grid back to the
+    city): a drill from the level in view, whose own row the page already holds, not a random jump."""
+    import random
+
+    tree = rush.Tree(root="C", children={"C": ["D1", "D2"], "D1": ["S1"], "S1": ["G1", "G2"]},
+                     parent={"D1": "C", "D2": "C", "S1": "D1", "G1": "S1", "G2": "S1"})
+    rng = random.Random(3)
+    here, seen = "C", {"C"}
+    for _ in range(400):
+        there = rush.next_unit(tree, here, rng)
+        assert there in tree.children.get(here, []) or there == tree.parent.get(here) or (
+            there == tree.root and here not in tree.children), f"{here} -> {there}"
+        here = there
+        seen.add(here)
+    assert seen == {"C", "D1", "D2", "S1", "G1", "G2"}

@@ -21,6 +21,10 @@ class Settings:
     tile_max_zoom: int
     wall_refresh_seconds: int
     default_lang: str
+    #: how long a process keeps showing one data version to people who did not write (GRIDWATCH_SETTLE_S):
+    #: at the 16:00 rush a write lands every second, and re-reading city-wide figures for each would starve
+    #: every page; 0 = every run reads the newest version
+    settle_seconds: float = 15.0
 
 
 def sqlite_url(path: Path) -> str:
@@ -36,4 +40,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         tile_max_zoom=int(env.get("TILE_MAX_ZOOM", "18")),
         wall_refresh_seconds=int(env.get("WALL_REFRESH_SECONDS", "30")),
         default_lang=env.get("GRIDWATCH_LANG", "zh"),
+        settle_seconds=max(0.0, float(env.get("GRIDWATCH_SETTLE_S", "15"))),
     )

@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -54,6 +55,17 @@ class Meta(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class SharedFrame(Base):
+    """A read-model frame computed once for one data version and kept for every server process
+    (geodata.store.shared_frames): at the 16:00 rush each process re-read the city's levels on every version."""
+
+    __tablename__ = "shared_frames"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    made_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Setting(Versioned, Base):

@@ -19,6 +19,16 @@ from geodata.store.models import Event, Meta, utcnow
 
 T = TypeVar("T")
 
+#: called with the new data version after each write commits, in the writer's thread (dashboard.state uses it
+#: so that a person's own pages show their own write at once, whatever version the others are shown)
+_COMMITTED: list[Callable[[int], None]] = []
+
+
+def on_commit(listener: Callable[[int], None]) -> None:
+    """Call `listener(version)` after every committed write of this process (once, however often registered)."""
+    if listener not in _COMMITTED:
+        _COMMITTED.append(listener)
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -82,15 +92,16 @@ def _jsonable(d: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
-def bump_data_version(session: Session) -> None:
-    """Increment the data version in the current transaction (row-locked on PostgreSQL)."""
+def bump_data_version(session: Session) -> int:
+    """Increment the data version in the current transaction (row-locked on PostgreSQL); the new version."""
     row = session.execute(
         select(Meta).where(Meta.key == "data_version").with_for_update()
     ).scalar_one_or_none()
     if row is None:
         session.add(Meta(key="data_version", value="1"))
-    else:
-        row.value = str(int(row.value) + 1)
+        return 1
+    row.value = str(int(row.value) + 1)
+    return int(row.value)
 
 
 def write(store: Store, actor: Actor, fn: Callable[[WriteContext], T]) -> T:
@@ -99,5 +110,7 @@ def write(store: Store, actor: Actor, fn: Callable[[WriteContext], T]) -> T:
         ctx = WriteContext(session=session, actor=actor)
         result = fn(ctx)
         session.flush()
-        bump_data_version(session)
+        version = bump_data_version(session)
+    for listener in _COMMITTED:
+        listener(version)
     return result
