@@ -109,6 +109,7 @@ def main() -> None:
     cfg = state.settings()
     lang = state.lang(cfg.default_lang)
     kiosk = state.kiosk()
+    auth.new_run()
     actor = auth.current_actor()
     st.html(CSS)
     # the page's language for the maps' own controls (GW.pageLang in mapview/runtime.js): one of LANGS, never data

@@ -9,8 +9,10 @@ cookie HttpOnly — no page script ever sees the token (dashboard/session_cookie
 is started through dashboard/server.py, otherwise the script writes the cookie itself, readable by the page).
 The server-side row is what counts — a copied cookie of an ended session opens nothing. Every page run asks
 geodata who holds the token, so an expired, signed-out or disabled session, or a changed role or scope, applies
-on the next run.
+on the next run. Within one run the answer is asked once (`new_run()` at the start of every run and of the wall's
+timed fragment; at most RUN_MEMO_S old in any case): a drill asked it six times, three queries each.
 
+    new_run()                                      # a run starts: the next current_actor() asks geodata
     current_actor() -> UserActor | None
     require_signed_in(action=None) -> UserActor    # or shows the sign-in form / a refusal and stops the run
     require_unit(code, action=None) -> UnitRef     # the same, and the unit must lie in the actor's scope
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 import streamlit as st
 
@@ -41,6 +44,10 @@ ACTOR_KEY = "actor"
 COOKIE = session_cookie.COOKIE
 _SIGNED_OUT = "gw_signed_out"
 _SET_COOKIE = "gw_set_cookie"
+#: this run's answer: (token, when, actor)
+_RUN_MEMO = "gw_actor_this_run"
+#: the longest a run reuses its answer: a safety net for a fragment run that does not call new_run()
+RUN_MEMO_S = 2.0
 
 
 def _store():  # noqa: ANN202 — geodata.store.db.Store
@@ -55,18 +62,30 @@ def _cookie_token() -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def new_run() -> None:
+    """A page run (or the wall's timed fragment) starts: the next `current_actor()` asks geodata afresh."""
+    st.session_state.pop(_RUN_MEMO, None)
+
+
 def current_actor() -> UserActor | None:
-    """The signed-in user of this tab (fresh from the database), or None."""
+    """The signed-in user of this tab (fresh from the database once per run), or None."""
     token = st.session_state.get(TOKEN_KEY)
     if token is None and not st.session_state.get(_SIGNED_OUT):
         token = _cookie_token()
-    actor = sessions.actor_for(_store(), token) if token else None
+    memo = st.session_state.get(_RUN_MEMO)
+    if token and memo and memo[0] == token and time.monotonic() - memo[1] < RUN_MEMO_S:
+        actor = memo[2]
+    else:
+        actor = sessions.actor_for(_store(), token) if token else None
     if actor is None:
         st.session_state.pop(TOKEN_KEY, None)
         st.session_state.pop(ACTOR_KEY, None)
+        st.session_state.pop(_RUN_MEMO, None)
     else:
         st.session_state[TOKEN_KEY] = token
         st.session_state[ACTOR_KEY] = actor
+        if not memo or memo[0] != token or memo[2] is not actor:
+            st.session_state[_RUN_MEMO] = (token, time.monotonic(), actor)
     _flush_cookie()
     return actor
 
@@ -124,6 +143,7 @@ def sign_in_form(*, key: str = "signin") -> UserActor | None:
 def sign_out() -> None:
     """End this tab's session on the server and forget the token here and in the cookie."""
     token = st.session_state.pop(TOKEN_KEY, None) or _cookie_token()
+    st.session_state.pop(_RUN_MEMO, None)
     sessions.sign_out(_store(), token)
     st.session_state[_SIGNED_OUT] = True
     st.session_state[_SET_COOKIE] = ("", 0)

@@ -108,6 +108,12 @@ def test_streamlit_serves_the_vendored_files() -> None:
     assert streamlit_config()["server"]["enableStaticServing"] is True
 
 
+def test_no_full_garbage_collection_after_each_page_run() -> None:
+    # Streamlit's default gc.collect(2) after every run walked the whole heap: 41% of a /reports run at city
+    # scale, and more the more figures are cached (issue 18, the 16:00 rush).
+    assert streamlit_config()["runner"]["postScriptGC"] is False
+
+
 def test_streamlit_config_has_only_known_options() -> None:
     # Streamlit ignores a misspelt key with a mere log line; fail here instead.
     import streamlit.config

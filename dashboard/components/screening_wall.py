@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import html
 
+import pandas as pd
+import streamlit as st
 
+from dashboard import state
 from dashboard.components import wall_links, wall_screen
 from dashboard.i18n import extend, t
 from geodata.fieldwork.screening import open_round_counts
@@ -14,10 +17,17 @@ extend({
 })
 
 
-def panel(store, path: str | None, lang: str) -> None:  # noqa: ANN001 — geodata.store.db.Store
+@st.cache_data(show_spinner=False, ttl=15 * 60, max_entries=16)
+def _rounds(url: str, version: int, path: str | None) -> pd.DataFrame:
+    """Once per data version: every wall refresh read every open round's households (12% of a city refresh)."""
+    with state.store_for(url).read() as s:
+        return open_round_counts(s, path)
+
+
+def panel(v: state.View, path: str | None) -> None:
     """Households visited / households of all open rounds under `path`, as one big percentage."""
-    with store.read() as s:
-        rounds = open_round_counts(s, path)
+    lang = v.lang
+    rounds = _rounds(v.url, v.version, path)
     if rounds.empty:
         return
     households, visited = int(rounds["households"].sum()), int(rounds["visited"].sum())

@@ -183,7 +183,7 @@ def main() -> None:
     if unit.level + 1 == Level.COMMUNITY:
         communities = kids  # a street's children are its communities
     elif unit.level < Level.COMMUNITY:
-        communities = data.units_at_level(v.url, v.version, unit.code, int(Level.COMMUNITY), v.on, v.lang)
+        communities = data.situations_at_level(v.url, v.version, unit.code, int(Level.COMMUNITY), v.on, v.lang)
     else:
         communities = pd.DataFrame()
     strip = [k for k in kpis.city_kpis(totals, communities, lang)

@@ -72,6 +72,10 @@ extend({
 })
 
 
+#: the widget key of the page's tabs (its value: the open tab's label)
+TAB_KEY = "reports-tab"
+
+
 def community_of(scope_path: str | None) -> str | None:
     """The community path of a scope (a community head's own, a grid leader's parent)."""
     if not scope_path:
@@ -212,16 +216,16 @@ def main() -> None:
 
     if unit.level > Level.COMMUNITY:  # grids and below have no reports of their own: show their community
         unit = crumbs[int(Level.COMMUNITY) - 1]
-    tabs = st.tabs([t("reports.tab.status", lang), t("reports.tab.summary", lang), t("reports.tab.trend", lang),
-                    t("reports.tab.briefing", lang)])
-    with tabs[0]:
-        status_panel(v, actor, unit.code, now)
-    with tabs[1]:
-        summary_panel(v, unit.code, now)
-    with tabs[2]:
-        trend_panel(v, unit.code)
-    with tabs[3]:
-        briefing_panel(v, unit.code, now)
+    # only the tab open is computed (a rerun when another is chosen): at 16:00 every community head opens this
+    # page to submit, and the summary and trends they do not look at were half of each run (issue 18)
+    labels = [t(f"reports.tab.{k}", lang) for k in ("status", "summary", "trend", "briefing")]
+    tabs = st.tabs(labels, key=TAB_KEY, on_change="rerun")
+    panels = (lambda: status_panel(v, actor, unit.code, now), lambda: summary_panel(v, unit.code, now),
+              lambda: trend_panel(v, unit.code), lambda: briefing_panel(v, unit.code, now))
+    for tab, panel in zip(tabs, panels, strict=True):
+        if tab.open:
+            with tab:
+                panel()
 
 
 main()

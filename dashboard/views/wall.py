@@ -41,7 +41,9 @@ def headline(city: str, on: dt.date, lang: str) -> None:
 
 
 def live(root_code: str, theme: str) -> None:
-    """KPI strip and map; re-run alone by the timer (data version and day are read afresh each time)."""
+    """KPI strip and map; re-run alone by the timer (data version, day and the signed-in person are read afresh
+    each time)."""
+    auth.new_run()
     if auth.current_actor() is None:
         st.rerun(scope="app")  # the session ended (signed out, expired): the timer must not keep showing data
     v = state.view()
@@ -87,7 +89,7 @@ def live(root_code: str, theme: str) -> None:
                 field_kpis.strip(v.url, v.version, root_code, v.on, v.lang)  # events and patrols
                 gate_wall.strip(v.url, v.version, root_code, v.on, v.lang)  # gate entries and fevers today
                 care_wall.panel(v, root_code)  # care visits overdue, supplies running out
-                screening_wall.panel(v.store, crumbs[-1].path, v.lang)  # open screening rounds: visited / households
+                screening_wall.panel(v, crumbs[-1].path)  # open screening rounds: visited / households
             with st.container(key="wall-alerts"):
                 missing = int(communities["report_missing"].sum()) if "report_missing" in communities else 0
                 alerts.panel(v.store, data.alerts(v.url, v.version, root_code, v.on), totals, missing,
