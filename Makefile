@@ -1,7 +1,7 @@
 # gridwatch: set up, run and test from a clean clone.
 #
 #   make run     the dashboard on http://127.0.0.1:$${PORT:-8501}
-#   make serve   the same with $${WORKERS:-2} Streamlit processes behind nginx (sticky) on one PostgreSQL
+#   make serve   the same with $${WORKERS:-cores+1} Streamlit processes behind nginx (sticky) on one PostgreSQL
 #   make test    the whole test suite (what CI runs via .ci/run), on $${TEST_WORKERS:-2} pytest-xdist workers
 #   make bench   the benchmarks in bench/
 #   make screenshots   docs/screenshots/*.png, made again from a fresh demo city (scripts/screenshots.py)

@@ -12,7 +12,8 @@ What one simulated person does, as the browser would:
   and its submit button in one rerun, as the browser sends them), and waits for the "submitted" message;
 - the wall (`wall` role, /wall?kiosk=1) reruns its fragment on its timer (`is_auto_rerun`), like the browser's
   `st.fragment(run_every=…)` timer;
-- the others (command-centre accounts) open /explore and drill to random units, one link every few seconds.
+- the others (command-centre accounts) open /explore at the city and drill down to a grid, one click every
+  10–30 s: into a child of the unit in view, sometimes up a level, from a grid back to the city (`next_unit`).
 
 Heads arrive at `--rate` a minute (the goal: 1,500 within 15 minutes = 100/min). Each person gets a session
 token opened directly in the database (one row per person through geodata's write path, as geodata.people.sessions
@@ -55,6 +56,7 @@ from pathlib import Path
 
 import psutil
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from bench.stclient import (
     RunResult,
@@ -94,6 +96,7 @@ class Plan:
     wall_every: float | None  # None: the interval the page's timer asks for
     max_seconds: float
     timeout: float = 60.0  # one page run
+    browse: str = "drill"  # "drill": click through the levels (next_unit); "jump": to any unit at random
 
 
 FULL = Plan(heads=1500, browsers=50, walls=1, rate_per_min=100, think=(5, 20), browse_every=(10, 30),
@@ -109,11 +112,37 @@ def communities(store: Store, limit: int) -> list[str]:
                               .order_by(Unit.code).limit(limit)).scalars())
 
 
-def units_to_browse(store: Store) -> list[str]:
-    """Codes a browsing person drills to: districts, streets, communities and grids."""
+@dataclass(frozen=True)
+class Tree:
+    """Where a browsing person can go: the city, and each unit's children down to the grids."""
+    root: str
+    children: dict[str, list[str]]
+    parent: dict[str, str]
+
+
+def units_to_browse(store: Store) -> Tree:
+    """The city and its districts, streets, communities and grids, as parent → children."""
+    parent = aliased(Unit)
     with store.read() as s:
-        return list(s.execute(select(Unit.code).where(Unit.level.between(int(Level.DISTRICT), int(Level.GRID)))
-                              .order_by(Unit.code)).scalars())
+        root = s.execute(select(Unit.code).where(Unit.parent_id.is_(None)).order_by(Unit.id)).scalars().first()
+        rows = s.execute(select(Unit.code, parent.code).join(parent, parent.id == Unit.parent_id).where(
+            Unit.level.between(int(Level.DISTRICT), int(Level.GRID))).order_by(Unit.code)).all()
+    children: dict[str, list[str]] = defaultdict(list)
+    for code, up in rows:
+        children[up].append(code)
+    return Tree(root=root, children=dict(children), parent={code: up for code, up in rows})
+
+
+def next_unit(tree: Tree, here: str, rng: random.Random) -> str:
+    """Where a browsing person goes next, as people use /explore: into one of the children of the unit in view
+    (a click on the map or the table) four times in five, else up one level (the breadcrumb); from a grid, back
+    to the city (the breadcrumb's first link)."""
+    kids = tree.children.get(here)
+    if not kids:
+        return tree.root
+    if here != tree.root and rng.random() < 0.2:
+        return tree.parent.get(here, tree.root)
+    return rng.choice(kids)
 
 
 def ensure_accounts(store: Store, heads: list[str]) -> None:
@@ -288,9 +317,13 @@ class Tally:
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     acknowledged: dict[str, int] = field(default_factory=dict)  # community code -> marker
     attempted: set[str] = field(default_factory=set)
+    started: float = field(default_factory=time.monotonic)
+    #: (seconds since the start when the page answered, its time): does the wait grow as the rush goes on?
+    timeline: list[tuple[float, float]] = field(default_factory=list)
 
     def page(self, label: str, seconds: float, run: RunResult | None = None) -> None:
         self.times[label].append(seconds)
+        self.timeline.append((time.monotonic() - self.started, seconds))
         if run is not None and not run.ok:
             # the message is redacted (client.showErrorDetails = "type"): the type says what went wrong
             self.error(label, "; ".join(e.split(":", 1)[0] for e in run.exceptions) or "page not found")
@@ -402,19 +435,21 @@ async def wall(servers: Servers, i: int, token: str, plan: Plan, tally: Tally, s
         await tab.close()
 
 
-async def browser(servers: Servers, i: int, token: str, codes: list[str], plan: Plan, tally: Tally,
+async def browser(servers: Servers, i: int, token: str, tree: Tree, plan: Plan, tally: Tally,
                   stop: asyncio.Event, rng: random.Random) -> None:
     tab = StreamlitSession(servers.url_for(i), cookies={"gw_session": token, **servers.cookies_for(i)},
                            timeout=plan.timeout)
     try:
         await _open(tab, tally, "explore", "explore")
+        here = tree.root
         while not stop.is_set():
             try:
                 await asyncio.wait_for(stop.wait(), rng.uniform(*plan.browse_every))
                 break
             except TimeoutError:
                 pass
-            run = await tab.goto(f"code={rng.choice(codes)}")
+            here = next_unit(tree, here, rng) if plan.browse == "drill" else rng.choice(list(tree.parent))
+            run = await tab.goto(f"code={here}")
             tally.page("explore:drill", run.seconds, run)
     except Exception as exc:  # noqa: BLE001
         tally.error("explore", failure(exc, plan))
@@ -494,11 +529,11 @@ def check_reports(store: Store, tally: Tally, on: dt.date, marker: int) -> tuple
     return sum(1 for code in codes if marked(code)), lost, duplicated
 
 
-async def _warm(servers: Servers, tokens: dict[str, str], codes: list[str]) -> None:
+async def _warm(servers: Servers, tokens: dict[str, str], root: str) -> None:
     """One untimed visit of each page on every worker: the rush starts on warm servers, as at 16:00."""
     for i, url in enumerate(servers.worker_urls):
         for page, query, who in (("reports", "", "head"), ("wall", "kiosk=1", "wall"),
-                                 ("explore", f"code={codes[0]}", "browse")):
+                                 ("explore", f"code={root}", "browse")):
             async with StreamlitSession(url, cookies={"gw_session": tokens[who]}, timeout=120) as tab:
                 await tab.open(page, query)
 
@@ -518,7 +553,7 @@ async def rush(servers: Servers, store: Store, plan: Plan, heads: list[str], see
     """One rush on running servers; returns what it measured. `warm`: visit each page on every worker
     first, untimed; `progress`: a line every 30 s."""
     rng = random.Random(seed)
-    codes = units_to_browse(store)
+    tree = units_to_browse(store)
     names = ([f"{PREFIX}head-{c}" for c in heads] + [BROWSE_USER] * plan.browsers + [WALL_USER] * plan.walls
              + [f"{PREFIX}head-{heads[0]}", WALL_USER, BROWSE_USER])
     tokens = open_sessions(store, names)
@@ -526,19 +561,19 @@ async def rush(servers: Servers, store: Store, plan: Plan, heads: list[str], see
     browse_tokens = tokens[len(heads):len(heads) + plan.browsers]
     wall_tokens = tokens[len(heads) + plan.browsers:len(heads) + plan.browsers + plan.walls]
     if warm:
-        await _warm(servers, dict(zip(("head", "wall", "browse"), tokens[-3:], strict=True)), codes)
+        await _warm(servers, dict(zip(("head", "wall", "browse"), tokens[-3:], strict=True)), tree.root)
 
     tally = Tally()
     marker = rng.randint(100_000, 999_999)
     stop = asyncio.Event()
-    t0 = time.monotonic()
+    t0 = tally.started = time.monotonic()
     gap = 60.0 / plan.rate_per_min
     with RssSampler(servers) as rss:
         others = [asyncio.create_task(wall(servers, 10_000 + i, t, plan, tally, stop))
                   for i, t in enumerate(wall_tokens)]
         if progress:
             others.append(asyncio.create_task(_progress(tally, t0, stop)))
-        others += [asyncio.create_task(browser(servers, 20_000 + i, t, codes, plan, tally, stop,
+        others += [asyncio.create_task(browser(servers, 20_000 + i, t, tree, plan, tally, stop,
                                                random.Random(seed * 1000 + i)))
                    for i, t in enumerate(browse_tokens)]
         heads_done = asyncio.gather(*[
@@ -575,6 +610,7 @@ def print_outcome(o: Outcome) -> None:
     for label in sorted(t.times):
         v = t.times[label]
         print(f"     {label:<16}{len(v):>6}{_pct(v, 50):>8.2f}{_pct(v, 95):>8.2f}{max(v):>8.2f}")
+    print_timeline(t)
     print(f"     errors {t.error_count}" + "".join(f"; {k} {len(v)}" for k, v in sorted(t.errors.items())))
     for label, msgs in sorted(t.errors.items()):
         for msg in msgs[:3]:
@@ -583,6 +619,19 @@ def print_outcome(o: Outcome) -> None:
           f"this run's figures, lost {len(o.lost)}, duplicated {o.duplicated}")
     each = ", ".join(f"{v:.0f}" for v in sorted(o.rss_each_mb))
     print(f"     server RSS peak {o.rss_peak_mb:.0f} MB in all (per process: {each} MB)")
+
+
+def print_timeline(t: Tally, windows: int = 6) -> None:
+    """p95 of every page run by stretch of the rush: a queue that builds shows as a rising line."""
+    if len(t.timeline) < 2 * windows:
+        return
+    end = max(at for at, _ in t.timeline)
+    width = end / windows
+    cells = []
+    for w in range(windows):
+        v = [s for at, s in t.timeline if w * width <= at < (w + 1) * width or (w == windows - 1 and at == end)]
+        cells.append(f"{w * width / 60:.0f}-{(w + 1) * width / 60:.0f} min {_pct(v, 95):.1f} s" if v else "-")
+    print("     p95 of all pages by stretch: " + "; ".join(cells))
 
 
 def print_summary(outcomes: list[Outcome]) -> None:
@@ -614,6 +663,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--rate", type=float, help="heads arriving per minute")
     p.add_argument("--max-seconds", type=float)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--browse", choices=["drill", "jump"], default="drill",
+                   help="browsers click through the levels from the city (drill) or jump to random units (jump)")
     return p.parse_args(argv)
 
 
@@ -625,7 +676,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         browsers=min(plan.browsers if args.browsers is None else args.browsers, MAX_BROWSERS),
         walls=min(plan.walls if args.walls is None else args.walls, MAX_WALLS),
         rate_per_min=args.rate or plan.rate_per_min,
-        max_seconds=min(args.max_seconds or plan.max_seconds, MAX_SECONDS))
+        max_seconds=min(args.max_seconds or plan.max_seconds, MAX_SECONDS), browse=args.browse)
 
 
 def main(argv: list[str]) -> int:
@@ -648,10 +699,10 @@ def main(argv: list[str]) -> int:
     ensure_accounts(store, heads)
     n_cpu = os.cpu_count() or 2
     counts = ([int(x) for x in args.processes.split(",")] if args.processes
-              else ([1, 2] if args.small else sorted({1, 2, int(os.environ.get("WORKERS", n_cpu))})))
+              else ([1, 2] if args.small else sorted({1, 2, int(os.environ.get("WORKERS", n_cpu + 1))})))
     via = args.via or ("nginx" if shutil.which("nginx") or Path("/usr/sbin/nginx").exists() else "direct")
-    print(f"  database {store}; {len(heads)} heads at {plan.rate_per_min:.0f}/min, {plan.browsers} browsing, "
-          f"{plan.walls} wall(s); {n_cpu} cores; load average {os.getloadavg()[0]:.1f}")
+    print(f"  database {store}; {len(heads)} heads at {plan.rate_per_min:.0f}/min, {plan.browsers} browsing "
+          f"({plan.browse}), {plan.walls} wall(s); {n_cpu} cores; load average {os.getloadavg()[0]:.1f}")
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="gridwatch-rush-") as tmp:
         if args.url:

@@ -6,7 +6,8 @@
 #
 # Environment:
 #   DATABASE_URL   one PostgreSQL for every process (required: SQLite cannot be shared by processes well)
-#   WORKERS        Streamlit processes (2: one per core of a 2-core machine)
+#   WORKERS        Streamlit processes (one more than the cores: 3 on a 2-core machine — a process waiting on
+#                  PostgreSQL leaves its core to another; the rush bench measured 3 best there, 4 worse)
 #   PORT           where nginx listens, on 127.0.0.1 (8501, the address of `make run`)
 #   WORKER_PORT    the first worker's port (8601; the others follow)
 #   LISTEN_HOST    nginx's address (127.0.0.1; 0.0.0.0 to serve other machines)
@@ -20,7 +21,7 @@
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-WORKERS="${WORKERS:-2}"
+WORKERS="${WORKERS:-$(( $(nproc 2>/dev/null || echo 1) + 1 ))}"
 PORT="${PORT:-8501}"
 WORKER_PORT="${WORKER_PORT:-8601}"
 LISTEN_HOST="${LISTEN_HOST:-127.0.0.1}"
