@@ -4,6 +4,11 @@ unit code, day) so that a write anywhere shows on every screen's next run once t
 in between. The heavy frames (a unit's children, every unit of a level) are also computed once per version for all
 server processes on one PostgreSQL (`geodata.store.shared_frames`).
 
+The figures are keyed on the figures version of the data version asked for (`geodata.store.versions.figures_of`):
+a daily report or a sign-in changes no figure, so at the 16:00 rush the frames stay computed across versions, and
+only the daily reports' columns (`_with_reports`) are counted again for each data version — and before the
+cut-off, when no report can be missing, not even read.
+
 No SQL here: every figure comes from a geodata read model. Frames are small (the children of one unit, or the
 communities of a city: ~1.5k rows), so `st.cache_data` (a pickled copy per caller) is cheap; the TTL only
 bounds memory for days nobody looks at any more.
@@ -20,11 +25,12 @@ import streamlit as st
 
 from dashboard.state import store_for
 from geodata.base.vocab import Level
-from geodata.reporting import figures
+from geodata.reporting import figures, reports
 from geodata.store import hierarchy
 from geodata.store.frames import WGS84
 from geodata.store.hierarchy import UnitRef, UnknownUnit
 from geodata.store.shared_frames import shared_frame, stored_frame
+from geodata.store.versions import figures_of
 
 TTL_S = 15 * 60
 OBSERVATION_KINDS = ("obs_home", "obs_central", "obs_self", "obs_temporary")
@@ -53,9 +59,13 @@ def root(url: str, version: int) -> UnitRef | None:
         return figures.root_unit(s)
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=512)
 def breadcrumb(url: str, version: int, code: str) -> list[UnitRef] | None:
     """Root → … → the unit `code`; None when no unit has that code."""
+    return _breadcrumb(url, figures_of(url, version), code)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=512)
+def _breadcrumb(url: str, version: int, code: str) -> list[UnitRef] | None:
     with store_for(url).read() as s:
         try:
             return hierarchy.breadcrumb(s, code)
@@ -69,11 +79,36 @@ _AHEAD: dict[tuple, gpd.GeoDataFrame] = {}
 
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=512)
 def _children(url: str, version: int, code: str, on: dt.date) -> gpd.GeoDataFrame:
+    """The children's figures but the daily reports' (`version`: a figures version)."""
     ahead = _AHEAD.get(("children", url, version, code, on))
     if ahead is not None:
         return ahead
     return _shared(url, version, _children_key(code, on), lambda s: _alias(figures.children_with_figures(
-        s, hierarchy.breadcrumb(s, code)[-1], on)))
+        s, hierarchy.breadcrumb(s, code)[-1], on, reports=False)))
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
+def _cutoff(url: str, version: int, on: dt.date) -> dt.datetime:
+    """The reports' cut-off of `on` (`version`: a figures version — a setting changed is no report)."""
+    with store_for(url).read() as s:
+        return reports.cutoff_at(s, on)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
+def _missing_paths(url: str, version: int, on: dt.date) -> list[str]:
+    """The communities of the city whose report of `on` is missing, once the cut-off has passed (asked only
+    then): once per data version for every process."""
+    at = _cutoff(url, figures_of(url, version), on)  # asked once it has passed: the reports not in by then are missing
+    frame = _shared(url, version, f"missing|{on}", lambda s: pd.DataFrame(
+        {"path": figures.missing_report_paths(s, on, at)}, dtype=object))
+    return frame["path"].tolist()
+
+
+def _with_reports(frame: pd.DataFrame, url: str, version: int, on: dt.date) -> pd.DataFrame:
+    """`frame` (units of one level) with the daily reports' columns as of data version `version`: before the
+    cut-off nothing can be missing, and nothing is read."""
+    passed = dt.datetime.now() >= _cutoff(url, figures_of(url, version), on)
+    return figures.count_missing_reports(frame, _missing_paths(url, version, on) if passed else [])
 
 
 def _children_key(code: str, on: dt.date) -> str:
@@ -82,9 +117,10 @@ def _children_key(code: str, on: dt.date) -> str:
 
 def children(url: str, version: int, code: str, on: dt.date, lang: str = "zh") -> gpd.GeoDataFrame:
     """The children of `code` with every figure the map and the table show."""
-    frame = _children(url, version, code, on)
-    _remember_children((url, version, code, on), frame)
-    return localised(frame, lang)
+    fig = figures_of(url, version)
+    frame = _children(url, fig, code, on)
+    _remember_children((url, fig, code, on), frame)
+    return localised(_with_reports(frame, url, version, on), lang)
 
 
 #: children frames pages read lately, by (url, version, parent code, day): a unit's own row is its row among its
@@ -117,9 +153,13 @@ def _row_among_siblings(url: str, version: int, code: str, on: dt.date) -> gpd.G
     return row.reset_index(drop=True) if len(row) == 1 else None
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=512)
 def totals(url: str, version: int, code: str, on: dt.date) -> dict[str, int]:
     """The KPI strip of `code`: below the root from the unit's own row (read once for the card and the strip)."""
+    return _totals(url, figures_of(url, version), code, on)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=512)
+def _totals(url: str, version: int, code: str, on: dt.date) -> dict[str, int]:
     crumbs = breadcrumb(url, version, code)
     if crumbs and len(crumbs) > 1:
         row = _own_row(url, version, code, on)
@@ -134,14 +174,15 @@ def totals(url: str, version: int, code: str, on: dt.date) -> dict[str, int]:
 def units_at_level(url: str, version: int, code: str, level: int, on: dt.date, lang: str = "zh"
                    ) -> gpd.GeoDataFrame:
     """Every unit of `level` under `code` with figures (e.g. all communities of the city for the wall)."""
-    return localised(_units_at_level(url, version, code, level, on), lang)
+    frame = _units_at_level(url, figures_of(url, version), code, level, on)
+    return localised(_with_reports(frame, url, version, on), lang)
 
 
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=64)
 def _units_at_level(url: str, version: int, code: str, level: int, on: dt.date) -> gpd.GeoDataFrame:
     """One geodata read whatever the number of units (the wall: every community of the city)."""
     return _below("level", url, version, code, level, on, lambda: gpd.GeoDataFrame(geometry=[], crs=WGS84),
-                  lambda s, unit: _alias(figures.units_with_figures(s, unit, level, on)))
+                  lambda s, unit: _alias(figures.units_with_figures(s, unit, level, on, reports=False)))
 
 
 def _below(kind: str, url: str, version: int, code: str, level: int, on: dt.date, empty, read):  # noqa: ANN001
@@ -166,7 +207,7 @@ def _shared(url: str, version: int, key: str, read):  # noqa: ANN001, ANN202 —
 def situations_at_level(url: str, version: int, code: str, level: int, on: dt.date, lang: str = "zh"
                         ) -> pd.DataFrame:
     """Every unit of `level` under `code` with its situation only (a KPI strip counting communities per level)."""
-    return localised(_situations_at_level(url, version, code, level, on), lang)
+    return localised(_situations_at_level(url, figures_of(url, version), code, level, on), lang)
 
 
 @st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=128)
@@ -188,16 +229,24 @@ def outlines(url: str, version: int, code: str, levels: tuple[int, ...]) -> gpd.
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=WGS84)
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=128)
 def buildings(url: str, version: int, code: str, on: dt.date) -> gpd.GeoDataFrame:
     """Building points under a grid or compound (a few hundred; never called above grid level)."""
+    return _buildings(url, figures_of(url, version), code, on)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=128)
+def _buildings(url: str, version: int, code: str, on: dt.date) -> gpd.GeoDataFrame:
     with store_for(url).read() as s:
         unit = hierarchy.breadcrumb(s, code)[-1]
         return figures.buildings_in(s, unit, on)
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=128)
 def checkpoints(url: str, version: int, code: str) -> gpd.GeoDataFrame:
+    return _checkpoints(url, figures_of(url, version), code)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=128)
+def _checkpoints(url: str, version: int, code: str) -> gpd.GeoDataFrame:
     with store_for(url).read() as s:
         unit = hierarchy.breadcrumb(s, code)[-1]
         return figures.checkpoints_in(s, unit)
@@ -209,7 +258,7 @@ def _own_row(url: str, version: int, code: str, on: dt.date) -> gpd.GeoDataFrame
     if among is not None:
         return among
     return _shared(url, version, f"own|{code}|{on}", lambda s: _alias(figures.unit_with_figures(
-        s, hierarchy.breadcrumb(s, code)[-1], on)))
+        s, hierarchy.breadcrumb(s, code)[-1], on, reports=False)))
 
 
 def unit_row(url: str, version: int, crumbs: list[UnitRef], on: dt.date, lang: str = "zh") -> pd.Series | None:
@@ -217,7 +266,8 @@ def unit_row(url: str, version: int, crumbs: list[UnitRef], on: dt.date, lang: s
     None for the root. Read from the unit's own subtree (a jump to a district must not read the whole city)."""
     if len(crumbs) < 2:
         return None
-    row = localised(_own_row(url, version, crumbs[-1].code, on), lang)
+    row = _with_reports(_own_row(url, figures_of(url, version), crumbs[-1].code, on), url, version, on)
+    row = localised(row, lang)
     return row.iloc[0] if len(row) else None
 
 
@@ -230,9 +280,13 @@ def is_building_level(level: int) -> bool:
     return level >= Level.GRID
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=128)
 def flags(url: str, version: int, code: str, on: dt.date) -> pd.DataFrame:
     """无疫小区 flags held or revoked under `code` on `on` (geodata.situation.honours)."""
+    return _flags(url, figures_of(url, version), code, on)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_S, max_entries=128)
+def _flags(url: str, version: int, code: str, on: dt.date) -> pd.DataFrame:
     from geodata.situation.honours import flags as honour_flags
 
     with store_for(url).read() as s:

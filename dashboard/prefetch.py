@@ -26,6 +26,7 @@ from dashboard.state import View, store_for
 from geodata.base.vocab import Level
 from geodata.reporting import figures
 from geodata.store.hierarchy import UnitRef
+from geodata.store.versions import figures_of
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def busy() -> bool:
 def children_ahead(v: View, unit: UnitRef, kids: gpd.GeoDataFrame, communities: pd.DataFrame | None) -> None:
     """Start reading, in the background, what drilling into any of `kids` (the children of `unit`) reads —
     when the process has nothing else to do (`busy`)."""
-    key = (v.url, v.version, v.on, unit.code)
+    key = (v.url, figures_of(v.url, v.version), v.on, unit.code)
     if not len(kids) or key in _DONE or busy():
         return
     _DONE[key] = None
@@ -75,13 +76,13 @@ def _run(v: View, unit: UnitRef, kids: gpd.GeoDataFrame, communities: pd.DataFra
 
 def read_ahead(v: View, unit: UnitRef, kids: gpd.GeoDataFrame, communities: pd.DataFrame | None) -> None:
     """Fill the caches for each child of `unit`: its children, totals, communities, flags, buildings."""
-    url, version, on = v.url, v.version, v.on
+    url, version, on = v.url, figures_of(v.url, v.version), v.on  # the figures' version: dashboard.data
     codes = [str(c) for c in kids["code"]]
     child_level = int(kids["level"].iloc[0])
     grand = None
     if child_level < int(Level.COMPOUND):
         with store_for(url).read() as s:
-            grand = data._alias(figures.units_with_figures(s, unit, child_level + 1, on))
+            grand = data._alias(figures.units_with_figures(s, unit, child_level + 1, on, reports=False))
     for code in codes:
         if grand is not None:
             _hand(("children", url, version, code, on), _part(grand, grand["parent_code"] == code),

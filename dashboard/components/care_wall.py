@@ -33,7 +33,7 @@ def _figures(url: str, version: int, root_code: str, on: dt.date) -> tuple[int, 
 
 
 def panel(v: state.View, root_code: str) -> None:
-    on_list, overdue, low = _figures(v.url, v.version, root_code, v.on)
+    on_list, overdue, low = _figures(v.url, v.figures, root_code, v.on)
     e, lang = html.escape, v.lang
     rows = "".join(
         f'<div class="gw-kpi-parts">{e(str(r.community_name))} · {e(supplies.ITEMS[r.item][1 if lang == "en" else 0])}'

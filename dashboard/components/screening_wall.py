@@ -19,7 +19,7 @@ extend({
 
 @st.cache_data(show_spinner=False, ttl=15 * 60, max_entries=16)
 def _rounds(url: str, version: int, path: str | None) -> pd.DataFrame:
-    """Once per data version: every wall refresh read every open round's households (12% of a city refresh)."""
+    """Once per figures version (no report changes a round): every wall refresh read every open round's households (12% of a city refresh)."""
     with state.store_for(url).read() as s:
         return open_round_counts(s, path)
 
@@ -27,7 +27,7 @@ def _rounds(url: str, version: int, path: str | None) -> pd.DataFrame:
 def panel(v: state.View, path: str | None) -> None:
     """Households visited / households of all open rounds under `path`, as one big percentage."""
     lang = v.lang
-    rounds = _rounds(v.url, v.version, path)
+    rounds = _rounds(v.url, v.figures, path)
     if rounds.empty:
         return
     households, visited = int(rounds["households"].sum()), int(rounds["visited"].sum())

@@ -62,7 +62,7 @@ def live(root_code: str, theme: str) -> None:
     wall_screen.kpi_strip(cards, chosen=chosen, link_page=link, params=state.carried_params(code=root_code),
                           lang=v.lang)
 
-    outline = data.outlines(v.url, v.version, root_code, (int(Level.DISTRICT), int(Level.STREET)))
+    outline = data.outlines(v.url, v.figures, root_code, (int(Level.DISTRICT), int(Level.STREET)))
     bounds = communities.total_bounds if len(communities) else outline.total_bounds
     base = maps.frame_base(bounds, settings=v.settings, outline=outline)
     WallScreen(bounds).add_to(base)  # the map fills the stage; its names grow with the screen (4K)
@@ -86,8 +86,8 @@ def live(root_code: str, theme: str) -> None:
             maps.show(base, groups, key="wall-map", height=MAP_HEIGHT[v.kiosk])
         with side_col, st.container(key="wall-side"):
             with st.container(key="wall-field"):  # field work, counts only (issue 15)
-                field_kpis.strip(v.url, v.version, root_code, v.on, v.lang)  # events and patrols
-                gate_wall.strip(v.url, v.version, root_code, v.on, v.lang)  # gate entries and fevers today
+                field_kpis.strip(v.url, v.figures, root_code, v.on, v.lang)  # events and patrols
+                gate_wall.strip(v.url, v.figures, root_code, v.on, v.lang)  # gate entries and fevers today
                 care_wall.panel(v, root_code)  # care visits overdue, supplies running out
                 screening_wall.panel(v, crumbs[-1].path)  # open screening rounds: visited / households
             with st.container(key="wall-alerts"):

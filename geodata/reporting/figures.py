@@ -173,25 +173,28 @@ def checkpoint_figures(session: Session, parent: UnitRef, *, level: int | None =
         entrances_open=("open_entrance", "sum")).reset_index()
 
 
-def children_with_figures(session: Session, parent: UnitRef, on: dt.date, *, lang: str = "zh") -> gpd.GeoDataFrame:
+def children_with_figures(session: Session, parent: UnitRef, on: dt.date, *, lang: str = "zh",
+                          reports: bool = True) -> gpd.GeoDataFrame:
     """Everything the map and the table beside it show for the children of `parent`."""
-    return _with_figures(session, child_units(session, parent), parent, on, lang=lang, level=None)
+    return _with_figures(session, child_units(session, parent), parent, on, lang=lang, level=None, reports=reports)
 
 
-def unit_with_figures(session: Session, unit: UnitRef, on: dt.date, *, lang: str = "zh") -> gpd.GeoDataFrame:
+def unit_with_figures(session: Session, unit: UnitRef, on: dt.date, *, lang: str = "zh",
+                      reports: bool = True) -> gpd.GeoDataFrame:
     """`unit` itself as one row with the figures its parent's children carry. A page showing one unit (/explore
     after a jump) reads the unit's own subtree, not its parent's: for a district, not the whole city."""
     units = _units_where(session, "u.id = :id", {"id": unit.id}, unit.level)
-    return _with_figures(session, units, unit, on, lang=lang, level=unit.level)
+    return _with_figures(session, units, unit, on, lang=lang, level=unit.level, reports=reports)
 
 
-def units_with_figures(session: Session, root: UnitRef, level: int, on: dt.date, *, lang: str = "zh"
-                       ) -> gpd.GeoDataFrame:
+def units_with_figures(session: Session, root: UnitRef, level: int, on: dt.date, *, lang: str = "zh",
+                       reports: bool = True) -> gpd.GeoDataFrame:
     """The same figures for every unit of `level` under `root` (the wall: all communities of the city), in a
     fixed number of queries whatever the number of units."""
     if level == root.level + 1:
-        return children_with_figures(session, root, on, lang=lang)
-    return _with_figures(session, level_units(session, root, level), root, on, lang=lang, level=level)
+        return children_with_figures(session, root, on, lang=lang, reports=reports)
+    return _with_figures(session, level_units(session, root, level), root, on, lang=lang, level=level,
+                         reports=reports)
 
 
 def situations_at_level(session: Session, root: UnitRef, level: int, on: dt.date, *, lang: str = "zh"
@@ -207,7 +210,9 @@ def situations_at_level(session: Session, root: UnitRef, level: int, on: dt.date
 
 
 def _with_figures(session: Session, units: gpd.GeoDataFrame, parent: UnitRef, on: dt.date, *, lang: str,
-                  level: int | None) -> gpd.GeoDataFrame:
+                  level: int | None, reports: bool = True) -> gpd.GeoDataFrame:
+    """`units` with every figure; without `reports`, not the daily reports' columns (`with_missing_reports`):
+    those change with every report, the others with no report (geodata.store.versions, figures version)."""
     if units.empty:
         return units
     depth = level - 1 if level else _depth(parent)
@@ -222,7 +227,8 @@ def _with_figures(session: Session, units: gpd.GeoDataFrame, parent: UnitRef, on
             units[col] = 0
         units[col] = units[col].fillna(0).astype("int64")
     units["obs_total"] = units[["obs_home", "obs_central", "obs_self", "obs_temporary"]].sum(axis=1)
-    units = with_missing_reports(session, units, parent, on)
+    if reports:
+        units = with_missing_reports(session, units, parent, on)
     return with_situation(session, units, on, lang=lang)
 
 
@@ -230,17 +236,33 @@ def with_missing_reports(session: Session, units: pd.DataFrame, parent: UnitRef,
                          now: dt.datetime | None = None) -> pd.DataFrame:
     """Add `reports_missing` (communities under each unit whose daily report of `on` is not in after the
     cut-off, scenario 12) and `report_missing` (any). Below community level a report is the community's."""
-    units = units.drop(columns=["reports_missing", "report_missing"], errors="ignore")
     level = int(units["level"].iloc[0]) if len(units) else 0
-    if units.empty or level > Level.COMMUNITY:
-        return units.assign(reports_missing=0, report_missing=False)
-    missing = report_missing(session, on, now, unit_code=parent.code)
+    paths = missing_report_paths(session, on, now, unit_code=parent.code) if 0 < level <= Level.COMMUNITY else []
+    return count_missing_reports(units, paths)
+
+
+def missing_report_paths(session: Session, on: dt.date, now: dt.datetime | None = None, *,
+                         unit_code: str | None = None) -> list[str]:
+    """The paths of the communities (at or under `unit_code`, default the city) whose report of `on` is missing:
+    not in, and the cut-off passed. One read for any number of units: pages cache it per data version and
+    count it under any level with `count_missing_reports`."""
+    missing = report_missing(session, on, now, unit_code=unit_code)
     missing = missing[missing["report_missing"].astype(bool)]
     if missing.empty:
+        return []
+    return sorted(session.execute(select(Unit.path).where(Unit.id.in_([int(i) for i in missing["id"]]))).scalars())
+
+
+def count_missing_reports(units: pd.DataFrame, paths: list[str]) -> pd.DataFrame:
+    """`units` (all of one level) with `reports_missing`, the communities of `paths` under each, and
+    `report_missing` (any). Below community level a report is the community's: nothing to count."""
+    if units.empty:
+        return units
+    units = units.drop(columns=["reports_missing", "report_missing"], errors="ignore")
+    level = int(units["level"].iloc[0])
+    if level > Level.COMMUNITY or not paths:
         return units.assign(reports_missing=0, report_missing=False)
-    paths = pd.read_sql_query(select(Unit.id, Unit.path).where(Unit.id.in_([int(i) for i in missing["id"]])),
-                              session.connection())
-    counts = _child_of(paths["path"], level - 1).value_counts().rename("reports_missing")
+    counts = _child_of(pd.Series(paths, dtype=object), level - 1).value_counts().rename("reports_missing")
     units = units.merge(counts, left_on="id", right_index=True, how="left")
     units["reports_missing"] = units["reports_missing"].fillna(0).astype("int64")
     units["report_missing"] = units["reports_missing"] > 0

@@ -7,15 +7,17 @@ tests all use it; nothing else commits (see docs/architecture.md, "Writes").
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from geodata.store.db import Store
 from geodata.store.models import Event, Meta, utcnow
+from geodata.store.versions import FIGURES_KEY, changes_figures
 
 T = TypeVar("T")
 
@@ -92,25 +94,56 @@ def _jsonable(d: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
-def bump_data_version(session: Session) -> int:
-    """Increment the data version in the current transaction (row-locked on PostgreSQL); the new version."""
+def bump_data_version(session: Session, *, figures: bool = True) -> int:
+    """Increment the data version in the current transaction (row-locked on PostgreSQL); the new version.
+
+    `figures`: the write may have changed what map figures read, so the figures version becomes the new version
+    (geodata.store.versions); otherwise it stays where it was (set to the previous version when never set)."""
     row = session.execute(
         select(Meta).where(Meta.key == "data_version").with_for_update()
     ).scalar_one_or_none()
     if row is None:
-        session.add(Meta(key="data_version", value="1"))
-        return 1
-    row.value = str(int(row.value) + 1)
-    return int(row.value)
+        row = Meta(key="data_version", value="0")
+        session.add(row)
+    before = int(row.value)
+    row.value = str(before + 1)
+    fig = session.get(Meta, FIGURES_KEY)
+    if fig is None:
+        session.add(Meta(key=FIGURES_KEY, value=str(before + 1 if figures else before)))
+    elif figures:
+        fig.value = row.value
+    return before + 1
+
+
+#: Connection.info key: the tables the write under way wrote to (None: a statement that could not be read)
+_TOUCHED = "gw_write_tables"
+_WRITE_SQL = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+_HARMLESS_SQL = re.compile(r"^\s*(?:SELECT|SAVEPOINT|RELEASE|ROLLBACK|SHOW|PRAGMA\s+\w+\s*$)", re.IGNORECASE)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_write(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    """Note the table each statement of a write under way writes to. Every statement, ORM or not, passes here,
+    so no way of writing escapes the figures version; a statement this cannot read counts as changing figures."""
+    touched = conn.info.get(_TOUCHED)
+    if touched is None or _HARMLESS_SQL.match(statement):
+        return
+    found = _WRITE_SQL.match(statement)
+    touched.add(found.group(1).lower() if found else None)
 
 
 def write(store: Store, actor: Actor, fn: Callable[[WriteContext], T]) -> T:
     """Run `fn` in one transaction with an event context; commit all or nothing."""
     with store.session() as session, session.begin():
-        ctx = WriteContext(session=session, actor=actor)
-        result = fn(ctx)
-        session.flush()
-        version = bump_data_version(session)
+        conn = session.connection()
+        conn.info[_TOUCHED] = touched = set()
+        try:
+            ctx = WriteContext(session=session, actor=actor)
+            result = fn(ctx)
+            session.flush()
+        finally:
+            conn.info.pop(_TOUCHED, None)  # the info dict lives on with the pooled connection
+        version = bump_data_version(session, figures=changes_figures(touched, [e.action for e in ctx.events]))
     for listener in _COMMITTED:
         listener(version)
     return result

@@ -66,12 +66,12 @@ def test_read_ahead_fills_the_cache_with_what_a_drill_would_read(street, level, 
     monkeypatch.setattr(figures, "situations_at_level", no_read)
     monkeypatch.setattr(figures, "buildings_in", no_read)
     for child in kids["code"]:
-        got = data._children(v.url, v.version, child, v.on)
+        got = data.children(v.url, v.version, child, v.on)
         pd.testing.assert_frame_equal(got.reset_index(drop=True), expected[child].reset_index(drop=True),
                                       check_dtype=False, check_like=True)
         data.totals(v.url, v.version, child, v.on)
         if child in expected_comms:
-            got = data._situations_at_level(v.url, v.version, child, int(Level.COMMUNITY), v.on)
+            got = data.situations_at_level(v.url, v.version, child, int(Level.COMMUNITY), v.on)
             pd.testing.assert_frame_equal(got.reset_index(drop=True), expected_comms[child].reset_index(drop=True),
                                           check_dtype=False, check_like=True)
         if level + 1 >= Level.GRID:
@@ -210,5 +210,47 @@ def test_a_unit_clicked_in_another_process_takes_its_row_from_the_stored_childre
     monkeypatch.setattr(figures, "unit_totals", no_read)
     for code in kids["code"]:
         row = data._own_row(v.url, v.version, str(code), v.on)
-        pd.testing.assert_frame_equal(row, kids[kids["code"] == code].reset_index(drop=True))
+        want = kids[kids["code"] == code].drop(columns=["reports_missing", "report_missing"])  # per data version
+        pd.testing.assert_frame_equal(row, want.reset_index(drop=True))
     assert data.totals(v.url, v.version, city, v.on) == totals
+
+
+def test_at_the_rush_a_report_moves_the_report_columns_and_no_figure_is_read_again(street, monkeypatch):
+    """Issue 18: a daily report changes no map figure (geodata.store.versions, figures version). The next data
+    version shows it in the report columns — once the cut-off has passed — and reads no figure again; before the
+    cut-off nothing about reports is read at all."""
+    from geodata.reporting.reports import submit_report
+    from geodata.situation.settings import set_setting
+    from geodata.store.versions import versions
+    from geodata.store.writes import Actor, write
+
+    url, on = street.url, dt.date.today()
+    write(street, Actor("cmd", "command", None), lambda ctx: set_setting(ctx, "daily_report", {"cutoff": "00:00"}))
+    first = versions(street, 0).live
+    with street.read() as s:
+        from sqlalchemy import text
+
+        parent = s.execute(text("SELECT min(code) FROM units WHERE level = :l"), {"l": int(Level.STREET)}).scalar()
+    kids = data.children(url, first, parent, on).set_index("code")
+    totals = data.totals(url, first, parent, on)
+    missing = kids.index[kids["report_missing"]]
+    assert len(missing)  # the cut-off (00:00) has passed and a community of the demo has not reported today
+    community = str(missing[0])
+    write(street, Actor.system("test"), lambda ctx: submit_report(
+        ctx, community, on, zero=True, now=dt.datetime.combine(on, dt.time(9))))
+    second = versions(street, 0)
+    assert second.live == first + 1 and second.live_figures == data.figures_of(url, first)
+
+    def no_read(*_a, **_k):
+        raise AssertionError("a figure read again after a daily report")
+
+    for name in ("children_with_figures", "units_with_figures", "unit_with_figures", "unit_totals"):
+        monkeypatch.setattr(figures, name, no_read)
+    after = data.children(url, second.live, parent, on).set_index("code")
+    assert not after.at[community, "report_missing"]
+    assert after.drop(index=community)["report_missing"].equals(kids.drop(index=community)["report_missing"])
+    assert data.totals(url, second.live, parent, on) == totals
+
+    monkeypatch.setattr(data, "_cutoff", lambda *_a: dt.datetime.max)  # before the cut-off: nothing is read
+    monkeypatch.setattr(figures, "missing_report_paths", no_read)
+    assert not data.children(url, second.live, parent, on)["report_missing"].any()
