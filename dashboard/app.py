@@ -50,7 +50,7 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 18px; }
 .gw-kpi-parts { font-size: 20px; color: #b9c6d3; line-height: 1.3; }
 .gw-kpi-parts b { color: #f4f8fb; }
 .gw-kpi-part { white-space: nowrap; }
-.gw-kpi-split { display: flex; gap: 18px; }
+.gw-kpi-split { display: flex; flex-wrap: wrap; gap: 2px 18px; }  /* a narrow card (a phone) wraps, never cuts a level */
 .gw-kpi-cell { display: flex; flex-direction: column; }
 .gw-kpi-cell-label { font-size: 20px; color: #c9d5e1; white-space: nowrap; }
 /* English labels are longer: two lines kept for every card, so the numbers still line up across the strip */
