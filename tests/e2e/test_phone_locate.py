@@ -27,10 +27,10 @@ def located(browser) -> Iterator:
         yield context
 
 
-def sign_in(page, url: str, path: str) -> None:
+def sign_in(page, url: str, path: str, user: str = "grid") -> None:
     page.goto(f"{url}{path}")
     settle(page)
-    page.get_by_label("用户名").fill("grid")
+    page.get_by_label("用户名").fill(user)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录", exact=True).click()
     settle(page)

@@ -65,15 +65,7 @@ def test_explore_map_on_a_phone_has_thumb_sized_zoom_and_folded_legends(server, 
 def test_every_situation_count_of_the_kpi_card_shows_on_a_phone(server, phone):
     """On a 390-px phone the 社区疫情分级 card cut its last level off at its right edge (S2 "社区传播" went
     unseen): the counts wrap onto a second line instead, and every one lies inside the card."""
-    from tests.e2e.test_editing import PASSWORD
-    from tests.e2e.test_phone import settle
-
-    phone.goto(f"{server}/explore")
-    settle(phone)
-    phone.get_by_label("用户名").fill("command")
-    phone.get_by_label("密码").fill(PASSWORD)
-    phone.get_by_role("button", name="登录", exact=True).click()
-    settle(phone)
+    sign_in(phone, server, "/explore", user="command")
     card = phone.locator('.gw-kpi[data-kpi="situation"]')
     expect(card).to_be_visible(timeout=30_000)
     cells = card.locator(".gw-kpi-cell")
