@@ -51,7 +51,7 @@ CSS = """<style>
   overflow-wrap: anywhere; }
 .st-key-wall-kpis .gw-kpi-value { font-size: clamp(48px, 3.1vw, 150px); }
 .st-key-wall-kpis .gw-kpi-parts, .st-key-wall-kpis .gw-kpi-cell-label { font-size: clamp(17px, 1.0vw, 48px); }
-.st-key-wall-kpis .gw-kpi-split { gap: 0.6vw; }
+.st-key-wall-kpis .gw-kpi-split { gap: 0.6vw; flex-wrap: nowrap; }  /* one row of numbers across the wall */
 /* a KPI card is one click target: its button is stretched over it, invisible */
 [class*="st-key-wallkpi-"] { position: relative; gap: 0 !important; border-radius: 10px; }
 [class*="st-key-wallkpi-"] [data-testid="stElementContainer"]:has(:is(.stButton, [data-testid="stPageLink"])) {
