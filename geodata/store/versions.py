@@ -89,8 +89,8 @@ def settle(live: int, shown: Shown | None, now: float, settle_s: float, live_fig
 class Versions:
     live: int
     shown: int
-    live_figures: int | None = None  # None: `live` itself
-    shown_figures: int | None = None  # None: `shown` itself
+    live_figures: int  # the figures version of `live`
+    shown_figures: int  # the figures version of `shown`
 
 
 def figures_of(url: str, version: int) -> int:
@@ -139,7 +139,7 @@ def versions(store: Store, settle_s: float, now: float | None = None) -> Version
         if shown != old:
             shown = _move(store, rows.get(SHOWN_KEY), shown)
     _remember(store.url, live, live_figures)
-    _remember(store.url, shown.version, shown.figures)
+    _remember(store.url, shown.version, shown.figures_version)
     return Versions(live, shown.version, live_figures, shown.figures_version)
 
 
