@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 import dashboard
-from dashboard import auth, offline_assets, state
+from dashboard import auth, offline_assets, run_gate, state
 from dashboard.components import controls
 from dashboard.components import search_box
 from dashboard.components.today import PHONE_CSS
@@ -175,4 +175,5 @@ def main() -> None:
     current.run()
 
 
-main()
+with run_gate.held():  # page runs of this process compute a few at a time, in arrival order
+    main()

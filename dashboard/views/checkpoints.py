@@ -19,7 +19,7 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import auth, state
+from dashboard import auth, run_gate, state
 from dashboard.components import checkpoint_data as data
 from dashboard.components import checkpoint_map as cmap
 from dashboard.components import gate_card
@@ -293,6 +293,7 @@ def _base(area, v: state.View) -> Any:
 
 
 @st.fragment
+@run_gate.gated
 def map_panel(v: state.View, code: str, radius: float, ev, lang: str) -> None:
     area = data.area(v.url, v.version, code, v.on)
     mode = st.radio(t("cp.mode", lang), MODES, horizontal=True, key="cp-mode",

@@ -12,7 +12,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, data, prefetch, state
+from dashboard import auth, data, prefetch, run_gate, state
 from dashboard.components import cards, controls, field_layers, gate_card, kpis, lift, maps, tables
 from dashboard.components.breadcrumb import breadcrumb, level_label
 from dashboard.components.edit_text import plain
@@ -227,7 +227,7 @@ def main() -> None:
             cards.unit_card(unit.name, unit.code, unit.level, totals, own, entrances, lang=lang)
             if unit.level == Level.COMPOUND:
                 lift.panel(v.store, unit.code, lang)  # a natural village is sealed and lifted like a building
-        st.fragment(table_panel)(v, unit, kids, focus)
+        st.fragment(run_gate.gated(table_panel))(v, unit, kids, focus)
     prefetch.children_ahead(v, unit, kids, communities if unit.level + 1 < Level.COMMUNITY else None)
 
 

@@ -11,7 +11,7 @@ import html
 
 import streamlit as st
 
-from dashboard import auth, data, state
+from dashboard import auth, data, run_gate, state
 from dashboard.components import alerts, care_wall, controls, field_kpis, freshness, gate_wall, kpis, maps, screening_wall
 from dashboard.components import wall_screen
 from dashboard.i18n import t
@@ -112,7 +112,7 @@ def main() -> None:
             controls.theme(theme, v.lang)
     freshness.watcher(v.settings.wall_refresh_seconds, v.lang)  # in the browser: works when the server is down
     wall_screen.install(v.lang, v.kiosk)  # one screen at 1080 p and 4K; ?rotate= cycles the stage in the browser
-    st.fragment(live, run_every=v.settings.wall_refresh_seconds)(root.code, theme)
+    st.fragment(run_gate.gated(live), run_every=v.settings.wall_refresh_seconds)(root.code, theme)
 
 
 main()
