@@ -3,7 +3,7 @@
 Streamlit runs every browser tab's script in a thread of its own. When 40 tabs open in the same second (the start of
 a shift, a wall of screens switched on), all 40 runs share one interpreter lock in 5-ms slices: every one of them
 finishes at the very end, after the whole batch (measured at the city: 40 opens of /explore, 0.09 s of work each,
-all answered at 3.3 s). With a few slots the runs are served in arrival order instead: the first tab is answered
+all answered together at 3.3–4.4 s). With a few slots the runs are served in arrival order instead: the first tab is answered
 after its own 0.09 s and half of them within half the batch, while the lock is switched between a few threads, not
 forty. More than one slot, so that a run waiting on the database or a long wall refresh does not hold up the
 rest.
